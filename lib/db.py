@@ -1,0 +1,133 @@
+"""SQLite schema and migrations of a workspace.
+
+The schema version lives in ``PRAGMA user_version``. Each entry of :data:`MIGRATIONS` moves the database one version
+up; later features (redaction decisions, labels, persona) append entries instead of rewriting tables, so an old
+workspace opens in a new MeTwin and keeps every decision.
+"""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+MIGRATIONS: list[str] = [
+    # v1: the import foundation.
+    """
+    CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        file_name TEXT NOT NULL,
+        sha256 TEXT NOT NULL UNIQUE,
+        size INTEGER NOT NULL,
+        format TEXT NOT NULL,
+        raw_path TEXT NOT NULL,
+        imported_at TEXT NOT NULL,
+        n_messages INTEGER NOT NULL,
+        me TEXT NOT NULL DEFAULT '',
+        notes TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE chats (
+        id INTEGER PRIMARY KEY,
+        family TEXT NOT NULL,
+        chat_key TEXT NOT NULL,
+        name TEXT NOT NULL,
+        is_group INTEGER NOT NULL DEFAULT 0,
+        me_name TEXT NOT NULL DEFAULT '',
+        UNIQUE (family, chat_key)
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY,
+        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+        time TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        is_me INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        text TEXT NOT NULL,
+        quote TEXT NOT NULL DEFAULT '',
+        conv_hint INTEGER NOT NULL DEFAULT -1,
+        conv_id INTEGER,
+        turn INTEGER,
+        drop_reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX messages_chat ON messages(chat_id, time, id);
+    CREATE INDEX messages_conv ON messages(conv_id, id);
+    CREATE TABLE conversations (
+        id INTEGER PRIMARY KEY,          -- = id of the conversation's first message: stable across re-segmentation
+        chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        start_time TEXT NOT NULL,
+        end_time TEXT NOT NULL,
+        n_messages INTEGER NOT NULL,
+        n_turns INTEGER NOT NULL,
+        n_my_turns INTEGER NOT NULL,
+        n_their_turns INTEGER NOT NULL,
+        excluded_reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX conversations_chat ON conversations(chat_id, start_time);
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) a workspace database in WAL mode with foreign keys, migrated to the latest schema.
+
+    ``isolation_level=None``: transactions are explicit (``with transaction(conn)``), so an import is all or nothing.
+    ``check_same_thread=False``: Streamlit reruns may land on another thread; the app serialises access per session.
+    """
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    migrate(conn)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply pending migrations in one transaction each. Returns the resulting version."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"this workspace was written by a newer MeTwin (schema {version}, this one knows {SCHEMA_VERSION}); "
+            "update MeTwin to open it"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in _statements(MIGRATIONS[target - 1]):
+                conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version={target}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return SCHEMA_VERSION
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (sqlite3.executescript would commit on its own)."""
+    out, buf = [], []
+    for line in script.splitlines():
+        buf.append(line)
+        if sqlite3.complete_statement("\n".join(buf)):
+            stmt = "\n".join(buf).strip()
+            if stmt:
+                out.append(stmt)
+            buf = []
+    return out
+
+
+class transaction:
+    """``with transaction(conn): ...``: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

@@ -1,0 +1,468 @@
+"""A workspace: one folder with a SQLite database and an untouched copy of every raw import.
+
+Layout::
+
+    <workspace>/metwin.sqlite     messages, chats, conversations, settings (WAL, foreign keys)
+    <workspace>/raw/<sha256[:16]>_<name>   the file exactly as imported
+
+An import is one transaction: the file is parsed completely first, then every row, chat and conversation is written
+between BEGIN and COMMIT, and the raw copy is removed again if anything fails, so a failed import leaves the workspace
+exactly as it was. The same file (same SHA-256) is never imported twice.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import time as _time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pandas as pd
+
+from lib import db
+from lib.importers import BadInputError, ParsedExport, detect, parse_file
+from lib.importers.containers import expand
+from lib.me import resolve_me
+from lib.segment import SegmentConfig, segment
+
+ROOT = Path(__file__).resolve().parents[1]
+DB_NAME = "metwin.sqlite"
+MAX_FILE_BYTES = 2 * 1024**3  # one file; above this we ask the user to split the export
+
+FAMILIES = {"memotrace": "wechat", "pywxdump": "wechat", "qq": "qq", "telegram": "telegram", "whatsapp": "whatsapp"}
+
+Progress = Callable[[float, str], None]
+
+
+def data_dir() -> Path:
+    """Where workspaces live: ``$METWIN_DATA`` or the repository's ``data/`` folder."""
+    return Path(os.environ.get("METWIN_DATA") or ROOT / "data")
+
+
+def default_workspace_path(name: str = "sample") -> Path:
+    return data_dir() / "workspaces" / name
+
+
+def family_of(fmt: str) -> str:
+    return FAMILIES.get(fmt.split("_")[0], fmt.split("_")[0])
+
+
+@dataclass
+class FileResult:
+    """What happened to one raw file of an import."""
+
+    file: str
+    status: str  # imported | skipped | failed
+    message: str
+    format: str = ""
+    n_messages: int = 0
+    n_duplicates: int = 0
+    me: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportReport:
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return sum(f.n_messages for f in self.files if f.status == "imported")
+
+    @property
+    def failed(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "failed"]
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Workspace:
+    """Handle on one workspace folder. Cheap to open; safe to keep for a whole Streamlit session."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        (self.path / "raw").mkdir(exist_ok=True)
+        self.conn = db.connect(self.path / DB_NAME)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # ----- settings ---------------------------------------------------------------------------------------------
+    def get_setting(self, key: str, default=None):
+        row = self.conn.execute("SELECT value FROM settings WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def set_setting(self, key: str, value) -> None:
+        self.conn.execute("INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                          (key, json.dumps(value, ensure_ascii=False)))
+
+    @property
+    def segment_config(self) -> SegmentConfig:
+        return SegmentConfig.from_dict(self.get_setting("segment", {}))
+
+    def set_segment_config(self, cfg: SegmentConfig) -> None:
+        """Store new segmentation settings and re-segment every chat in one transaction."""
+        with db.transaction(self.conn):
+            self.set_setting("segment", cfg.to_dict())
+            chat_ids = [r[0] for r in self.conn.execute("SELECT id FROM chats")]
+            self._resegment(chat_ids, new_rows=None, cfg=cfg)
+
+    # ----- import -----------------------------------------------------------------------------------------------
+    def import_paths(self, paths: list[Path], me: str | None = None, fmt: str | None = None,
+                     progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES,
+                     display_names: dict[Path, str] | None = None) -> ImportReport:
+        """Import files, folders and zips. Each raw file is its own transaction; one bad file fails alone.
+
+        ``display_names`` maps a path to the name the user knows it by (uploads are saved under temporary names).
+        """
+        report = ImportReport()
+        progress = progress or (lambda f, m: None)
+        names = display_names or {}
+        with tempfile.TemporaryDirectory(prefix="metwin-import-") as tmp:
+            entries: list = []
+            for p in paths:
+                try:
+                    entries.extend(expand(Path(p), Path(tmp)))
+                except BadInputError as exc:
+                    report.files.append(FileResult(names.get(Path(p), Path(p).name), "failed", str(exc)))
+            for i, (origin, parts) in enumerate(entries):
+                shown = names.get(origin, origin.name)
+                progress(i / max(1, len(entries)), shown)
+                try:
+                    report.files.append(self._import_one(origin, parts, shown, me, fmt, max_bytes, progress))
+                except BadInputError as exc:
+                    msg = str(exc)
+                    msg = msg.replace(origin.name, shown) if shown != origin.name else msg
+                    report.files.append(FileResult(shown, "failed", msg))
+            progress(1.0, "done")
+        return report
+
+    def _import_one(self, origin: Path, parts: list, shown: str, me: str | None, fmt: str | None, max_bytes: int,
+                    progress: Progress) -> FileResult:
+        size = origin.stat().st_size
+        if size > max_bytes:
+            raise BadInputError(
+                f"{shown}: {size / 1024**3:.1f} GB is more than the {max_bytes / 1024**3:.1f} GB one import takes. "
+                "Export per contact or per year and import the parts, or raise the limit (--max-size-mb).")
+        digest = sha256_of(origin)
+        row = self.conn.execute("SELECT file_name, imported_at FROM imports WHERE sha256=?", (digest,)).fetchone()
+        if row:
+            return FileResult(shown, "skipped", f"{shown}: already imported on {row[1][:10]} (as {row[0]}); skipped.")
+        parsed_parts: list[ParsedExport] = []
+        notes: list[str] = []
+        errors: list[str] = []
+        for part in parts:
+            try:
+                parsed_parts.append(parse_file(part.path, fmt))
+            except BadInputError as exc:
+                errors.append(str(exc).replace(part.path.name, part.display))
+        if not parsed_parts:
+            raise BadInputError(errors[0] if len(errors) == 1 else "; ".join(errors))
+        notes.extend(f"skipped {e}" for e in errors)
+        frames = []
+        me_used = ""
+        for parsed in parsed_parts:
+            df, who, me_notes = resolve_me(parsed, me)
+            me_used = me_used or who
+            notes.extend(parsed.notes + me_notes)
+            df["family"] = family_of(parsed.format)
+            frames.append(df)
+        df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        if df.empty:
+            raise BadInputError(f"{shown}: the export holds no messages. Check that you exported the right chat.")
+        fmt_used = parsed_parts[0].format
+        raw_path = self.path / "raw" / f"{digest[:16]}_{origin.name}"
+        shutil.copy2(origin, raw_path)
+        try:
+            with db.transaction(self.conn):
+                n_new, n_dup = self._write(df, shown, digest, size, fmt_used, raw_path, me_used, notes)
+        except BaseException:
+            raw_path.unlink(missing_ok=True)
+            raise
+        msg = f"{shown}: imported {n_new:,} messages ({fmt_used})"
+        if n_dup:
+            msg += f"; {n_dup:,} already in the workspace were skipped"
+        return FileResult(shown, "imported", msg, fmt_used, n_new, n_dup, me_used, notes)
+
+    def _write(self, df: pd.DataFrame, shown: str, digest: str, size: int, fmt: str, raw_path: Path, me: str,
+               notes: list[str]) -> tuple[int, int]:
+        """Insert one parsed file inside the caller's transaction. Returns (new messages, duplicates skipped)."""
+        c = self.conn
+        cur = c.execute(
+            "INSERT INTO imports(file_name, sha256, size, format, raw_path, imported_at, n_messages, me, notes) "
+            "VALUES(?,?,?,?,?,?,?,?,?)",
+            (shown, digest, size, fmt, str(raw_path.relative_to(self.path)), _time.strftime("%Y-%m-%dT%H:%M:%S"),
+             0, me, json.dumps(notes, ensure_ascii=False)))
+        import_id = cur.lastrowid
+        chats = df.groupby(["family", "chat_key"], sort=False).agg(
+            name=("chat", "first"), is_group=("is_group", "max")).reset_index()
+        chat_ids: dict[tuple[str, str], int] = {}
+        for fam, key, name, is_group in chats.itertuples(index=False, name=None):
+            me_name = ""
+            mine = df.loc[(df["chat_key"] == key) & df["is_me"].fillna(False).astype(bool), "sender"]
+            if len(mine):
+                me_name = str(mine.iloc[0])
+            c.execute("INSERT INTO chats(family, chat_key, name, is_group, me_name) VALUES(?,?,?,?,?) "
+                      "ON CONFLICT(family, chat_key) DO UPDATE SET is_group = max(is_group, excluded.is_group)",
+                      (fam, key, name, int(bool(is_group)), me_name))
+            chat_ids[(fam, key)] = c.execute("SELECT id FROM chats WHERE family=? AND chat_key=?",
+                                             (fam, key)).fetchone()[0]
+        df["chat_id"] = [chat_ids[k] for k in zip(df["family"], df["chat_key"])] if len(chat_ids) > 1 else \
+            next(iter(chat_ids.values()))
+        affected = sorted(set(chat_ids.values()))
+        existing = self._load_messages(affected)
+        n_dup = 0
+        if len(existing):
+            key_cols = ["chat_id", "time", "sender", "kind", "text"]
+            seen = pd.MultiIndex.from_frame(existing[key_cols].astype({"chat_id": "int64"}))
+            dup = pd.MultiIndex.from_frame(df[key_cols].astype({"chat_id": "int64"})).isin(seen)
+            n_dup = int(dup.sum())
+            df = df.loc[~dup]
+        start = (c.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]) + 1
+        df = df.assign(id=range(start, start + len(df)), import_id=import_id)
+        df["is_me"] = df["is_me"].fillna(False).astype(bool)
+        self._resegment(affected, new_rows=df, existing=existing)
+        c.execute("UPDATE imports SET n_messages=? WHERE id=?", (len(df), import_id))
+        return len(df), n_dup
+
+    # ----- segmentation -----------------------------------------------------------------------------------------
+    def _load_messages(self, chat_ids: list[int]) -> pd.DataFrame:
+        cols = "id, chat_id, time, sender, is_me, kind, text, conv_hint, conv_id, turn, drop_reason"
+        if not chat_ids:
+            return pd.DataFrame(columns=[c.strip() for c in cols.split(",")])
+        marks = ",".join("?" * len(chat_ids))
+        df = pd.read_sql_query(f"SELECT {cols} FROM messages WHERE chat_id IN ({marks})", self.conn,
+                               params=chat_ids)
+        df["is_me"] = df["is_me"].astype(bool)
+        df["time"] = df["time"].fillna("").astype(str)
+        return df
+
+    def _resegment(self, chat_ids: list[int], new_rows: pd.DataFrame | None, cfg: SegmentConfig | None = None,
+                   existing: pd.DataFrame | None = None) -> None:
+        """Recompute conversations of ``chat_ids``, insert ``new_rows`` with their segmentation, update old rows."""
+        c = self.conn
+        cfg = cfg or self.segment_config
+        if existing is None:
+            existing = self._load_messages(chat_ids)
+        cols = ["id", "chat_id", "time", "sender", "is_me", "kind", "text", "conv_hint"]
+        frames = [f[cols] for f in (existing, new_rows) if f is not None and len(f)]
+        if not frames:
+            return
+        allm = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+        groups = {r[0] for r in c.execute(
+            f"SELECT id FROM chats WHERE is_group=1 AND id IN ({','.join('?' * len(chat_ids))})", chat_ids)}
+        seg = segment(allm, cfg, groups)
+        conv = seg.conv_id.astype("float64").where(seg.conv_id.notna(), None)
+        turn = seg.turn.astype("float64").where(seg.turn.notna(), None)
+        n_old = len(existing) if existing is not None else 0
+        if new_rows is not None and len(new_rows):
+            nr = new_rows
+            off = slice(n_old, n_old + len(nr))
+            conv_new = [None if pd.isna(v) else int(v) for v in seg.conv_id.iloc[off]]
+            turn_new = [None if pd.isna(v) else int(v) for v in seg.turn.iloc[off]]
+            rows = zip(nr["id"].tolist(), nr["chat_id"].tolist(), nr["import_id"].tolist(), nr["time"].tolist(),
+                       nr["sender"].tolist(), nr["sender_id"].tolist(), nr["is_me"].astype(int).tolist(),
+                       nr["kind"].tolist(), nr["text"].tolist(), nr["quote"].tolist(), nr["conv_hint"].tolist(),
+                       conv_new, turn_new, seg.drop_reason.iloc[off].tolist())
+            c.executemany("INSERT INTO messages(id, chat_id, import_id, time, sender, sender_id, is_me, kind, text, "
+                          "quote, conv_hint, conv_id, turn, drop_reason) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        if n_old:
+            old = existing.reset_index(drop=True)
+            new_conv = seg.conv_id.iloc[:n_old].reset_index(drop=True)
+            new_turn = seg.turn.iloc[:n_old].reset_index(drop=True)
+            new_reason = seg.drop_reason.iloc[:n_old].reset_index(drop=True)
+            changed = ~(_eq(old["conv_id"], new_conv) & _eq(old["turn"], new_turn)
+                        & (old["drop_reason"].fillna("").astype(str) == new_reason))
+            if changed.any():
+                ids = old.loc[changed, "id"].tolist()
+                c.executemany("UPDATE messages SET conv_id=?, turn=?, drop_reason=? WHERE id=?", zip(
+                    [None if pd.isna(v) else int(v) for v in new_conv[changed]],
+                    [None if pd.isna(v) else int(v) for v in new_turn[changed]],
+                    new_reason[changed].tolist(), ids))
+        del conv, turn
+        marks = ",".join("?" * len(chat_ids))
+        c.execute(f"DELETE FROM conversations WHERE chat_id IN ({marks})", chat_ids)
+        cv = seg.conversations
+        c.executemany("INSERT INTO conversations(id, chat_id, start_time, end_time, n_messages, n_turns, n_my_turns, "
+                      "n_their_turns, excluded_reason) VALUES(?,?,?,?,?,?,?,?,?)",
+                      cv.itertuples(index=False, name=None))
+
+    # ----- reading ----------------------------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None
+
+    def imports(self) -> pd.DataFrame:
+        return pd.read_sql_query("SELECT id, file_name, format, size, sha256, imported_at, n_messages, me, notes "
+                                 "FROM imports ORDER BY id", self.conn)
+
+    def chats(self) -> pd.DataFrame:
+        """One row per chat: messages, mine/theirs, date range, group flag, conversations and trainable ones."""
+        return pd.read_sql_query(
+            """
+            SELECT c.id, c.name, c.family, c.is_group, c.me_name,
+                   COALESCE(m.n, 0) AS messages, COALESCE(m.mine, 0) AS mine, COALESCE(m.n - m.mine, 0) AS theirs,
+                   m.first AS first, m.last AS last,
+                   COALESCE(v.n, 0) AS conversations, COALESCE(v.ok, 0) AS trainable
+            FROM chats c
+            LEFT JOIN (SELECT chat_id, COUNT(*) n, SUM(is_me) mine, MIN(NULLIF(time, '')) first,
+                              MAX(NULLIF(time, '')) last FROM messages GROUP BY chat_id) m ON m.chat_id = c.id
+            LEFT JOIN (SELECT chat_id, COUNT(*) n, SUM(excluded_reason = '') ok FROM conversations
+                       GROUP BY chat_id) v ON v.chat_id = c.id
+            ORDER BY messages DESC, c.id
+            """, self.conn)
+
+    def conversations(self, chat_id: int | None = None, trainable: bool | None = None, offset: int = 0,
+                      limit: int = 20) -> tuple[pd.DataFrame, int]:
+        """A page of conversations (newest first) and the total count matching the filters."""
+        where, params = [], []
+        if chat_id is not None:
+            where.append("chat_id = ?")
+            params.append(int(chat_id))
+        if trainable is True:
+            where.append("excluded_reason = ''")
+        elif trainable is False:
+            where.append("excluded_reason != ''")
+        w = ("WHERE " + " AND ".join(where)) if where else ""
+        total = self.conn.execute(f"SELECT COUNT(*) FROM conversations {w}", params).fetchone()[0]
+        page = pd.read_sql_query(f"SELECT * FROM conversations {w} ORDER BY start_time DESC, id DESC LIMIT ? OFFSET ?",
+                                 self.conn, params=[*params, int(limit), int(offset)])
+        return page, total
+
+    def conversation_messages(self, conv_id: int) -> pd.DataFrame:
+        """Kept messages of one conversation in order, with their turn numbers."""
+        return pd.read_sql_query(
+            "SELECT id, time, sender, is_me, kind, text, quote, turn FROM messages WHERE conv_id=? ORDER BY time, id",
+            self.conn, params=[int(conv_id)]).astype({"is_me": bool})
+
+    def funnel(self) -> list[tuple[str, int]]:
+        """The yield funnel from raw messages to the turns the twin learns from."""
+        c = self.conn
+        total = c.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
+        usable = c.execute("SELECT COUNT(*) FROM messages WHERE drop_reason = ''").fetchone()[0]
+        in_conv, n_conv, my_turns = c.execute(
+            "SELECT COALESCE(SUM(n_messages), 0), COUNT(*), COALESCE(SUM(n_my_turns), 0) FROM conversations "
+            "WHERE excluded_reason = ''").fetchone()
+        return [("imported messages", total), ("usable messages", usable),
+                ("messages in trainable conversations", in_conv), ("trainable conversations", n_conv),
+                ("my turns to learn from", my_turns)]
+
+    def drop_reasons(self) -> pd.DataFrame:
+        """Why messages and conversations were left out, with counts: the answer to "why did I get 0 samples"."""
+        msg = pd.read_sql_query(
+            "SELECT 'message' AS level, drop_reason AS reason, COUNT(*) AS items, COUNT(*) AS messages "
+            "FROM messages WHERE drop_reason != '' GROUP BY drop_reason", self.conn)
+        conv = pd.read_sql_query(
+            "SELECT 'conversation' AS level, excluded_reason AS reason, COUNT(*) AS items, SUM(n_messages) AS messages "
+            "FROM conversations WHERE excluded_reason != '' GROUP BY excluded_reason", self.conn)
+        out = pd.concat([msg, conv], ignore_index=True)
+        return out.sort_values(["level", "messages"], ascending=[False, False]).reset_index(drop=True)
+
+    def stats(self) -> dict:
+        """Workspace figures for ``python -m lib stats`` and the home page."""
+        c = self.conn
+        by_kind = dict(c.execute("SELECT kind, COUNT(*) FROM messages GROUP BY kind ORDER BY 2 DESC").fetchall())
+        chats = self.chats()
+        return {
+            "workspace": str(self.path),
+            "imports": c.execute("SELECT COUNT(*) FROM imports").fetchone()[0],
+            "chats": len(chats),
+            "group_chats": int(chats["is_group"].sum()) if len(chats) else 0,
+            "messages": sum(by_kind.values()),
+            "mine": int(chats["mine"].sum()) if len(chats) else 0,
+            "by_kind": by_kind,
+            "funnel": dict(self.funnel()),
+            "drop_reasons": {f"{r.level}: {r.reason}": int(r.messages)
+                             for r in self.drop_reasons().itertuples()},
+            "segmentation": self.segment_config.to_dict(),
+        }
+
+    def iter_messages(self, batch: int = 10000) -> Iterator[dict]:
+        """Every message in chat and time order, streamed (for ``dump``), without loading the workspace at once."""
+        cur = self.conn.execute(
+            "SELECT c.name, m.sender, m.is_me, m.time, m.kind, m.text, m.quote, c.is_group, m.conv_id, m.drop_reason "
+            "FROM messages m JOIN chats c ON c.id = m.chat_id ORDER BY m.chat_id, m.time, m.id")
+        keys = ("chat", "sender", "is_me", "time", "kind", "text", "quote", "is_group", "conversation", "drop_reason")
+        while rows := cur.fetchmany(batch):
+            for r in rows:
+                d = dict(zip(keys, r))
+                d["is_me"] = bool(d["is_me"])
+                d["is_group"] = bool(d["is_group"])
+                yield d
+
+
+def _eq(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Null-aware equality of two id columns."""
+    a = pd.to_numeric(a, errors="coerce").astype("Float64")
+    b = pd.to_numeric(b, errors="coerce").astype("Float64")
+    return ((a == b).fillna(False) | (a.isna() & b.isna())).astype(bool)
+
+
+def open_workspace(path: Path | str | None = None) -> Workspace:
+    """Open a workspace; with no path, the default one, seeded with the bundled sample on first use."""
+    if path is not None:
+        return Workspace(Path(path))
+    ws = Workspace(default_workspace_path())
+    if ws.is_empty() and not ws.get_setting("sample_loaded", False):
+        load_sample(ws)
+    return ws
+
+
+def sample_files() -> list[Path]:
+    folder = ROOT / "data" / "sample"
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in (".csv", ".txt", ".json")) \
+        if folder.exists() else []
+
+
+def load_sample(ws: Workspace) -> ImportReport:
+    """Import the bundled invented sample so every page has something real to show on first run."""
+    report = ws.import_paths(sample_files())
+    ws.set_setting("sample_loaded", True)
+    return report
+
+
+def preview(path: Path, fmt: str | None = None, rows: int = 20) -> dict:
+    """Detect and parse a file without importing: format, counts, participants, "me" proposal and the first rows."""
+    from lib.importers import formats
+
+    parts = expand(Path(path))
+    out = []
+    for origin, ps in parts:
+        for part in ps:
+            try:
+                if fmt is None:
+                    imp, conf = detect(part.path)
+                parsed = parse_file(part.path, fmt)
+            except BadInputError as exc:
+                out.append({"file": part.display, "error": str(exc)})
+                continue
+            df = parsed.messages
+            senders = df.loc[df["sender"] != "", "sender"].value_counts()
+            out.append({
+                "file": part.display,
+                "format": parsed.format,
+                "label": formats().get(parsed.format, parsed.format),
+                "messages": len(df),
+                "chats": int(df["chat_key"].nunique()),
+                "has_me_flag": bool(df["is_me"].notna().all()),
+                "participants": senders.index.tolist()[:50],
+                "me_candidates": parsed.me_candidates,
+                "head": df.head(rows)[["chat", "sender", "time", "kind", "text"]],
+                "notes": parsed.notes,
+            })
+    return {"parts": out}

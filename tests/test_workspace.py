@@ -1,0 +1,213 @@
+"""Workspace: transactional imports, raw copies, de-duplication, "me", re-segmentation, and the yield funnel."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from lib import db
+from lib.segment import SegmentConfig
+from lib.workspace import Workspace, sha256_of
+
+HEADER = "localId,TalkerId,Type,SubType,IsSender,CreateTime,Status,StrContent,StrTime,Remark,NickName,Sender\n"
+
+
+def memotrace_csv(rows: list[tuple[int, str, str]]) -> str:
+    """rows: (is_sender, 'YYYY-MM-DD HH:MM:SS', text) of a private chat with 阿杰."""
+    lines = [HEADER]
+    for i, (me, t, text) in enumerate(rows, start=1):
+        who = ("小雨", "Rain", "wxid_me") if me else ("阿杰", "Jay", "wxid_ajie")
+        lines.append(f'{i},wxid_ajie,1,0,{me},{1714525200 + i},2,"{text}",{t},{who[0]},{who[1]},{who[2]}\n')
+    return "".join(lines)
+
+
+CHAT = [(0, "2024-05-01 09:00:00", "早呀[旺柴]"), (0, "2024-05-01 09:00:20", "今天去爬山吗"),
+        (1, "2024-05-01 09:01:00", "去！！冲呀"), (0, "2024-05-01 09:02:00", "八点地铁站见"),
+        (1, "2024-05-01 09:02:30", "okk~"),
+        (0, "2024-05-03 20:00:00", "到家了吗"), (1, "2024-05-03 20:05:00", "到啦 嘿嘿")]
+
+WHATSAPP = """01/05/2024, 09:00 - Messages and calls are end-to-end encrypted. No one outside of this chat can read them.
+01/05/2024, 09:00 - Alice: Morning! Coffee later?
+01/05/2024, 09:01 - Bob: Sure
+see you at 10
+01/05/2024, 09:02 - Alice: <Media omitted>
+01/05/2024, 09:03 - Bob: 👍
+"""
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    w = Workspace(tmp_path / "ws")
+    yield w
+    w.close()
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8-sig") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding=encoding)
+    return p
+
+
+def counts(ws: Workspace) -> tuple[int, ...]:
+    q = ws.conn.execute
+    return tuple(q(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("imports", "chats", "messages",
+                                                                        "conversations"))
+
+
+def test_import_keeps_raw_copy_and_builds_conversations(ws: Workspace, tmp_path: Path):
+    src = write(tmp_path, "阿杰.csv", memotrace_csv(CHAT))
+    report = ws.import_paths([src])
+    assert [f.status for f in report.files] == ["imported"] and report.imported == 7
+    raw = list((ws.path / "raw").iterdir())
+    assert len(raw) == 1 and raw[0].read_bytes() == src.read_bytes()
+    assert ws.imports().iloc[0]["sha256"] == sha256_of(src)
+    chats = ws.chats()
+    assert chats.iloc[0][["name", "messages", "mine", "theirs", "conversations", "trainable"]].tolist() == \
+        ["阿杰", 7, 3, 4, 2, 2]
+    funnel = dict(ws.funnel())
+    assert funnel["imported messages"] == 7 and funnel["my turns to learn from"] == 3
+    conv, total = ws.conversations()
+    assert total == 2 and conv.iloc[0]["start_time"] == "2024-05-03T20:00:00"  # newest first
+    msgs = ws.conversation_messages(int(conv.iloc[1]["id"]))
+    assert msgs["text"].tolist()[0] == "早呀[旺柴]"  # bracket emoji kept
+
+
+def test_same_file_twice_is_not_imported_twice(ws: Workspace, tmp_path: Path):
+    src = write(tmp_path, "a.csv", memotrace_csv(CHAT))
+    ws.import_paths([src])
+    again = ws.import_paths([src])
+    assert again.files[0].status == "skipped" and "already imported" in again.files[0].message
+    assert counts(ws)[2] == 7
+
+
+def test_overlapping_export_adds_only_new_messages_and_keeps_conversation_ids(ws: Workspace, tmp_path: Path):
+    ws.import_paths([write(tmp_path, "old.csv", memotrace_csv(CHAT[:5]))])
+    first_ids = set(ws.conversations()[0]["id"])
+    report = ws.import_paths([write(tmp_path, "new.csv", memotrace_csv(CHAT))])
+    f = report.files[0]
+    assert (f.n_messages, f.n_duplicates) == (2, 5)
+    assert counts(ws)[2] == 7
+    assert first_ids <= set(ws.conversations()[0]["id"])
+
+
+def test_failed_import_leaves_workspace_exactly_as_it_was(ws: Workspace, tmp_path: Path, monkeypatch):
+    ws.import_paths([write(tmp_path, "a.csv", memotrace_csv(CHAT[:3]))])
+    before, raw_before = counts(ws), sorted((ws.path / "raw").iterdir())
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Workspace, "_resegment", boom)
+    with pytest.raises(RuntimeError):
+        ws.import_paths([write(tmp_path, "b.csv", memotrace_csv(CHAT))])
+    assert counts(ws) == before
+    assert sorted((ws.path / "raw").iterdir()) == raw_before
+
+
+@pytest.mark.parametrize("content, needle", [
+    (b"", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "binary"),
+    ("just some notes, not a chat\nline two\n".encode(), "not a chat export format"),
+    ('[{"conversations": [{"role": "user", "content": "hi"}, {"role": "assis'.encode(), "export"),
+])
+def test_bad_files_fail_alone_with_a_clear_message(ws: Workspace, tmp_path: Path, content: bytes, needle: str):
+    bad = tmp_path / "bad_file.json"
+    bad.write_bytes(content)
+    good = write(tmp_path, "good.csv", memotrace_csv(CHAT))
+    report = ws.import_paths([bad, good])
+    statuses = {f.file: f.status for f in report.files}
+    assert statuses == {"bad_file.json": "failed", "good.csv": "imported"}
+    failed = report.failed[0].message
+    assert failed.startswith("bad_file.json") and needle in failed
+    assert counts(ws)[0] == 1 and len(list((ws.path / "raw").iterdir())) == 1
+
+
+def test_file_over_the_size_limit_is_refused_with_advice(ws: Workspace, tmp_path: Path):
+    src = write(tmp_path, "big.csv", memotrace_csv(CHAT))
+    report = ws.import_paths([src], max_bytes=100)
+    msg = report.files[0].message
+    assert report.files[0].status == "failed" and "big.csv" in msg and "import the parts" in msg
+
+
+def test_me_for_formats_without_a_sender_flag(ws: Workspace, tmp_path: Path):
+    src = write(tmp_path, "WhatsApp Chat with Alice.txt", WHATSAPP, "utf-8")
+    report = ws.import_paths([src], me="bob")  # case-insensitive match
+    assert report.files[0].status == "imported" and report.files[0].me == "Bob"
+    chat = ws.chats().iloc[0]
+    assert (chat["mine"], chat["me_name"]) == (2, "Bob")
+
+
+def test_unknown_me_lists_participants(ws: Workspace, tmp_path: Path):
+    src = write(tmp_path, "chat.txt", WHATSAPP, "utf-8")
+    report = ws.import_paths([src], me="Carol")
+    msg = report.files[0].message
+    assert report.files[0].status == "failed" and "Carol" in msg and "Alice" in msg and "Bob" in msg
+    assert counts(ws) == (0, 0, 0, 0)
+
+
+def test_me_is_guessed_and_said_when_not_given(ws: Workspace, tmp_path: Path):
+    src = write(tmp_path, "WhatsApp Chat with Alice.txt", WHATSAPP, "utf-8")
+    report = ws.import_paths([src])
+    assert report.files[0].me == "Bob"
+    assert any("guessed" in n for n in report.files[0].notes)
+
+
+def test_zip_with_chat_and_media(ws: Workspace, tmp_path: Path):
+    z = tmp_path / "WhatsApp Chat - Alice.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("_chat.txt", WHATSAPP)
+        zf.writestr("00000001-PHOTO-2024-05-01-09-02-00.jpg", b"\xff\xd8\xff")
+    report = ws.import_paths([z], me="Bob")
+    assert report.files[0].status == "imported" and report.files[0].file == z.name
+    assert counts(ws)[2] == 5
+    assert (ws.path / "raw" / f"{sha256_of(z)[:16]}_{z.name}").read_bytes() == z.read_bytes()
+
+
+def test_system_and_media_have_reasons_in_the_drop_table(ws: Workspace, tmp_path: Path):
+    ws.import_paths([write(tmp_path, "chat.txt", WHATSAPP, "utf-8")], me="Bob")
+    reasons = ws.drop_reasons()
+    assert reasons.loc[reasons["reason"] == "system message", "messages"].tolist() == [1]
+    ws.set_segment_config(SegmentConfig(nontext="drop"))
+    reasons = ws.drop_reasons()
+    assert "non-text message (dropped by setting)" in reasons["reason"].tolist()
+    assert ws.segment_config.nontext == "drop"
+
+
+def test_resegmentation_with_new_settings(ws: Workspace, tmp_path: Path):
+    ws.import_paths([write(tmp_path, "a.csv", memotrace_csv(CHAT))])
+    assert ws.conversations()[1] == 2
+    ws.set_segment_config(SegmentConfig(gap_minutes=60 * 24 * 7))
+    assert ws.conversations()[1] == 1
+    reopened = Workspace(ws.path)
+    assert reopened.segment_config.gap_minutes == 60 * 24 * 7 and reopened.conversations()[1] == 1
+
+
+def test_schema_versioned_and_refuses_newer(tmp_path: Path):
+    w = Workspace(tmp_path / "w")
+    assert w.conn.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+    assert w.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert w.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    w.conn.execute(f"PRAGMA user_version={db.SCHEMA_VERSION + 1}")
+    w.close()
+    with pytest.raises(RuntimeError, match="newer MeTwin"):
+        Workspace(tmp_path / "w")
+
+
+def test_dump_streams_every_message(ws: Workspace, tmp_path: Path):
+    ws.import_paths([write(tmp_path, "a.csv", memotrace_csv(CHAT))])
+    rows = list(ws.iter_messages())
+    assert len(rows) == 7
+    assert {"chat", "sender", "is_me", "time", "kind", "text"} <= set(rows[0])
+    assert rows[0]["time"] == "2024-05-01T09:00:00" and rows[0]["is_me"] is False
+    json.dumps(rows)
+
+
+def test_database_survives_a_closed_connection(ws: Workspace, tmp_path: Path):
+    ws.import_paths([write(tmp_path, "a.csv", memotrace_csv(CHAT))])
+    path = ws.path / "metwin.sqlite"
+    ws.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 7
