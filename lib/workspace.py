@@ -25,9 +25,9 @@ from typing import Callable, Iterator
 import pandas as pd
 
 from lib import db
-from lib.importers import BadInputError, ParsedExport, detect, parse_file
+from lib.importers import BadInputError, ParsedExport, parse_file
 from lib.importers.containers import expand
-from lib.me import resolve_me
+from lib.me import participants, propose_me, resolve_me
 from lib.segment import SegmentConfig, segment
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -438,31 +438,35 @@ def load_sample(ws: Workspace) -> ImportReport:
 
 def preview(path: Path, fmt: str | None = None, rows: int = 20) -> dict:
     """Detect and parse a file without importing: format, counts, participants, "me" proposal and the first rows."""
+    out = []
+    with tempfile.TemporaryDirectory(prefix="metwin-preview-") as tmp:
+        try:
+            entries = expand(Path(path), Path(tmp))
+        except BadInputError as exc:
+            return {"parts": [{"file": Path(path).name, "error": str(exc)}]}
+        for _origin, ps in entries:
+            for part in ps:
+                out.append(_preview_part(part, fmt, rows))
+    return {"parts": out}
+
+
+def _preview_part(part, fmt: str | None, rows: int) -> dict:
     from lib.importers import formats
 
-    parts = expand(Path(path))
-    out = []
-    for origin, ps in parts:
-        for part in ps:
-            try:
-                if fmt is None:
-                    imp, conf = detect(part.path)
-                parsed = parse_file(part.path, fmt)
-            except BadInputError as exc:
-                out.append({"file": part.display, "error": str(exc)})
-                continue
-            df = parsed.messages
-            senders = df.loc[df["sender"] != "", "sender"].value_counts()
-            out.append({
-                "file": part.display,
-                "format": parsed.format,
-                "label": formats().get(parsed.format, parsed.format),
-                "messages": len(df),
-                "chats": int(df["chat_key"].nunique()),
-                "has_me_flag": bool(df["is_me"].notna().all()),
-                "participants": senders.index.tolist()[:50],
-                "me_candidates": parsed.me_candidates,
-                "head": df.head(rows)[["chat", "sender", "time", "kind", "text"]],
-                "notes": parsed.notes,
-            })
-    return {"parts": out}
+    try:
+        parsed = parse_file(part.path, fmt)
+    except BadInputError as exc:
+        return {"file": part.display, "error": str(exc).replace(part.path.name, part.display)}
+    df = parsed.messages
+    return {
+        "file": part.display,
+        "format": parsed.format,
+        "label": formats().get(parsed.format, parsed.format),
+        "messages": len(df),
+        "chats": int(df["chat_key"].nunique()),
+        "has_me_flag": bool(df["is_me"].notna().all()),
+        "participants": participants(df)[:50],
+        "me_candidates": propose_me(df, parsed.me_candidates) if df["is_me"].isna().any() else [],
+        "head": df.head(rows)[["chat", "sender", "time", "kind", "text"]],
+        "notes": parsed.notes,
+    }

@@ -211,3 +211,16 @@ def test_database_survives_a_closed_connection(ws: Workspace, tmp_path: Path):
     ws.close()
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT COUNT(*) FROM messages").fetchone()[0] == 7
+
+
+def test_preview_detects_without_importing(tmp_path: Path):
+    from lib.workspace import preview
+
+    src = write(tmp_path, "WhatsApp Chat with Alice.txt", WHATSAPP, "utf-8")
+    part = preview(src)["parts"][0]
+    assert part["format"] == "whatsapp_txt" and part["messages"] == 5
+    assert part["has_me_flag"] is False and part["me_candidates"][0] == "Bob"
+    assert set(part["participants"]) == {"Alice", "Bob"}
+    bad = tmp_path / "x.bin"
+    bad.write_bytes(b"\x00\x01\x02" * 100)
+    assert "binary" in preview(bad)["parts"][0]["error"]
