@@ -87,7 +87,12 @@ def finish(df: pd.DataFrame) -> pd.DataFrame:
         raise AssertionError(f"importer bug: missing columns {missing}")
     df = df.loc[:, list(COLUMNS)].reset_index(drop=True)
     for col in ("chat", "chat_key", "sender", "sender_id", "time", "kind", "text", "quote"):
-        df[col] = df[col].fillna("").astype(str)
+        s = df[col]
+        if not pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+            s = s.astype(str) if s.notna().all() else s.fillna("").astype(str)
+        elif s.hasnans:
+            s = s.fillna("")
+        df[col] = s
     df["is_group"] = df["is_group"].fillna(False).astype(bool)
     df["is_me"] = df["is_me"].astype("boolean")
     df["conv_hint"] = pd.to_numeric(df["conv_hint"], errors="coerce").fillna(-1).astype("int64")
