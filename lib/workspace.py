@@ -178,8 +178,14 @@ class Workspace:
         notes.extend(f"skipped {e}" for e in errors)
         frames = []
         me_used = ""
+        hint_base = self.conn.execute("SELECT COALESCE(MAX(conv_hint), -1) + 1 FROM messages").fetchone()[0]
         for parsed in parsed_parts:
             df, who, me_notes = resolve_me(parsed, me)
+            # Pre-cut conversations (training JSON) number from 0 in every file: keep them distinct across files.
+            hinted = df["conv_hint"] >= 0
+            if hinted.any():
+                df.loc[hinted, "conv_hint"] += hint_base
+                hint_base = int(df["conv_hint"].max()) + 1
             me_used = me_used or who
             notes.extend(parsed.notes + me_notes)
             df["family"] = family_of(parsed.format)

@@ -224,3 +224,14 @@ def test_preview_detects_without_importing(tmp_path: Path):
     bad = tmp_path / "x.bin"
     bad.write_bytes(b"\x00\x01\x02" * 100)
     assert "binary" in preview(bad)["parts"][0]["error"]
+
+
+def test_pre_cut_conversations_of_two_files_stay_apart(ws: Workspace, tmp_path: Path):
+    """Training JSON carries no times; each file numbers its conversations from 0 and they must not merge."""
+    one = [{"conversations": [{"role": "user", "content": "在吗"}, {"role": "assistant", "content": "在呢"}]}]
+    a = tmp_path / "Amy_train.json"
+    b = tmp_path / "Amy_dev.json"
+    a.write_text(json.dumps(one, ensure_ascii=False), encoding="utf-8")
+    b.write_text(json.dumps(one * 2, ensure_ascii=False).replace("在吗", "吃了吗"), encoding="utf-8")
+    ws.import_paths([a, b])
+    assert ws.conversations()[1] == 3
