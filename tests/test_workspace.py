@@ -235,3 +235,12 @@ def test_pre_cut_conversations_of_two_files_stay_apart(ws: Workspace, tmp_path: 
     b.write_text(json.dumps(one * 2, ensure_ascii=False).replace("在吗", "吃了吗"), encoding="utf-8")
     ws.import_paths([a, b])
     assert ws.conversations()[1] == 3
+
+
+def test_concatenated_memotrace_files_become_separate_private_chats(ws: Workspace, tmp_path: Path):
+    a = memotrace_csv(CHAT)
+    b = memotrace_csv(CHAT).replace("wxid_ajie", "wxid_mei").replace("阿杰", "小美").split("\n", 1)[1]
+    ws.import_paths([write(tmp_path, "both.csv", a + b)])
+    chats = ws.chats().sort_values("name")
+    assert chats["name"].tolist() == ["小美", "阿杰"] and chats["is_group"].tolist() == [0, 0]
+    assert chats["trainable"].tolist() == [2, 2]

@@ -563,6 +563,24 @@ def _v2_chat(df: pd.DataFrame, is_me: pd.Series, kind: pd.Series, path: Path) ->
     return chat or path_name, key or chat, bool(is_group)
 
 
+def _v2_chats(df: pd.DataFrame, is_me: pd.Series, kind: pd.Series, path: Path) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Chat columns. MemoTrace writes one file per chat, but files concatenated by hand (or by other tools) hold
+    several ``TalkerId`` values: each becomes its own chat instead of one fake group."""
+    talkers = _col(df, "TalkerId").str.strip()
+    distinct = [t for t in talkers.unique().tolist() if t]
+    if len(distinct) <= 1:
+        chat, key, is_group = _v2_chat(df, is_me, kind, path)
+        return const(chat, df.index), const(key, df.index), const(is_group, df.index)
+    chat_col = pd.Series("", index=df.index, dtype=object)
+    key_col = pd.Series("", index=df.index, dtype=object)
+    group_col = pd.Series(False, index=df.index)
+    for talker, idx in talkers.groupby(talkers, sort=False).groups.items():
+        sub = df.loc[idx]
+        chat, key, is_group = _v2_chat(sub, is_me.loc[idx], kind.loc[idx], Path(f"{talker}.csv"))
+        chat_col.loc[idx], key_col.loc[idx], group_col.loc[idx] = chat, key, is_group
+    return chat_col.astype(str), key_col.astype(str), group_col
+
+
 def _v2_texts(typ: pd.Series, sub: pd.Series, kind: pd.Series, content: pd.Series) -> tuple[pd.Series, pd.Series]:
     """``(text, quote)`` columns. Text rows keep StrContent; media rows become "" by a column operation; only the
     remaining rows (voice, location, cards, quotes, calls, system lines: a small share) run per-row extraction."""
@@ -601,9 +619,9 @@ def parse_v2_csv(path: Path, text: str | None = None) -> ParsedExport:
     sender = remark.where(remark != "", nick).mask(system, "")
     sender_id = _col(df, "Sender").str.strip().mask(system, "")
     times, time_notes = _v2_times(df)
-    chat, key, is_group = _v2_chat(df, is_me, kind, path)
+    chat_col, key_col, group_col = _v2_chats(df, is_me, kind, path)
     out = pd.DataFrame({
-        "chat": const(chat, df.index), "chat_key": const(key, df.index), "is_group": const(is_group, df.index),
+        "chat": chat_col, "chat_key": key_col, "is_group": group_col,
         "sender": sender, "sender_id": sender_id, "is_me": is_me, "time": times, "kind": kind, "text": text_col,
         "quote": quote,
     })
