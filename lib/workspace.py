@@ -219,19 +219,19 @@ class Workspace:
         import_id = cur.lastrowid
         chats = df.groupby(["family", "chat_key"], sort=False).agg(
             name=("chat", "first"), is_group=("is_group", "max")).reset_index()
-        chat_ids: dict[tuple[str, str], int] = {}
+        mine = df.loc[df["is_me"].fillna(False).astype(bool)]
+        me_names = mine.groupby(["family", "chat_key"], sort=False)["sender"].first().to_dict()
+        chat_ids: dict[str, int] = {}
         for fam, key, name, is_group in chats.itertuples(index=False, name=None):
-            me_name = ""
-            mine = df.loc[(df["chat_key"] == key) & df["is_me"].fillna(False).astype(bool), "sender"]
-            if len(mine):
-                me_name = str(mine.iloc[0])
             c.execute("INSERT INTO chats(family, chat_key, name, is_group, me_name) VALUES(?,?,?,?,?) "
                       "ON CONFLICT(family, chat_key) DO UPDATE SET is_group = max(is_group, excluded.is_group)",
-                      (fam, key, name, int(bool(is_group)), me_name))
-            chat_ids[(fam, key)] = c.execute("SELECT id FROM chats WHERE family=? AND chat_key=?",
-                                             (fam, key)).fetchone()[0]
-        df["chat_id"] = [chat_ids[k] for k in zip(df["family"], df["chat_key"])] if len(chat_ids) > 1 else \
-            next(iter(chat_ids.values()))
+                      (fam, key, name, int(bool(is_group)), str(me_names.get((fam, key), ""))))
+            chat_ids[f"{fam}\x00{key}"] = c.execute("SELECT id FROM chats WHERE family=? AND chat_key=?",
+                                                    (fam, key)).fetchone()[0]
+        group_no = df.groupby(["family", "chat_key"], sort=False, observed=True).ngroup().to_numpy()
+        ids_by_group = np.array([chat_ids[f"{fam}\x00{key}"] for fam, key in
+                                 chats[["family", "chat_key"]].itertuples(index=False, name=None)], dtype=np.int64)
+        df["chat_id"] = ids_by_group[group_no]
         affected = sorted(set(chat_ids.values()))
         existing = self._load_messages(affected)
         n_dup = 0

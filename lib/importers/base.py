@@ -88,6 +88,8 @@ def finish(df: pd.DataFrame) -> pd.DataFrame:
     df = df.loc[:, list(COLUMNS)].reset_index(drop=True)
     for col in ("chat", "chat_key", "sender", "sender_id", "time", "kind", "text", "quote"):
         s = df[col]
+        if isinstance(s.dtype, pd.CategoricalDtype) and not s.hasnans:
+            continue  # one string per category: cheap for chat names repeated on every row
         if not pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
             s = s.astype(str) if s.notna().all() else s.fillna("").astype(str)
         elif s.hasnans:

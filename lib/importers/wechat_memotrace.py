@@ -571,14 +571,25 @@ def _v2_chats(df: pd.DataFrame, is_me: pd.Series, kind: pd.Series, path: Path) -
     if len(distinct) <= 1:
         chat, key, is_group = _v2_chat(df, is_me, kind, path)
         return const(chat, df.index), const(key, df.index), const(is_group, df.index)
-    chat_col = pd.Series("", index=df.index, dtype=object)
-    key_col = pd.Series("", index=df.index, dtype=object)
-    group_col = pd.Series(False, index=df.index)
-    for talker, idx in talkers.groupby(talkers, sort=False).groups.items():
-        sub = df.loc[idx]
-        chat, key, is_group = _v2_chat(sub, is_me.loc[idx], kind.loc[idx], Path(f"{talker}.csv"))
-        chat_col.loc[idx], key_col.loc[idx], group_col.loc[idx] = chat, key, is_group
-    return chat_col.astype(str), key_col.astype(str), group_col
+    codes, uniques = pd.factorize(talkers, sort=False)
+    small = pd.DataFrame({c: _col(df, c) for c in ("TalkerId", "Sender", "Remark", "NickName")})
+    chats, keys, groups = [], [], []
+    for code, pos in pd.Series(codes).groupby(codes, sort=False).indices.items():
+        talker = str(uniques[code])
+        chat, key, is_group = _v2_chat(small.iloc[pos].reset_index(drop=True), is_me.iloc[pos].reset_index(drop=True),
+                                       kind.iloc[pos].reset_index(drop=True), Path(f"{talker}.csv"))
+        chats.append((code, chat)), keys.append((code, key)), groups.append((code, is_group))
+    chat_col = _spread(codes, [v for _, v in sorted(chats)], df.index)
+    key_col = _spread(codes, [v for _, v in sorted(keys)], df.index)
+    group_col = pd.Series(np.array([v for _, v in sorted(groups)], dtype=bool)[codes], index=df.index)
+    return chat_col, key_col, group_col
+
+
+def _spread(codes: np.ndarray, per_code: list[str], index: pd.Index) -> pd.Series:
+    """One value per talker code spread over all rows, as a categorical: one string per chat instead of a million
+    copies, and nothing to build row by row."""
+    value_codes, values = pd.factorize(pd.Series(per_code, dtype=object), sort=False)
+    return pd.Series(pd.Categorical.from_codes(value_codes[codes], list(values)), index=index)
 
 
 def _v2_texts(typ: pd.Series, sub: pd.Series, kind: pd.Series, content: pd.Series) -> tuple[pd.Series, pd.Series]:
