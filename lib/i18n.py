@@ -17,7 +17,6 @@ DEFAULT_LANG = "en"
 
 EN: dict[str, str] = {
     # app frame
-    "app.title": "MeTwin",
     "app.tagline": "Your chats, your twin: everything stays on this computer.",
     "nav.workspace": "Workspace",
     "page.home": "Home",
@@ -25,7 +24,6 @@ EN: dict[str, str] = {
     "sidebar.language": "Language · 语言",
     "sidebar.workspace": "Workspace",
     "sidebar.workspace_help": "A workspace is one folder with its own database. Switch to keep people's data apart.",
-    "sidebar.path": "Folder: {path}",
     "sidebar.new": "New workspace",
     "sidebar.new_name": "Name",
     "sidebar.new_name_help": "Letters, digits, spaces, - and _ (up to 64).",
@@ -47,8 +45,6 @@ EN: dict[str, str] = {
     "common.mine_help": "Messages you sent.",
     "common.my_turns_help": "Your replies (bubbles sent in a row merged) inside trainable conversations.",
     "common.my_turns": "My turns",
-    "common.yes": "yes",
-    "common.no": "no",
     "common.me": "me",
     # home
     "home.title": "Home",
@@ -73,17 +69,10 @@ EN: dict[str, str] = {
     # funnel and tables
     "funnel.stage": "Step",
     "funnel.count": "Count",
-    "funnel.share": "Share of imported",
     "reasons.level": "Level",
     "reasons.reason": "Reason",
     "reasons.items": "Items",
     "reasons.messages": "Messages",
-    "imports.file": "File",
-    "imports.format": "Format",
-    "imports.messages": "Messages",
-    "imports.me": "Me",
-    "imports.when": "Imported",
-    "imports.size": "Size",
     # import page
     "import.title": "Import",
     "import.caption": "Into workspace **{name}**. Files are read on this computer; the raw export is kept unchanged "
@@ -206,7 +195,6 @@ EN: dict[str, str] = {
 }
 
 ZH: dict[str, str] = {
-    "app.title": "MeTwin",
     "app.tagline": "你的聊天，你的分身：所有数据都留在这台电脑上。",
     "nav.workspace": "工作区",
     "page.home": "首页",
@@ -214,7 +202,6 @@ ZH: dict[str, str] = {
     "sidebar.language": "Language · 语言",
     "sidebar.workspace": "工作区",
     "sidebar.workspace_help": "每个工作区是一个文件夹，有自己的数据库。切换工作区可以把不同人的数据分开。",
-    "sidebar.path": "文件夹：{path}",
     "sidebar.new": "新建工作区",
     "sidebar.new_name": "名称",
     "sidebar.new_name_help": "字母、数字、空格、- 和 _（最多 64 个字符）。",
@@ -235,8 +222,6 @@ ZH: dict[str, str] = {
     "common.mine_help": "你发出的消息。",
     "common.my_turns_help": "可训练对话中你的回复（连续发出的消息合并为一轮）。",
     "common.my_turns": "我的发言轮次",
-    "common.yes": "是",
-    "common.no": "否",
     "common.me": "我",
     "home.title": "首页",
     "home.caption": "工作区 **{name}** · `{path}`",
@@ -255,17 +240,10 @@ ZH: dict[str, str] = {
     "home.sample_note": "这是虚构的示例工作区。导入真实聊天记录之前，请先在侧边栏新建你自己的工作区。",
     "funnel.stage": "步骤",
     "funnel.count": "数量",
-    "funnel.share": "占导入的比例",
     "reasons.level": "层级",
     "reasons.reason": "原因",
     "reasons.items": "条目",
     "reasons.messages": "消息数",
-    "imports.file": "文件",
-    "imports.format": "格式",
-    "imports.messages": "消息数",
-    "imports.me": "我",
-    "imports.when": "导入时间",
-    "imports.size": "大小",
     "import.title": "导入",
     "import.caption": "导入到工作区 **{name}**。文件只在这台电脑上读取；原始导出文件会原样保存在工作区文件夹中。",
     "import.step_add": "1 · 添加聊天导出文件",

@@ -1,0 +1,30 @@
+"""MeTwin: the Streamlit entry point. Run with ``streamlit run app.py``.
+
+This file only routes: it draws the shared frame (sidebar with language and workspace), builds the menu with
+``st.navigation`` and runs the chosen page. Pages are thin scripts in ``pages/``; all logic lives in ``lib/``.
+"""
+import streamlit as st
+
+from pages import PageDef, frame, legacy_run, nav_pages, reroute, routed
+
+# The menu, by section (i18n keys). Adding a page is one line; the page's URL is its file stem (/import_chats).
+SECTIONS: dict[str, list[PageDef]] = {
+    "nav.workspace": [
+        PageDef("pages/home.py", "page.home", ":material/home:", default=True),
+        PageDef("pages/import_chats.py", "page.import", ":material/upload_file:"),
+    ],
+}
+
+
+def main() -> None:
+    if legacy_run():  # a fresh server's first request: Streamlit runs pages/ in legacy mode (see pages/__init__.py)
+        reroute(SECTIONS)
+    st.session_state.pop("_rerouted", None)
+    ui = frame()
+    page = st.navigation(nav_pages(SECTIONS, ui.lang if ui else "en"))
+    with routed(ui):
+        page.run()
+
+
+if __name__ == "__main__":
+    main()
