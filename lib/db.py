@@ -49,8 +49,8 @@ MIGRATIONS: list[str] = [
         turn INTEGER,
         drop_reason TEXT NOT NULL DEFAULT ''
     );
-    CREATE INDEX messages_chat ON messages(chat_id, time, id);
-    CREATE INDEX messages_conv ON messages(conv_id, id);
+    CREATE INDEX messages_chat ON messages(chat_id);
+    CREATE INDEX messages_conv ON messages(conv_id);
     CREATE TABLE conversations (
         id INTEGER PRIMARY KEY,          -- = id of the conversation's first message: stable across re-segmentation
         chat_id INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE,

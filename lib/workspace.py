@@ -244,7 +244,7 @@ class Workspace:
         start = (c.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]) + 1
         # Ids follow chat and time order: both indexes then grow at their end, which makes a million-row insert
         # several times faster than inserting in file order, and conversation ids (first message ids) ascend.
-        df = df.sort_values(["chat_id", "time"], kind="stable", ignore_index=True)
+        df = _in_chat_time_order(df)
         df = df.assign(id=range(start, start + len(df)), import_id=import_id)
         df["is_me"] = df["is_me"].fillna(False).astype(bool)
         self._resegment(affected, new_rows=df, existing=existing)
@@ -284,12 +284,11 @@ class Workspace:
             off = slice(n_old, n_old + len(nr))
             conv_new = _nullable_ints(seg.conv_id.iloc[off])
             turn_new = _nullable_ints(seg.turn.iloc[off])
-            rows = zip(nr["id"].tolist(), nr["chat_id"].tolist(), nr["import_id"].tolist(), nr["time"].tolist(),
-                       nr["sender"].tolist(), nr["sender_id"].tolist(), nr["is_me"].astype(int).tolist(),
-                       nr["kind"].tolist(), nr["text"].tolist(), nr["quote"].tolist(), nr["conv_hint"].tolist(),
-                       conv_new, turn_new, seg.drop_reason.iloc[off].tolist())
-            c.executemany("INSERT INTO messages(id, chat_id, import_id, time, sender, sender_id, is_me, kind, text, "
-                          "quote, conv_hint, conv_id, turn, drop_reason) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+            _insert_messages(c, {
+                "id": nr["id"], "chat_id": nr["chat_id"], "import_id": nr["import_id"], "time": nr["time"],
+                "sender": nr["sender"], "sender_id": nr["sender_id"], "is_me": nr["is_me"].astype(int),
+                "kind": nr["kind"], "text": nr["text"], "quote": nr["quote"], "conv_hint": nr["conv_hint"],
+                "conv_id": conv_new, "turn": turn_new, "drop_reason": seg.drop_reason.iloc[off]})
         if n_old:
             old = existing.reset_index(drop=True)
             new_conv = seg.conv_id.iloc[:n_old].reset_index(drop=True)
@@ -410,6 +409,36 @@ class Workspace:
                 d["is_me"] = bool(d["is_me"])
                 d["is_group"] = bool(d["is_group"])
                 yield d
+
+
+def _insert_messages(c: sqlite3.Connection, cols: dict[str, "pd.Series | list"]) -> None:
+    """One executemany over the new rows. A column whose value is the same on every row (the import id, an empty
+    quote column, no conversation hints) is written once as a constant instead of being bound a million times."""
+    names, marks, values = [], [], []
+    for name, col in cols.items():
+        if isinstance(col, pd.Series) and len(col) and name not in ("id", "text"):
+            first = col.iloc[0]
+            if isinstance(first, (int, np.integer, str)) and not isinstance(first, bool) and (col == first).all():
+                names.append(name)
+                marks.append(str(int(first)) if isinstance(first, (int, np.integer)) else _sql_str(str(first)))
+                continue
+        names.append(name)
+        marks.append("?")
+        values.append(col.tolist() if isinstance(col, pd.Series) else col)
+    c.executemany(f"INSERT INTO messages({', '.join(names)}) VALUES({', '.join(marks)})", zip(*values))
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _in_chat_time_order(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows ordered by chat, then time, then file order. Most exports already are: then nothing is copied."""
+    ts = pd.to_datetime(df["time"], format="%Y-%m-%dT%H:%M:%S", errors="coerce").to_numpy(dtype="datetime64[ns]")
+    order = np.lexsort((np.arange(len(df)), ts.view(np.int64), df["chat_id"].to_numpy()))
+    if (order == np.arange(len(df))).all():
+        return df.reset_index(drop=True)
+    return df.take(order).reset_index(drop=True)
 
 
 def _nullable_ints(s: pd.Series) -> list:

@@ -62,13 +62,14 @@ def header_score(head: str, expected: tuple[str, ...]) -> float:
 # --------------------------------------------------------------------------------------------------------------------
 
 
-def read_csv_frame(path: Path, what: str) -> tuple[pd.DataFrame, list[str]]:
+def read_csv_frame(path: Path, what: str, skip: frozenset[str] = frozenset()) -> tuple[pd.DataFrame, list[str]]:
     """Read a whole CSV as strings ("" for empty cells). Returns ``(frame, notes)``.
 
     The encoding comes from the first 64 KB; a file that turns out not to be UTF-8 further in is read again as
     GB18030 (Excel on Chinese Windows), then with replacement characters rather than failing. Lines with too many
     fields lose the extra fields (or, past the first line, are skipped), with a note, rather than failing the whole
-    file. ``what`` names the export in error messages.
+    file. ``what`` names the export in error messages; columns named in ``skip`` are not read at all (a million rows
+    of database ids cost parse time and memory for nothing).
     """
     with open(path, "rb") as fh:
         raw = fh.read(SNIFF_BYTES)
@@ -88,7 +89,8 @@ def read_csv_frame(path: Path, what: str) -> tuple[pd.DataFrame, list[str]]:
                     warnings.simplefilter("always", pd.errors.ParserWarning)
                     # index_col=False: a long first row must not turn columns into an index (shifting every row).
                     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, sep=sep,
-                                     index_col=False, encoding_errors=errors, on_bad_lines=on_bad)
+                                     index_col=False, encoding_errors=errors, on_bad_lines=on_bad,
+                                     usecols=(lambda c: str(c).lstrip("\ufeff").strip() not in skip) if skip else None)
             except UnicodeError as exc:
                 last = exc
                 break  # next encoding
@@ -572,12 +574,24 @@ def _v2_chats(df: pd.DataFrame, is_me: pd.Series, kind: pd.Series, path: Path) -
         chat, key, is_group = _v2_chat(df, is_me, kind, path)
         return const(chat, df.index), const(key, df.index), const(is_group, df.index)
     codes, uniques = pd.factorize(talkers, sort=False)
-    small = pd.DataFrame({c: _col(df, c) for c in ("TalkerId", "Sender", "Remark", "NickName")})
+    # The same rules as _v2_chat, computed for all talkers at once from a few group-bys (no per-chat scans).
+    other = (~is_me.fillna(False).astype(bool) & (kind != "system")).to_numpy()
+    o = pd.DataFrame({"code": codes[other]})
+    for col in ("Sender", "Remark", "NickName"):
+        o[col] = _col(df, col)[other].str.strip().to_numpy()
+    ids = o.loc[o["Sender"] != ""].groupby("code")["Sender"].unique()
+    names = {col: o.loc[o[col] != ""].groupby("code")[col].first() for col in ("Remark", "NickName")}
     chats, keys, groups = [], [], []
-    for code, pos in pd.Series(codes).groupby(codes, sort=False).indices.items():
-        talker = str(uniques[code])
-        chat, key, is_group = _v2_chat(small.iloc[pos].reset_index(drop=True), is_me.iloc[pos].reset_index(drop=True),
-                                       kind.iloc[pos].reset_index(drop=True), Path(f"{talker}.csv"))
+    for code, talker in enumerate(uniques):
+        talker = str(talker)
+        other_ids = [str(i) for i in ids.get(code, [])]
+        is_group = talker.endswith("@chatroom") or len(other_ids) > 1
+        name = next((str(names[c][code]) for c in ("Remark", "NickName") if code in names[c].index), "")
+        chat = talker if is_group or not name else name
+        if looks_like_wxid(talker) or not (not is_group and len(other_ids) == 1 and looks_like_wxid(other_ids[0])):
+            key = talker or chat
+        else:
+            key = other_ids[0]
         chats.append((code, chat)), keys.append((code, key)), groups.append((code, is_group))
     chat_col = _spread(codes, [v for _, v in sorted(chats)], df.index)
     key_col = _spread(codes, [v for _, v in sorted(keys)], df.index)
@@ -610,7 +624,7 @@ def _v2_texts(typ: pd.Series, sub: pd.Series, kind: pd.Series, content: pd.Serie
 
 def parse_v2_csv(path: Path, text: str | None = None) -> ParsedExport:
     """MemoTrace v2 CSV. Plain text rows are used as they are; only the other rows run per-row XML extraction."""
-    df, notes = read_csv_frame(path, "MemoTrace")
+    df, notes = read_csv_frame(path, "MemoTrace", skip=frozenset({"localId", "Status"}))
     require_columns(df, _V2_REQUIRED, "MemoTrace", _V2_HOW)
     if "StrTime" not in df.columns and "CreateTime" not in df.columns:
         require_columns(df, ("StrTime",), "MemoTrace", _V2_HOW)
