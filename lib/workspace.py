@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -47,6 +48,26 @@ def data_dir() -> Path:
 
 def default_workspace_path(name: str = "sample") -> Path:
     return data_dir() / "workspaces" / name
+
+
+WORKSPACE_NAME = re.compile(r"[\w][\w \-]{0,63}")
+
+
+def workspaces_root() -> Path:
+    return data_dir() / "workspaces"
+
+
+def workspace_names() -> list[str]:
+    """Names of the workspaces under :func:`workspaces_root` (folders holding a database)."""
+    root = workspaces_root()
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / DB_NAME).exists())
+
+
+def valid_workspace_name(name: str) -> bool:
+    """Letters (any script), digits, spaces, ``_`` and ``-``; no path separators, so a name stays one folder."""
+    return bool(WORKSPACE_NAME.fullmatch(name)) and name.strip() == name
 
 
 def family_of(fmt: str) -> str:
@@ -142,11 +163,16 @@ class Workspace:
                     entries.extend(expand(Path(p), Path(tmp)))
                 except BadInputError as exc:
                     report.files.append(FileResult(names.get(Path(p), Path(p).name), "failed", str(exc)))
+            n = max(1, len(entries))
             for i, (origin, parts) in enumerate(entries):
                 shown = names.get(origin, origin.name)
-                progress(i / max(1, len(entries)), shown)
+
+                def step(frac: float, what: str, i: int = i, shown: str = shown) -> None:
+                    progress((i + frac) / n, f"{shown}: {what}")
+
+                step(0.0, "reading")
                 try:
-                    report.files.append(self._import_one(origin, parts, shown, me, fmt, max_bytes, progress))
+                    report.files.append(self._import_one(origin, parts, shown, me, fmt, max_bytes, step))
                 except BadInputError as exc:
                     msg = str(exc)
                     msg = msg.replace(origin.name, shown) if shown != origin.name else msg
@@ -194,6 +220,7 @@ class Workspace:
         if df.empty:
             raise BadInputError(f"{shown}: the export holds no messages. Check that you exported the right chat.")
         fmt_used = parsed_parts[0].format
+        progress(0.5, "saving")
         raw_path = self.path / "raw" / f"{digest[:16]}_{origin.name}"
         shutil.copy2(origin, raw_path)
         try:

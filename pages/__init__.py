@@ -33,7 +33,7 @@ import streamlit as st
 
 from lib.i18n import DEFAULT_LANG, LANGS, normalize_lang, t, term
 from lib.importers import BadInputError
-from lib.workspace import Workspace, data_dir, open_workspace
+from lib.workspace import Workspace, open_workspace, valid_workspace_name, workspace_names, workspaces_root
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_FILE = ROOT / "app.py"
@@ -183,24 +183,6 @@ def md_escape(text: str) -> str:
 
 
 # ----- workspace picker -------------------------------------------------------------------------------------------
-_NAME = re.compile(r"[\w][\w \-]{0,63}")
-
-
-def workspaces_root() -> Path:
-    return data_dir() / "workspaces"
-
-
-def workspace_names() -> list[str]:
-    root = workspaces_root()
-    if not root.is_dir():
-        return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / "metwin.sqlite").exists())
-
-
-def valid_workspace_name(name: str) -> bool:
-    return bool(_NAME.fullmatch(name)) and name.strip() == name
-
-
 def _open(path: Path | None, lang: str) -> Workspace | None:
     try:
         if path is None:

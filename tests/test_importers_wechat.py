@@ -591,3 +591,13 @@ def test_system_text_and_markup() -> None:
     assert system_text('<revokemsg>"阿明" 撤回了一条消息</revokemsg>') == '"阿明" 撤回了一条消息'
     assert system_text("plain notice") == "plain notice"
     assert strip_markup("&lt;msg&gt;&lt;img/&gt;&lt;/msg&gt;hi &amp; bye") == "hi & bye"
+
+
+def test_pywxdump_file_named_after_the_chat_gives_the_display_name(tmp_path):
+    """Rows carry only ids; a file the user named after the group labels it, and the id stays the key."""
+    src = FIX / "pywxdump" / "34567890123@chatroom" / "34567890123@chatroom_0_5000.csv"
+    named = tmp_path / "周末徒步群_pywxdump.csv"
+    named.write_bytes(src.read_bytes())
+    df = parse_file(named).messages
+    assert set(df["chat"]) == {"周末徒步群"} and set(df["chat_key"]) == {"34567890123@chatroom"}
+    assert set(parse_file(src).messages["chat"]) == {"34567890123@chatroom"}

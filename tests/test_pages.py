@@ -13,7 +13,8 @@ from app import SECTIONS
 from lib.i18n import t
 from lib.importers import BadInputError, formats
 from lib.workspace import Workspace, sample_files
-from pages import md_escape, valid_workspace_name
+from lib.workspace import valid_workspace_name
+from pages import md_escape
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")

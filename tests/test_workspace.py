@@ -244,3 +244,11 @@ def test_concatenated_memotrace_files_become_separate_private_chats(ws: Workspac
     chats = ws.chats().sort_values("name")
     assert chats["name"].tolist() == ["小美", "阿杰"] and chats["is_group"].tolist() == [0, 0]
     assert chats["trainable"].tolist() == [2, 2]
+
+
+def test_progress_is_reported_inside_a_file(ws: Workspace, tmp_path: Path):
+    seen: list[tuple[float, str]] = []
+    ws.import_paths([write(tmp_path, "a.csv", memotrace_csv(CHAT))], progress=lambda f, m: seen.append((f, m)))
+    fractions = [f for f, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert any(0 < f < 1 for f in fractions) and any("a.csv" in m for _, m in seen)

@@ -18,7 +18,7 @@ import pandas as pd
 from lib.importers import register
 from lib.importers.base import Importer, ParsedExport, finish
 from lib.importers.wechat_memotrace import (
-    clean_nontext, empty_frame, flags, header_score, iso_times, map_values, quote_text, read_csv_frame,
+    clean_nontext, empty_frame, flags, header_score, iso_times, looks_like_wxid, map_values, quote_text, read_csv_frame,
     require_columns, strip_markup, system_text, time_note,
 )
 
@@ -113,6 +113,19 @@ def _fallback_key(path: Path) -> str:
     return _PAGE.sub("", Path(path).stem) or Path(path).stem
 
 
+_TOOL_TAG = re.compile(r"[_\- ]*(pywxdump|weclone|weflow|utf-?8)$", re.I)
+
+
+def _display_name(room: pd.Series, path: Path) -> pd.Series:
+    """PyWxDump rows carry only ids. When the user named the file after the chat (``周末徒步群.csv`` rather than
+    PyWxDump's ``{wxid}_0_5000.csv``), that name is the better label; the id stays the chat key."""
+    stem = _TOOL_TAG.sub("", _PAGE.sub("", Path(path).stem)).strip()
+    rooms = room.unique()
+    if len(rooms) == 1 and stem and stem != rooms[0] and not looks_like_wxid(stem) and "@chatroom" not in stem:
+        return pd.Series(stem, index=room.index, dtype=room.dtype)
+    return room
+
+
 def parse(path: Path, text: str | None = None) -> ParsedExport:
     """PyWxDump CSV: sender flag from ``is_sender``, chat from ``room_name`` (a group when it ends in ``@chatroom``)."""
     df, notes = read_csv_frame(path, _WHAT)
@@ -145,7 +158,7 @@ def parse(path: Path, text: str | None = None) -> ParsedExport:
     if unknown:
         notes.append(f"{unknown} message(s) had no is_sender flag; choose who you are with --me")
     out = pd.DataFrame({
-        "chat": room, "chat_key": room, "is_group": room.str.endswith("@chatroom").to_numpy(), "sender": sender,
+        "chat": _display_name(room, path), "chat_key": room, "is_group": room.str.endswith("@chatroom").to_numpy(), "sender": sender,
         "sender_id": talker, "is_me": is_me, "time": times, "kind": kind, "text": text_col, "quote": quote,
     })
     me = ["我"] if mine.any() else []
