@@ -117,6 +117,8 @@ class Workspace:
         self.path.mkdir(parents=True, exist_ok=True)
         (self.path / "raw").mkdir(exist_ok=True)
         self.conn = db.connect(self.path / DB_NAME)
+        self._cache: dict[str, tuple[tuple[int, int], object]] = {}
+        self._writes = 0
 
     @property
     def name(self) -> str:
@@ -140,6 +142,7 @@ class Workspace:
 
     def set_segment_config(self, cfg: SegmentConfig) -> None:
         """Store new segmentation settings and re-segment every chat in one transaction."""
+        self._writes += 1
         with db.transaction(self.conn):
             self.set_setting("segment", cfg.to_dict())
             chat_ids = [r[0] for r in self.conn.execute("SELECT id FROM chats")]
@@ -224,6 +227,7 @@ class Workspace:
         raw_path = self.path / "raw" / f"{digest[:16]}_{origin.name}"
         shutil.copy2(origin, raw_path)
         try:
+            self._writes += 1
             with db.transaction(self.conn):
                 n_new, n_dup = self._write(df, shown, digest, size, fmt_used, raw_path, me_used, notes)
         except BaseException:
@@ -336,6 +340,18 @@ class Workspace:
                       cv.itertuples(index=False, name=None))
 
     # ----- reading ----------------------------------------------------------------------------------------------
+    def _cached(self, key: str, compute):
+        """Aggregates over every message cost a full scan; pages ask for them on every rerun. Reuse the last result
+        until this handle writes or another connection commits (SQLite's data_version tells)."""
+        stamp = (self._writes, self.conn.execute("PRAGMA data_version").fetchone()[0])
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] == stamp:
+            value = hit[1]
+        else:
+            value = compute()
+            self._cache[key] = (stamp, value)
+        return value.copy() if isinstance(value, pd.DataFrame) else value
+
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None
 
@@ -345,6 +361,9 @@ class Workspace:
 
     def chats(self) -> pd.DataFrame:
         """One row per chat: messages, mine/theirs, date range, group flag, conversations and trainable ones."""
+        return self._cached("chats", self._chats)
+
+    def _chats(self) -> pd.DataFrame:
         return pd.read_sql_query(
             """
             SELECT c.id, c.name, c.family, c.is_group, c.me_name,
@@ -384,6 +403,9 @@ class Workspace:
 
     def funnel(self) -> list[tuple[str, int]]:
         """The yield funnel from raw messages to the turns the twin learns from."""
+        return list(self._cached("funnel", self._funnel))
+
+    def _funnel(self) -> list[tuple[str, int]]:
         c = self.conn
         total = c.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
         usable = c.execute("SELECT COUNT(*) FROM messages WHERE drop_reason = ''").fetchone()[0]
@@ -396,6 +418,9 @@ class Workspace:
 
     def drop_reasons(self) -> pd.DataFrame:
         """Why messages and conversations were left out, with counts: the answer to "why did I get 0 samples"."""
+        return self._cached("drop_reasons", self._drop_reasons)
+
+    def _drop_reasons(self) -> pd.DataFrame:
         msg = pd.read_sql_query(
             "SELECT 'message' AS level, drop_reason AS reason, COUNT(*) AS items, COUNT(*) AS messages "
             "FROM messages WHERE drop_reason != '' GROUP BY drop_reason", self.conn)

@@ -252,3 +252,14 @@ def test_progress_is_reported_inside_a_file(ws: Workspace, tmp_path: Path):
     fractions = [f for f, _ in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert any(0 < f < 1 for f in fractions) and any("a.csv" in m for _, m in seen)
+
+
+def test_aggregates_are_cached_until_the_workspace_changes(ws: Workspace, tmp_path: Path):
+    ws.import_paths([write(tmp_path, "a.csv", memotrace_csv(CHAT[:5]))])
+    assert dict(ws.funnel())["imported messages"] == 5
+    other = Workspace(ws.path)  # another tab or process writing the same workspace
+    other.import_paths([write(tmp_path, "b.csv", memotrace_csv(CHAT))])
+    assert dict(ws.funnel())["imported messages"] == 7 and ws.chats().iloc[0]["messages"] == 7
+    ws.set_segment_config(SegmentConfig(gap_minutes=60 * 24 * 7))
+    assert dict(ws.funnel())["trainable conversations"] == 1
+    other.close()
