@@ -13,6 +13,9 @@ SECTIONS: dict[str, list[PageDef]] = {
         PageDef("pages/home.py", "page.home", ":material/home:", default=True),
         PageDef("pages/import_chats.py", "page.import", ":material/upload_file:"),
     ],
+    "nav.prepare": [
+        PageDef("pages/redaction.py", "page.redaction", ":material/shield_person:"),
+    ],
 }
 
 

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from lib.importers import BadInputError, formats
+from lib.errors import BadInputError
 
 
 def _workspace(path: str | None):
@@ -20,7 +20,11 @@ def _workspace(path: str | None):
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from lib.importers import formats
     from lib.workspace import Workspace
+
+    if args.format and args.format not in formats():
+        raise BadInputError(f"unknown format {args.format!r}; choose one of: {', '.join(sorted(formats()))}")
 
     ws = Workspace(Path(args.workspace))
     report = ws.import_paths([Path(p) for p in args.files], me=args.me, fmt=args.format,
@@ -69,8 +73,90 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_formats(args: argparse.Namespace) -> int:
+    from lib.importers import formats
+
     for name, label in sorted(formats().items()):
         print(f"{name:20s} {label}")
+    return 0
+
+
+def cmd_pii_scan(args: argparse.Namespace) -> int:
+    """Stream ``{"id", "text"}`` lines to ``{"id", "spans"}`` lines; a bad line gets an ``error`` line, not a stop."""
+    from lib.pii.analyzer import Analyzer, hits_to_json
+    from lib.pii.base import AnalyzerConfig
+
+    regions = tuple(r.strip().upper() for r in args.regions.split(",") if r.strip())
+    names = tuple(n.strip() for n in (args.names or "").split(",") if n.strip())
+    analyzer = Analyzer(AnalyzerConfig(regions=regions or ("CN",), names=names, threshold=args.threshold))
+    if args.file == "-":
+        src = sys.stdin
+    else:
+        path = Path(args.file)
+        if not path.is_file():
+            raise BadInputError(f"{args.file}: no such file; give a JSONL file with one {{\"id\", \"text\"}} per line")
+        src = path.open(encoding="utf-8", errors="replace")
+    out = sys.stdout
+    bad = 0
+    buf: list[str] = []
+    with src:
+        for n, line in enumerate(src, 1):
+            if not line.strip():
+                continue
+            rid, error = None, ""
+            try:
+                rec = json.loads(line)
+            except ValueError as exc:
+                rec, error = None, f"not JSON ({exc})"
+            if isinstance(rec, dict):
+                rid = rec.get("id")
+                if isinstance(rec.get("text"), str):
+                    hits = analyzer.analyze(rec["text"])
+                    if hits:
+                        buf.append(json.dumps({"id": rid, "spans": hits_to_json(hits)}, ensure_ascii=False))
+                    else:  # most lines: skip building and encoding a dict
+                        rid_json = str(rid) if type(rid) is int else json.dumps(rid)  # default encoder: cached
+                        buf.append(f'{{"id": {rid_json}, "spans": []}}')
+                else:
+                    error = 'no string "text" field'
+            elif not error:
+                error = 'expected an object {"id", "text"}'
+            if error:
+                bad += 1
+                print(f"error: line {n}: {error}", file=sys.stderr)
+                buf.append(json.dumps({"id": rid, "spans": [], "error": f"line {n}: {error}"}, ensure_ascii=False))
+            if len(buf) >= 2000:
+                out.write("\n".join(buf) + "\n")
+                buf.clear()
+    if buf:
+        out.write("\n".join(buf) + "\n")
+    out.flush()
+    return 2 if bad else 0
+
+
+def cmd_redact(args: argparse.Namespace) -> int:
+    from lib.pii.store import PiiStore
+
+    ws = _workspace(args.workspace)
+    store = PiiStore(ws)
+    report = store.scan(full=args.full)
+    by_kind = store.counts_by_kind()
+    counts = store.counts()
+    if args.json:
+        table: dict = {}
+        for r in by_kind.itertuples():
+            table.setdefault(r.kind, {})[r.status] = {"values": int(r.vals), "hits": int(r.hits)}
+        print(json.dumps({"scanned": report.scanned, "full": report.full, "seconds": round(report.seconds, 2),
+                          "counts": counts, "by_kind": table}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"scanned {report.scanned:,} messages ({'full rescan' if report.full else 'incremental'}) "
+          f"in {report.seconds:.1f} s: {report.hits:,} detections, {report.new_values:,} new values")
+    statuses = ["pending", "accepted", "rejected", "skipped"]
+    print(f"{'kind':12s}" + "".join(f"{s:>12s}" for s in statuses) + f"{'hits':>10s}")
+    for kind, grp in by_kind.groupby("kind", sort=False):
+        vals = dict(zip(grp["status"], grp["vals"]))
+        print(f"{kind:12s}" + "".join(f"{int(vals.get(s, 0)):>12,}" for s in statuses) + f"{int(grp['hits'].sum()):>10,}")
+    print(f"{'total':12s}" + "".join(f"{counts[s]:>12,}" for s in statuses) + f"{counts['hits']:>10,}")
+    print("values = distinct detected values (one decision each); exports replace every value not rejected")
     return 0
 
 
@@ -82,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", help="export files, folders or .zip archives")
     imp.add_argument("--workspace", required=True, help="workspace folder (created if missing)")
     imp.add_argument("--me", help="your name in the chat, for formats without a sender flag")
-    imp.add_argument("--format", choices=sorted(formats()), help="skip detection and read as this format")
+    imp.add_argument("--format", help="skip detection and read as this format (see: python -m lib formats)")
     imp.add_argument("--max-size-mb", type=float, default=2048, help="largest file to import (default 2048 MB)")
     imp.set_defaults(func=cmd_import)
 
@@ -94,6 +180,19 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
     st.add_argument("--json", action="store_true", help="machine-readable output")
     st.set_defaults(func=cmd_stats)
+
+    ps = sub.add_parser("pii-scan", help='find PII in a JSONL file of {"id", "text"} lines')
+    ps.add_argument("file", help='JSONL input, one {"id", "text"} per line ("-" for stdin)')
+    ps.add_argument("--regions", default="CN", help="phone regions, comma-separated (default CN)")
+    ps.add_argument("--names", help="known person names, comma-separated")
+    ps.add_argument("--threshold", type=float, default=0.5, help="lowest score reported (default 0.5)")
+    ps.set_defaults(func=cmd_pii_scan)
+
+    rd = sub.add_parser("redact", help="scan a workspace for PII and print counts by kind and review status")
+    rd.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
+    rd.add_argument("--full", action="store_true", help="rescan every message, not only what changed")
+    rd.add_argument("--json", action="store_true", help="machine-readable output")
+    rd.set_defaults(func=cmd_redact)
 
     fm = sub.add_parser("formats", help="list the export formats MeTwin reads")
     fm.set_defaults(func=cmd_formats)

@@ -65,6 +65,46 @@ MIGRATIONS: list[str] = [
     CREATE INDEX conversations_chat ON conversations(chat_id, start_time);
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # v2: redaction. A value (kind + normalised text) carries the owner's one decision for all its occurrences; hits
+    # are rebuilt by rescans, values and decisions never are.
+    """
+    CREATE TABLE pii_values (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        norm TEXT NOT NULL,
+        value TEXT NOT NULL,
+        idx INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        replacement TEXT,
+        source TEXT NOT NULL DEFAULT 'scan',
+        n_hits INTEGER NOT NULL DEFAULT 0,
+        max_score REAL NOT NULL DEFAULT 0,
+        reason TEXT NOT NULL DEFAULT '',
+        decided_at TEXT,
+        UNIQUE (kind, norm)
+    );
+    CREATE INDEX pii_values_status ON pii_values(status, kind);
+    CREATE TABLE pii_hits (
+        id INTEGER PRIMARY KEY,
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL,
+        end INTEGER NOT NULL,
+        value_id INTEGER NOT NULL REFERENCES pii_values(id),
+        score REAL NOT NULL,
+        reason TEXT NOT NULL
+    );
+    CREATE UNIQUE INDEX pii_hits_span ON pii_hits(message_id, start, end, value_id);
+    CREATE INDEX pii_hits_value ON pii_hits(value_id);
+    CREATE TABLE pii_terms (
+        id INTEGER PRIMARY KEY,
+        pattern TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'CUSTOM',
+        is_regex INTEGER NOT NULL DEFAULT 0,
+        created TEXT NOT NULL,
+        UNIQUE (pattern, kind, is_regex)
+    );
+    CREATE TABLE pii_allow (term TEXT PRIMARY KEY, created TEXT NOT NULL);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

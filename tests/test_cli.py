@@ -62,7 +62,7 @@ def test_errors_are_one_line_and_non_zero(tmp_path: Path):
     assert r.returncode == 2 and "no such file" in r.stderr
 
     r = run("import", str(bad), "--workspace", str(tmp_path / "ws"), "--format", "nope")
-    assert r.returncode == 2 and "invalid choice" in r.stderr
+    assert r.returncode == 2 and "unknown format 'nope'" in r.stderr and "memotrace_csv" in r.stderr
 
 
 def test_partial_failure_exit_code(tmp_path: Path):

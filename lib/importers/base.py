@@ -33,6 +33,8 @@ from typing import Callable
 
 import pandas as pd
 
+from lib.errors import BadInputError  # noqa: F401 - re-exported: importers raise it
+
 KINDS: tuple[str, ...] = (
     "text", "image", "sticker", "voice", "video", "file", "link", "location", "call", "system", "other",
 )
@@ -42,10 +44,6 @@ COLUMNS: tuple[str, ...] = (
 )
 
 DEFAULTS: dict[str, object] = {"sender_id": "", "quote": "", "is_group": False, "is_me": pd.NA, "conv_hint": -1}
-
-
-class BadInputError(Exception):
-    """A problem with the input the user can act on. ``str()`` is one clear sentence: what was wrong, what to do."""
 
 
 @dataclass

@@ -1,0 +1,118 @@
+"""The recognizer side of redaction: what a detection is, and the helpers every recognizer shares.
+
+Design after Presidio: *recognizers* find spans and say why (kind, span, score, reason); *operators*
+(:mod:`lib.pii.operators`) decide what replaces them; the *analyzer* (:mod:`lib.pii.analyzer`) runs the recognizers and
+resolves overlaps. Unlike Presidio, boundaries are CJK-aware: Python's ``\\b`` sees no boundary between ``号`` and
+``6``, so recognizers use explicit ASCII look-arounds (:data:`NOT_ALNUM_BEFORE` and friends) instead.
+
+Recognizers receive text that went through :func:`fold_width` (full-width ASCII folded to half-width, same length), so
+``１３８…`` is matched by ASCII patterns and offsets still point into the original text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Protocol
+
+# Every kind the redaction stage knows. The order is the display order of the review page.
+KINDS: tuple[str, ...] = (
+    "PHONE", "EMAIL", "CN_ID", "US_SSN", "BANK_CARD", "IP", "URL", "QQ", "WECHAT_ID", "PLATE", "PASSPORT",
+    "ADDRESS", "PERSON", "SECRET", "CUSTOM",
+)
+
+# Score conventions shared by all recognizers (the analyzer drops hits below its threshold, 0.5 by default):
+SCORE_VALIDATED = 1.0  # a checksum or a parser validated it (GB 11643, Luhn, mod-97, phonenumbers VALID)
+SCORE_CONTEXT = 0.85   # a distinctive shape plus a context word nearby
+SCORE_PATTERN = 0.6    # a distinctive shape on its own
+SCORE_WEAK = 0.4       # a plausible shape with no support: kept below the default threshold
+
+# CJK-aware boundaries: a value may touch Han characters or punctuation, but not ASCII letters or digits.
+NOT_ALNUM_BEFORE = r"(?<![0-9A-Za-z])"
+NOT_ALNUM_AFTER = r"(?![0-9A-Za-z])"
+NOT_DIGIT_BEFORE = r"(?<![0-9])"
+NOT_DIGIT_AFTER = r"(?![0-9])"
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One detection: ``text[start:end]`` is PII of ``kind``.
+
+    ``norm`` is the grouping key: two hits with the same kind and norm are the same value (``138 1234 5678`` and
+    ``+8613812345678`` are one phone), so one review decision and one placeholder cover both. Empty means "use
+    :func:`default_norm` of the surface text".
+    """
+
+    kind: str
+    start: int
+    end: int
+    score: float
+    reason: str
+    norm: str = ""
+
+    @property
+    def length(self) -> int:
+        return self.end - self.start
+
+
+class Recognizer(Protocol):
+    """Finds one kind (or a few closely related kinds) of PII in a single message."""
+
+    kinds: tuple[str, ...]
+
+    def analyze(self, text: str) -> list[Hit]:
+        """Every candidate in ``text`` (already width-folded), in any order, overlaps allowed."""
+        ...
+
+
+@dataclass(frozen=True)
+class Term:
+    """An owner-kept term: a literal (matched as a plain substring, CJK-safe) or a regular expression."""
+
+    pattern: str
+    kind: str = "CUSTOM"
+    is_regex: bool = False
+
+
+@dataclass
+class AnalyzerConfig:
+    """Everything that changes what a scan finds; its :meth:`fingerprint` decides when a full rescan is due."""
+
+    regions: tuple[str, ...] = ("CN",)
+    names: tuple[str, ...] = ()          # PERSON gazetteer: contacts, remarks, nicknames, owner's list
+    terms: tuple[Term, ...] = ()         # CUSTOM: owner's terms and regexes
+    allow: frozenset[str] = field(default_factory=frozenset)  # never flagged (compared by default_norm)
+    threshold: float = 0.5
+
+
+_FOLD = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+_FOLD[0x3000] = 0x20  # ideographic space
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII (``１３８``, ``＠``) to half-width, one character for one, so offsets are unchanged."""
+    return text.translate(_FOLD)
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def default_norm(value: str) -> str:
+    """Grouping key for a surface value: width-folded, case-folded, whitespace removed."""
+    return _SPACE.sub("", fold_width(value)).casefold()
+
+
+def digits(value: str) -> str:
+    """Only the ASCII digits of ``value`` (after width folding)."""
+    return "".join(ch for ch in fold_width(value) if "0" <= ch <= "9")
+
+
+def context_word(text: str, start: int, end: int, words: Iterable[str], before: int = 12, after: int = 0) -> str | None:
+    """The first of ``words`` found (case-insensitively) within ``before`` chars before or ``after`` chars after the
+    span, or None. Substring search, so it works on Chinese without tokenising (``卡号``, ``银行卡``)."""
+    window = text[max(0, start - before):start].casefold()
+    if after:
+        window += " " + text[end:end + after].casefold()
+    for w in words:
+        if w in window:
+            return w
+    return None

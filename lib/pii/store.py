@@ -1,0 +1,496 @@
+"""Detections and the owner's decisions, kept in the workspace database.
+
+A *value* (kind + normalised text, table ``pii_values``) is what the owner decides on: one accept, reject or edited
+replacement covers every occurrence, and it carries the stable placeholder index (``<PHONE_3>``). *Hits*
+(``pii_hits``) are where values occur; scans rebuild them freely, values and decisions are never deleted, so a rescan
+after new imports or detector changes keeps every earlier decision.
+
+Scans are incremental: new messages (ids above the last scanned one) get the full analyzer; names, terms or allow-list
+entries added since the last scan get a targeted pass; anything that could *remove* detections the old way (a new
+detector version, other regions, a lower threshold, a removed name or term) triggers a full rescan. The scan state is
+committed batch by batch, so an interrupted scan resumes where it stopped.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import time as _time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from lib import db
+from lib.pii.analyzer import Analyzer
+from lib.pii.base import KINDS, AnalyzerConfig, Recognizer, Term, default_norm
+
+# Bump when recognizer logic changes: the next scan of every workspace is then a full rescan.
+DETECTOR_VERSION = 1
+STATUSES: tuple[str, ...] = ("pending", "accepted", "rejected", "skipped")
+BATCH = 5000
+MAX_TERM_LENGTH = 200
+
+
+@dataclass
+class ScanReport:
+    scanned: int = 0
+    hits: int = 0
+    new_values: int = 0
+    full: bool = False
+    seconds: float = 0.0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class PiiStore:
+    """Redaction state of one workspace. Cheap to create; all reads go to SQLite so several tabs stay consistent."""
+
+    def __init__(self, ws) -> None:
+        self.ws = ws
+        self.conn = ws.conn
+
+    # ----- configuration ------------------------------------------------------------------------------------------
+    def regions(self) -> tuple[str, ...]:
+        return tuple(self.ws.get_setting("pii.regions", ["CN"]))
+
+    def set_regions(self, regions: Iterable[str]) -> None:
+        import phonenumbers
+
+        clean = []
+        for r in regions:
+            r = r.strip().upper()
+            if r not in phonenumbers.SUPPORTED_REGIONS:
+                raise ValueError(f"unknown phone region {r!r}: use a two-letter country code such as CN, US or GB")
+            if r not in clean:
+                clean.append(r)
+        self.ws.set_setting("pii.regions", clean or ["CN"])
+
+    def threshold(self) -> float:
+        return float(self.ws.get_setting("pii.threshold", 0.5))
+
+    def set_threshold(self, value: float) -> None:
+        self.ws.set_setting("pii.threshold", min(1.0, max(0.0, float(value))))
+
+    def owner_names(self) -> list[str]:
+        return list(self.ws.get_setting("pii.names", []))
+
+    def set_owner_names(self, names: Iterable[str]) -> None:
+        self.ws.set_setting("pii.names", sorted({n.strip() for n in names if n.strip()}))
+
+    def modes(self) -> dict[str, str]:
+        """Replacement mode per kind (placeholder, mask or surrogate); placeholders unless the owner chose otherwise."""
+        stored = self.ws.get_setting("pii.modes", {})
+        return {k: stored.get(k, "placeholder") for k in KINDS}
+
+    def set_mode(self, kind: str, mode: str) -> None:
+        from lib.pii.operators import MODES
+
+        if kind not in KINDS or mode not in MODES:
+            raise ValueError(f"unknown kind or mode: {kind} {mode}")
+        stored = dict(self.ws.get_setting("pii.modes", {}))
+        stored[kind] = mode
+        self.ws.set_setting("pii.modes", stored)
+
+    def salt(self) -> str:
+        """Per-workspace secret for surrogates: fakes are consistent inside a workspace, unlinkable across them."""
+        value = self.ws.get_setting("pii.salt")
+        if not value:
+            value = secrets.token_hex(16)
+            self.ws.set_setting("pii.salt", value)
+        return value
+
+    def gazetteer(self) -> tuple[str, ...]:
+        """Names the import already knows: chat partners, senders, the owner, plus the owner's own list.
+
+        Group names are left out (a group title is not a person); ids like ``wxid_…`` are WECHAT_ID's business.
+        """
+        names = {r[0] for r in self.conn.execute("SELECT name FROM chats WHERE is_group = 0")}
+        names |= {r[0] for r in self.conn.execute("SELECT me_name FROM chats")}
+        names |= {r[0] for r in self.conn.execute("SELECT DISTINCT sender FROM messages")}
+        names |= set(self.owner_names())
+        return tuple(sorted(n.strip() for n in names if n and n.strip() and not n.startswith("wxid_")))
+
+    def terms(self) -> list[tuple[int, Term]]:
+        return [(r[0], Term(r[1], r[2], bool(r[3]))) for r in
+                self.conn.execute("SELECT id, pattern, kind, is_regex FROM pii_terms ORDER BY id")]
+
+    def allow_list(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT term FROM pii_allow ORDER BY term")]
+
+    def config(self) -> AnalyzerConfig:
+        return AnalyzerConfig(regions=self.regions(), names=self.gazetteer(),
+                              terms=tuple(t for _, t in self.terms()),
+                              allow=frozenset(self.allow_list()), threshold=self.threshold())
+
+    @staticmethod
+    def fingerprint(cfg: AnalyzerConfig) -> str:
+        """What forces a full rescan when it changes (additions of names, terms and allow entries do not)."""
+        return hashlib.sha256(json.dumps([DETECTOR_VERSION, list(cfg.regions), cfg.threshold]).encode()).hexdigest()[:16]
+
+    # ----- scanning -----------------------------------------------------------------------------------------------
+    def _state(self) -> dict:
+        return self.ws.get_setting("pii.scan", {})
+
+    def pending_messages(self) -> int:
+        """Messages a scan still has to look at (all of them when a full rescan is due)."""
+        cfg = self.config()
+        st = self._state()
+        upto = st.get("upto", 0) if not self._needs_full(cfg, st) else 0
+        return self.conn.execute("SELECT COUNT(*) FROM messages WHERE id > ? AND text != ''", (upto,)).fetchone()[0]
+
+    def is_current(self) -> bool:
+        """True when every message was scanned with the current configuration: safe to export."""
+        cfg = self.config()
+        st = self._state()
+        if self._needs_full(cfg, st) or self._additions(cfg, st) != ((), (), ()):
+            return False
+        return self.pending_messages() == 0
+
+    def _needs_full(self, cfg: AnalyzerConfig, st: dict) -> bool:
+        if st.get("fingerprint") != self.fingerprint(cfg):
+            return True
+        if set(st.get("names", [])) - set(cfg.names):
+            return True
+        if {tuple(t) for t in st.get("terms", [])} - {_term_key(t) for t in cfg.terms}:
+            return True
+        return bool(set(st.get("allow", [])) - {default_norm(a) for a in cfg.allow})
+
+    def _additions(self, cfg: AnalyzerConfig, st: dict) -> tuple[tuple[str, ...], tuple[Term, ...], tuple[str, ...]]:
+        old_names = set(st.get("names", []))
+        old_terms = {tuple(t) for t in st.get("terms", [])}
+        old_allow = set(st.get("allow", []))
+        return (tuple(n for n in cfg.names if n not in old_names),
+                tuple(t for t in cfg.terms if _term_key(t) not in old_terms),
+                tuple(sorted({default_norm(a) for a in cfg.allow} - old_allow)))
+
+    def scan(self, progress: Callable[[float, str], None] | None = None, full: bool = False) -> ScanReport:
+        """Bring detections up to date with the messages and the configuration (see the module docstring)."""
+        t0 = _time.perf_counter()
+        cfg = self.config()
+        st = self._state()
+        report = ScanReport(full=full or self._needs_full(cfg, st))
+        new_state = {"fingerprint": self.fingerprint(cfg), "names": list(cfg.names),
+                     "terms": [list(_term_key(t)) for t in cfg.terms],
+                     "allow": sorted({default_norm(a) for a in cfg.allow})}
+        values = _ValueIndex(self.conn)
+        if report.full:
+            with db.transaction(self.conn):
+                self.conn.execute("DELETE FROM pii_hits")
+                self.ws.set_setting("pii.scan", {**new_state, "upto": 0})
+            upto = 0
+        else:
+            upto = int(st.get("upto", 0))
+            names, terms, allow = self._additions(cfg, st)
+            if allow:
+                with db.transaction(self.conn):
+                    self._drop_allowed(allow)
+            if (names or terms) and upto:
+                from lib.pii.recognizers.custom import CustomRecognizer
+                from lib.pii.recognizers.person import PersonRecognizer
+
+                recs: list[Recognizer] = []
+                if names:
+                    recs.append(PersonRecognizer(names))
+                if terms:
+                    recs.append(CustomRecognizer(terms))
+                self._scan_range(Analyzer(cfg, recognizers=recs), values, 0, upto, report, progress,
+                                 "names and terms")
+            with db.transaction(self.conn):
+                self.ws.set_setting("pii.scan", {**new_state, "upto": upto})
+        analyzer = Analyzer(cfg)
+        last = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]
+        self._scan_range(analyzer, values, upto, last, report, progress, "messages", state=new_state)
+        with db.transaction(self.conn):
+            self._refresh_aggregates()
+        self.ws._writes += 1
+        report.new_values = values.created
+        report.seconds = _time.perf_counter() - t0
+        return report
+
+    def _scan_range(self, analyzer: Analyzer, values: "_ValueIndex", lo: int, hi: int, report: ScanReport,
+                    progress, what: str, state: dict | None = None) -> None:
+        """Analyze messages with lo < id <= hi in batches, one transaction per batch (with the resume point when
+        ``state`` is given)."""
+        total = self.conn.execute("SELECT COUNT(*) FROM messages WHERE id > ? AND id <= ? AND text != ''",
+                                  (lo, hi)).fetchone()[0]
+        done, cursor = 0, lo
+        while True:
+            rows = self.conn.execute("SELECT id, text FROM messages WHERE id > ? AND id <= ? AND text != '' "
+                                     "ORDER BY id LIMIT ?", (cursor, hi, BATCH)).fetchall()
+            if not rows:
+                break
+            out = []
+            for mid, text in rows:
+                for h in analyzer.analyze(text):
+                    out.append((mid, h, text[h.start:h.end]))
+            with db.transaction(self.conn):
+                for mid, h, surface in out:
+                    vid = values.get(h.kind, h.norm or default_norm(surface), surface)
+                    self.conn.execute("INSERT OR IGNORE INTO pii_hits(message_id, start, end, value_id, score, reason) "
+                                      "VALUES (?, ?, ?, ?, ?, ?)", (mid, h.start, h.end, vid, h.score, h.reason))
+                cursor = rows[-1][0]
+                if state is not None:
+                    self.ws.set_setting("pii.scan", {**state, "upto": cursor})
+            done += len(rows)
+            report.scanned += len(rows)
+            report.hits += len(out)
+            if progress and total:
+                progress(min(1.0, done / total), what)
+        if state is not None and cursor < hi:
+            with db.transaction(self.conn):
+                self.ws.set_setting("pii.scan", {**state, "upto": hi})
+
+    def _drop_allowed(self, norms: Iterable[str]) -> None:
+        norms = set(norms)
+        ids = [vid for vid, norm, value in self.conn.execute("SELECT id, norm, value FROM pii_values")
+               if norm in norms or default_norm(value) in norms]
+        self.conn.executemany("DELETE FROM pii_hits WHERE value_id = ?", [(i,) for i in ids])
+
+    def _refresh_aggregates(self) -> None:
+        self.conn.execute("""
+            UPDATE pii_values SET
+              n_hits = COALESCE((SELECT COUNT(*) FROM pii_hits h WHERE h.value_id = pii_values.id), 0),
+              max_score = COALESCE((SELECT MAX(score) FROM pii_hits h WHERE h.value_id = pii_values.id), 0),
+              reason = COALESCE((SELECT reason FROM pii_hits h WHERE h.value_id = pii_values.id
+                                 ORDER BY score DESC, id LIMIT 1), reason)
+        """)
+
+    # ----- decisions ----------------------------------------------------------------------------------------------
+    def decide(self, value_ids: int | Iterable[int], status: str) -> None:
+        """Record the owner's decision at once (one statement, committed before returning)."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        ids = [value_ids] if isinstance(value_ids, int) else list(value_ids)
+        with db.transaction(self.conn):
+            self.conn.executemany("UPDATE pii_values SET status = ?, decided_at = ? WHERE id = ?",
+                                  [(status, _now(), int(i)) for i in ids])
+        self.ws._writes += 1
+
+    def set_replacement(self, value_id: int, replacement: str | None) -> None:
+        """The owner's own replacement for a value (None restores the mode's default). Editing implies accepting."""
+        rep = (replacement or "").strip() or None
+        if rep is not None:
+            original = self.conn.execute("SELECT value FROM pii_values WHERE id = ?", (value_id,)).fetchone()
+            if original and default_norm(rep) == default_norm(original[0]):
+                raise ValueError("the replacement is the original value; reject the detection instead")
+        with db.transaction(self.conn):
+            self.conn.execute("UPDATE pii_values SET replacement = ?, status = 'accepted', decided_at = ? WHERE id = ?",
+                              (rep, _now(), int(value_id)))
+        self.ws._writes += 1
+
+    def restore(self, value_id: int, status: str, replacement: str | None) -> None:
+        """Put a value back exactly as it was (the page's undo)."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        with db.transaction(self.conn):
+            self.conn.execute("UPDATE pii_values SET status = ?, replacement = ?, decided_at = ? WHERE id = ?",
+                              (status, replacement, _now(), int(value_id)))
+        self.ws._writes += 1
+
+    def bulk_candidates(self, kind: str | None, min_score: float) -> list[int]:
+        """Pending values a bulk accept would cover (shown in the confirmation before it runs)."""
+        sql = "SELECT id FROM pii_values WHERE status IN ('pending', 'skipped') AND n_hits > 0 AND max_score >= ?"
+        params: list = [float(min_score)]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        return [r[0] for r in self.conn.execute(sql, params)]
+
+    def bulk_accept(self, kind: str | None, min_score: float) -> int:
+        ids = self.bulk_candidates(kind, min_score)
+        self.decide(ids, "accepted")
+        return len(ids)
+
+    def add_term(self, pattern: str, kind: str = "CUSTOM", is_regex: bool = False) -> ScanReport:
+        """Add an owner term: every occurrence becomes a detection (accepted: the owner asked for it)."""
+        pattern = pattern.strip()
+        if not pattern:
+            raise ValueError("the term is empty")
+        if len(pattern) > MAX_TERM_LENGTH:
+            raise ValueError(f"the term is longer than {MAX_TERM_LENGTH} characters")
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        if is_regex:
+            try:
+                rx = re.compile(pattern)
+            except re.error as e:
+                raise ValueError(f"not a valid regular expression ({e}): {pattern}") from None
+            if rx.search(""):
+                raise ValueError("this regular expression matches empty text; make it match at least one character")
+        with db.transaction(self.conn):
+            self.conn.execute("INSERT OR IGNORE INTO pii_terms(pattern, kind, is_regex, created) VALUES (?, ?, ?, ?)",
+                              (pattern, kind, int(is_regex), _now()))
+            self.conn.execute("DELETE FROM pii_allow WHERE term = ?", (pattern,))
+        report = self.scan()
+        if not is_regex:
+            vid = _ValueIndex(self.conn).find(kind, default_norm(pattern))
+            if vid is not None:
+                self.decide(vid, "accepted")
+        return report
+
+    def remove_term(self, term_id: int) -> None:
+        with db.transaction(self.conn):
+            self.conn.execute("DELETE FROM pii_terms WHERE id = ?", (int(term_id),))
+        self.ws._writes += 1
+
+    def add_allow(self, term: str) -> None:
+        """Never flag this value again (in any kind). Its detections disappear at the next scan."""
+        term = term.strip()
+        if not term:
+            raise ValueError("the term is empty")
+        with db.transaction(self.conn):
+            self.conn.execute("INSERT OR IGNORE INTO pii_allow(term, created) VALUES (?, ?)", (term, _now()))
+        self.ws._writes += 1
+
+    def remove_allow(self, term: str) -> None:
+        with db.transaction(self.conn):
+            self.conn.execute("DELETE FROM pii_allow WHERE term = ?", (term,))
+        self.ws._writes += 1
+
+    # ----- reading ------------------------------------------------------------------------------------------------
+    def queue(self, kinds: Iterable[str] | None = None, statuses: Iterable[str] | None = None, min_score: float = 0.0,
+              chat_id: int | None = None, search: str = "", offset: int = 0,
+              limit: int = 50) -> tuple[pd.DataFrame, int]:
+        """A page of values to review (pending first, then strongest and most frequent) and the matching total."""
+        where = ["v.n_hits > 0", "v.max_score >= ?"]
+        params: list = [float(min_score)]
+        kinds = list(kinds or [])
+        statuses = list(statuses or [])
+        if kinds:
+            where.append(f"v.kind IN ({','.join('?' * len(kinds))})")
+            params += kinds
+        if statuses:
+            where.append(f"v.status IN ({','.join('?' * len(statuses))})")
+            params += statuses
+        if chat_id is not None:
+            where.append("v.id IN (SELECT h.value_id FROM pii_hits h JOIN messages m ON m.id = h.message_id "
+                         "WHERE m.chat_id = ?)")
+            params.append(int(chat_id))
+        if search.strip():
+            where.append("(v.value LIKE ? OR v.norm LIKE ?)")
+            params += [f"%{search.strip()}%"] * 2
+        w = " AND ".join(where)
+        total = self.conn.execute(f"SELECT COUNT(*) FROM pii_values v WHERE {w}", params).fetchone()[0]
+        page = pd.read_sql_query(
+            f"""SELECT v.id, v.kind, v.value, v.norm, v.idx, v.status, v.replacement, v.n_hits, v.max_score, v.reason
+                FROM pii_values v WHERE {w}
+                ORDER BY v.status = 'pending' DESC, v.status = 'skipped' DESC, v.max_score DESC, v.n_hits DESC, v.id
+                LIMIT ? OFFSET ?""", self.conn, params=[*params, int(limit), int(offset)])
+        return page, total
+
+    def value(self, value_id: int) -> dict | None:
+        row = self.conn.execute("SELECT id, kind, value, norm, idx, status, replacement, n_hits, max_score, reason "
+                                "FROM pii_values WHERE id = ?", (int(value_id),)).fetchone()
+        if row is None:
+            return None
+        keys = ("id", "kind", "value", "norm", "idx", "status", "replacement", "n_hits", "max_score", "reason")
+        return dict(zip(keys, row))
+
+    def replacement_of(self, value: dict) -> str:
+        """What a value becomes in exports: the owner's edit, else its kind's mode (placeholder by default)."""
+        from lib.pii.operators import replacement
+
+        if value.get("replacement"):
+            return value["replacement"]
+        return replacement(value["kind"], value["value"], self.modes().get(value["kind"], "placeholder"),
+                           int(value["idx"]), self.salt())
+
+    def replacements(self, value_ids: Iterable[int]) -> dict[int, str]:
+        out = {}
+        for vid in set(value_ids):
+            v = self.value(vid)
+            if v is not None:
+                out[vid] = self.replacement_of(v)
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """Values with detections per status, plus ``values`` and ``hits`` totals (the progress counters)."""
+        out = {s: 0 for s in STATUSES}
+        for status, n in self.conn.execute("SELECT status, COUNT(*) FROM pii_values WHERE n_hits > 0 GROUP BY status"):
+            out[status] = n
+        out["values"] = sum(out[s] for s in STATUSES)
+        out["hits"] = self.conn.execute("SELECT COUNT(*) FROM pii_hits").fetchone()[0]
+        return out
+
+    def counts_by_kind(self) -> pd.DataFrame:
+        """Rows kind × status with value and hit counts, for ``python -m lib redact`` and the page's chart."""
+        return pd.read_sql_query(
+            "SELECT kind, status, COUNT(*) AS vals, SUM(n_hits) AS hits FROM pii_values WHERE n_hits > 0 "
+            "GROUP BY kind, status ORDER BY kind, status", self.conn)
+
+    def occurrences(self, value_id: int, limit: int = 3, context: int = 1) -> list[dict]:
+        """Where a value occurs: each message with the value's span, all its other live spans, and the ``context``
+        messages before and after it in the same chat (for the before/after diff)."""
+        rows = self.conn.execute(
+            """SELECT h.message_id, h.start, h.end, m.chat_id, c.name, m.time, m.sender, m.is_me, m.text
+               FROM pii_hits h JOIN messages m ON m.id = h.message_id JOIN chats c ON c.id = m.chat_id
+               WHERE h.value_id = ? ORDER BY m.time, m.id LIMIT ?""", (int(value_id), int(limit))).fetchall()
+        out = []
+        for mid, start, end, chat_id, chat, t, sender, is_me, text in rows:
+            out.append({"message_id": mid, "start": start, "end": end, "chat_id": chat_id, "chat": chat, "time": t,
+                        "sender": sender, "is_me": bool(is_me), "text": text,
+                        "before": self._neighbours(chat_id, t, mid, context, before=True),
+                        "after": self._neighbours(chat_id, t, mid, context, before=False)})
+        return out
+
+    def _neighbours(self, chat_id: int, t: str, mid: int, n: int, before: bool) -> list[dict]:
+        if n <= 0:
+            return []
+        if before:
+            sql = ("SELECT id, time, sender, is_me, text FROM messages WHERE chat_id = ? AND (time < ? OR "
+                   "(time = ? AND id < ?)) ORDER BY time DESC, id DESC LIMIT ?")
+        else:
+            sql = ("SELECT id, time, sender, is_me, text FROM messages WHERE chat_id = ? AND (time > ? OR "
+                   "(time = ? AND id > ?)) ORDER BY time, id LIMIT ?")
+        rows = self.conn.execute(sql, (chat_id, t, t, mid, n)).fetchall()
+        if before:
+            rows.reverse()
+        return [{"message_id": r[0], "time": r[1], "sender": r[2], "is_me": bool(r[3]), "text": r[4]} for r in rows]
+
+    def message_hits(self, message_ids: Iterable[int]) -> dict[int, list[tuple[int, int, int, float]]]:
+        """Live (not rejected) spans per message: ``(start, end, value_id, score)``."""
+        ids = list(message_ids)
+        out: dict[int, list[tuple[int, int, int, float]]] = {}
+        for i in range(0, len(ids), 900):
+            chunk = ids[i:i + 900]
+            for mid, s, e, vid, score in self.conn.execute(
+                    f"SELECT h.message_id, h.start, h.end, h.value_id, h.score FROM pii_hits h "
+                    f"JOIN pii_values v ON v.id = h.value_id WHERE v.status != 'rejected' "
+                    f"AND h.message_id IN ({','.join('?' * len(chunk))})", chunk):
+                out.setdefault(mid, []).append((s, e, vid, score))
+        return out
+
+
+def _term_key(t: Term) -> tuple[str, str, int]:
+    return (t.pattern, t.kind, int(t.is_regex))
+
+
+class _ValueIndex:
+    """(kind, norm) → value id, creating values with the next per-kind placeholder index on first sight."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.ids = {(k, n): i for i, k, n in conn.execute("SELECT id, kind, norm FROM pii_values")}
+        self.next_idx = {k: m + 1 for k, m in conn.execute("SELECT kind, MAX(idx) FROM pii_values GROUP BY kind")}
+        self.created = 0
+
+    def find(self, kind: str, norm: str) -> int | None:
+        return self.ids.get((kind, norm))
+
+    def get(self, kind: str, norm: str, surface: str) -> int:
+        key = (kind, norm)
+        vid = self.ids.get(key)
+        if vid is None:
+            idx = self.next_idx.get(kind, 1)
+            self.next_idx[kind] = idx + 1
+            vid = self.conn.execute("INSERT INTO pii_values(kind, norm, value, idx) VALUES (?, ?, ?, ?)",
+                                    (kind, norm, surface, idx)).lastrowid
+            self.ids[key] = vid
+            self.created += 1
+        return vid
+

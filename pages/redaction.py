@@ -1,0 +1,388 @@
+"""Redaction review: each detected value once, its before/after in context, decisions saved the moment they are made.
+
+Exports replace every detection that is not rejected (unreviewed ones included), so this page is about precision:
+rejecting what is not private, and choosing what the rest becomes.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from lib.pii.base import KINDS
+from lib.pii.diff import before_after
+from lib.pii.operators import MODES
+from lib.pii.store import STATUSES, PiiStore
+from pages import guard, md_escape, setup
+
+ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
+
+AUTO_SCAN = 50_000  # unscanned messages the page scans by itself on opening; more waits for a click
+TABLE_PAGE = 25
+OCCURRENCES = 3  # messages shown per value on the card
+VIEWS = ("review", "table", "terms", "settings")
+ROLE_STYLE = {
+    "before": {"focus": "background:#f9d6d5;text-decoration:line-through;border-radius:3px;padding:0 2px",
+               "other": "background:#f3e7c9;border-radius:3px;padding:0 2px"},
+    "after": {"focus": "background:#cfe9d6;font-weight:600;border-radius:3px;padding:0 2px",
+              "other": "background:#e4eef0;border-radius:3px;padding:0 2px"},
+}
+ss = st.session_state
+
+
+def store() -> PiiStore:
+    return PiiStore(ui.ws)
+
+
+# ----- scanning -------------------------------------------------------------------------------------------------------
+def ensure_scanned(s: PiiStore) -> None:
+    """Scan new messages on opening (small workspaces), or offer the button (big ones). A scan resumes if cut off."""
+    if s.is_current():
+        return
+    pending = s.pending_messages()
+    if pending <= AUTO_SCAN or ss.pop("_pii_scan_now", False):
+        bar = st.progress(0.0, text=ui.t("pii.scanning", n=pending))
+        report = s.scan(progress=lambda f, what: bar.progress(f, text=ui.t("pii.scanning", n=pending)))
+        bar.empty()
+        if report.scanned:
+            st.toast(ui.t("pii.scanned", n=report.scanned, hits=report.hits, secs=f"{report.seconds:.1f}"),
+                     icon=":material/search:")
+    else:
+        st.warning(ui.t("pii.scan_needed", n=pending), icon=":material/search:")
+        if st.button(ui.t("pii.scan_now", n=pending), type="primary"):
+            ss["_pii_scan_now"] = True
+            st.rerun()
+        st.stop()
+
+
+def counters(s: PiiStore) -> None:
+    c = s.counts()
+    cols = st.columns(5)
+    for col, key in zip(cols, ("pending", "accepted", "rejected", "skipped", "hits")):
+        col.metric(ui.t(f"pii.count.{key}"), f"{c[key]:,}", border=True,
+                   help=ui.t("pii.count.hits_help") if key == "hits" else None)
+    done = c["accepted"] + c["rejected"]
+    st.progress(done / c["values"] if c["values"] else 1.0,
+                text=ui.t("pii.progress", done=done, total=c["values"]))
+
+
+# ----- filters ----------------------------------------------------------------------------------------------------------
+def filters(s: PiiStore) -> dict:
+    present = [k for k in KINDS if k in set(s.counts_by_kind()["kind"])]
+    chats = ui.ws.chats()
+    chat_names = {int(r.id): r.name for r in chats.itertuples()}
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        kinds = st.multiselect(ui.t("pii.f.kind"), present, key="pii_f_kind", placeholder=ui.t("pii.f.all"),
+                               format_func=lambda k: ui.t(f"pii.kind.{k}"), width=260)
+        statuses = st.multiselect(ui.t("pii.f.status"), list(STATUSES), key="pii_f_status",
+                                  default=["pending"] if "pii_f_status" not in ss else None,
+                                  format_func=lambda k: ui.t(f"pii.status.{k}"), placeholder=ui.t("pii.f.all"),
+                                  width=260)
+        min_score = st.slider(ui.t("pii.f.score"), 0.0, 1.0, step=0.05, key="pii_f_score", width=200)
+        chat = st.selectbox(ui.t("pii.f.chat"), [None, *chat_names], key="pii_f_chat", width=220,
+                            format_func=lambda c: ui.t("pii.f.all") if c is None else chat_names.get(c, str(c)))
+        search = st.text_input(ui.t("pii.f.search"), key="pii_f_search", width=200)
+    return {"kinds": kinds, "statuses": statuses, "min_score": min_score, "chat_id": chat, "search": search or ""}
+
+
+# ----- review card ------------------------------------------------------------------------------------------------------
+def decide(value_id: int, status: str, advance: bool) -> None:
+    """Button callback: save at once, remember for undo, move on when the item stays in the filtered queue."""
+    s = store()
+    before = s.value(value_id)
+    s.decide(value_id, status)
+    undo = ss.setdefault("pii_undo", [])
+    undo.append((value_id, before["status"], before["replacement"]))
+    del undo[:-10]
+    if advance:
+        ss["pii_pos"] = ss.get("pii_pos", 0) + 1
+    ss.pop("pii_focus", None)
+    ss["_pii_flash"] = ui.t(f"pii.done.{status}", value=before["value"])
+
+
+def undo_last() -> None:
+    undo = ss.get("pii_undo") or []
+    if not undo:
+        return
+    value_id, status, replacement = undo.pop()
+    store().restore(value_id, status, replacement)
+    ss["pii_focus"] = value_id
+    ss["_pii_flash"] = ui.t("pii.done.undo")
+
+
+def move(step: int) -> None:
+    ss["pii_pos"] = max(0, ss.get("pii_pos", 0) + step)
+    ss.pop("pii_focus", None)
+
+
+def save_replacement(value_id: int) -> None:
+    text = ss.get(f"pii_rep_{value_id}", "")
+    try:
+        s = store()
+        before = s.value(value_id)
+        s.set_replacement(value_id, text)
+        ss.setdefault("pii_undo", []).append((value_id, before["status"], before["replacement"]))
+        ss["_pii_flash"] = ui.t("pii.done.edited")
+    except ValueError as exc:
+        ss["_pii_error"] = str(exc)
+
+
+def allow_value(value_id: int) -> None:
+    s = store()
+    v = s.value(value_id)
+    s.decide(value_id, "rejected")
+    s.add_allow(v["value"])
+    ss["_pii_flash"] = ui.t("pii.done.allowed", value=v["value"])
+
+
+def segments_html(segs: list[tuple[str, str]], side: str) -> str:
+    parts = []
+    for text, role in segs:
+        esc = html.escape(text).replace("\n", "<br>")
+        parts.append(f'<span style="{ROLE_STYLE[side][role]}">{esc}</span>' if role else esc)
+    return "".join(parts)
+
+
+def message_line(m: dict, body: str, muted: bool = False) -> str:
+    who = ui.t("common.me") if m["is_me"] else (m["sender"] or "?")
+    style = "color:#6b7280;font-size:0.9em" if muted else ""
+    return (f'<div style="{style};margin:2px 0"><span style="color:#6b7280">{html.escape(m["time"][:16])} · '
+            f'{html.escape(who)}:</span> {body}</div>')
+
+
+def render_occurrence(s: PiiStore, occ: dict, value: dict) -> None:
+    spans = s.message_hits([occ["message_id"]]).get(occ["message_id"], [])
+    if value["status"] == "rejected":
+        spans = [*spans, (occ["start"], occ["end"], value["id"], value["max_score"])]
+    reps = s.replacements(vid for _, _, vid, _ in spans if not (vid == value["id"] and value["status"] == "rejected"))
+    before, after = before_after(occ["text"], spans, reps, value["id"])
+    ctx_before = "".join(message_line(m, html.escape(m["text"]), muted=True) for m in occ["before"])
+    ctx_after = "".join(message_line(m, html.escape(m["text"]), muted=True) for m in occ["after"])
+    st.caption(":material/chat: " + md_escape(occ["chat"]))
+    left, right = st.columns(2)
+    with left:
+        st.markdown(f"**{ui.t('pii.before')}**")
+        st.html(ctx_before + message_line(occ, segments_html(before, "before")) + ctx_after)
+    with right:
+        st.markdown(f"**{ui.t('pii.after')}**")
+        st.html(ctx_before + message_line(occ, segments_html(after, "after")) + ctx_after)
+
+
+def review(s: PiiStore, f: dict) -> None:
+    focus = ss.get("pii_focus")
+    value = s.value(focus) if focus else None
+    page, total = s.queue(**f, offset=0, limit=1) if value is None else (None, None)
+    if value is None:
+        pos = min(ss.get("pii_pos", 0), max(0, total - 1))
+        ss["pii_pos"] = pos
+        page, total = s.queue(**f, offset=pos, limit=1)
+        if page.empty:
+            st.success(ui.t("pii.queue_empty"), icon=":material/task_alt:")
+            st.button(ui.t("pii.undo"), shortcut="U", on_click=undo_last, disabled=not ss.get("pii_undo"),
+                      icon=":material/undo:")
+            return
+        value = s.value(int(page.iloc[0]["id"]))
+        st.caption(ui.t("pii.position", pos=pos + 1, total=total))
+    with st.container(border=True):
+        head, meta = st.columns([3, 2])
+        with head:
+            kind = value["kind"]
+            kind_label = ui.t(f"pii.kind.{kind}")
+            shown = value["value"].replace("`", "")
+            st.markdown(f"#### {kind_label} · `{shown}`")
+            st.caption(ui.t("pii.why", reason=md_escape(value["reason"]), score=f"{value['max_score']:.2f}",
+                            n=value["n_hits"]))
+        with meta:
+            st.markdown(ui.t("pii.status_line", status=ui.t(f"pii.status.{value['status']}"),
+                             rep=md_escape(s.replacement_of(value))))
+        for occ in s.occurrences(value["id"], limit=OCCURRENCES, context=1):
+            render_occurrence(s, occ, value)
+        if value["n_hits"] > OCCURRENCES:
+            st.caption(ui.t("pii.more_occurrences", n=value["n_hits"] - OCCURRENCES))
+        vid = value["id"]
+        stays = {st_: (not f["statuses"] or st_ in f["statuses"]) for st_ in STATUSES}
+        with st.container(horizontal=True):
+            st.button(ui.t("pii.accept"), shortcut="A", type="primary", icon=":material/check:", key="pii_accept",
+                      on_click=decide, args=(vid, "accepted", stays["accepted"]))
+            st.button(ui.t("pii.reject"), shortcut="X", icon=":material/close:", key="pii_reject",
+                      on_click=decide, args=(vid, "rejected", stays["rejected"]))
+            st.button(ui.t("pii.skip"), shortcut="S", icon=":material/skip_next:", key="pii_skip",
+                      on_click=decide, args=(vid, "skipped", stays["skipped"]))
+            st.button(ui.t("pii.prev"), shortcut="K", icon=":material/arrow_back:", key="pii_prev",
+                      on_click=move, args=(-1,))
+            st.button(ui.t("pii.next"), shortcut="J", icon=":material/arrow_forward:", key="pii_next",
+                      on_click=move, args=(1,))
+            st.button(ui.t("pii.undo"), shortcut="U", icon=":material/undo:", key="pii_undo_btn",
+                      on_click=undo_last, disabled=not ss.get("pii_undo"))
+            st.button(ui.t("pii.allow"), icon=":material/verified_user:", key="pii_allow_btn",
+                      on_click=allow_value, args=(vid,), help=ui.t("pii.allow_help"))
+        with st.form(f"pii_edit_{vid}", border=False):
+            c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+            c1.text_input(ui.t("pii.edit"), value=value["replacement"] or "", key=f"pii_rep_{vid}",
+                          placeholder=s.replacement_of({**value, "replacement": None}), help=ui.t("pii.edit_help"))
+            c2.form_submit_button(ui.t("pii.save"), on_click=save_replacement, args=(vid,))
+    st.caption(ui.t("pii.keys"))
+
+
+# ----- table and bulk ---------------------------------------------------------------------------------------------------
+@st.dialog(" ", width="medium")
+def confirm_bulk(kind: str | None, min_score: float) -> None:
+    s = store()
+    ids = s.bulk_candidates(kind, min_score)
+    st.markdown(ui.t("pii.bulk_confirm", n=len(ids), kind=ui.t(f"pii.kind.{kind}") if kind else ui.t("pii.f.all"),
+                     score=f"{min_score:.2f}"))
+    c1, c2 = st.columns(2)
+    if c1.button(ui.t("pii.bulk_yes"), type="primary", disabled=not ids):
+        before = [(v, s.value(v)) for v in ids]
+        s.decide(ids, "accepted")
+        undo = ss.setdefault("pii_undo", [])
+        undo.extend((v, b["status"], b["replacement"]) for v, b in before[-10:])
+        ss.pop("pii_bulk", None)
+        ss["_pii_flash"] = ui.t("pii.bulk_done", n=len(ids))
+        st.rerun()
+    if c2.button(ui.t("pii.bulk_no")):
+        ss.pop("pii_bulk", None)
+        st.rerun()
+
+
+def table(s: PiiStore, f: dict) -> None:
+    _, total = s.queue(**f, offset=0, limit=1)
+    pages = max(1, -(-total // TABLE_PAGE))
+    page_no = st.pagination(pages, key="pii_page") if pages > 1 else 1
+    df, total = s.queue(**f, offset=(page_no - 1) * TABLE_PAGE, limit=TABLE_PAGE)
+    st.caption(ui.t("pii.table_caption", a=(page_no - 1) * TABLE_PAGE + min(1, len(df)),
+                    b=(page_no - 1) * TABLE_PAGE + len(df), n=total))
+    if not df.empty:
+        view = pd.DataFrame({
+            ui.t("pii.col.kind"): [ui.t(f"pii.kind.{k}") for k in df["kind"]],
+            ui.t("pii.col.value"): df["value"],
+            ui.t("pii.col.n"): df["n_hits"].astype(int),
+            ui.t("pii.col.score"): df["max_score"].round(2),
+            ui.t("pii.col.status"): [ui.t(f"pii.status.{x}") for x in df["status"]],
+            ui.t("pii.col.becomes"): [s.replacement_of(r) for r in df.to_dict("records")],
+        })
+        sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                           key=f"pii_table_{page_no}")
+        rows = sel.selection.rows if sel else []
+        if rows:
+            ss["pii_focus"] = int(df.iloc[rows[0]]["id"])
+            ss["pii_view"] = "review"
+            st.rerun()
+        st.caption(ui.t("pii.table_hint"))
+    st.subheader(ui.t("pii.bulk"))
+    present = [k for k in KINDS if k in set(s.counts_by_kind()["kind"])]
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        kind = st.selectbox(ui.t("pii.f.kind"), [None, *present], key="pii_bulk_kind", width=240,
+                            format_func=lambda k: ui.t("pii.f.all") if k is None else ui.t(f"pii.kind.{k}"))
+        score = st.slider(ui.t("pii.f.score"), 0.0, 1.0, 0.9, 0.05, key="pii_bulk_score", width=240)
+        n = len(s.bulk_candidates(kind, score))
+        if st.button(ui.t("pii.bulk_button", n=n), disabled=not n, icon=":material/done_all:"):
+            ss["pii_bulk"] = (kind, score)
+    if ss.get("pii_bulk"):
+        confirm_bulk(*ss["pii_bulk"])
+
+
+# ----- terms and allow-list ---------------------------------------------------------------------------------------------
+def terms(s: PiiStore) -> None:
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader(ui.t("pii.terms"))
+        st.caption(ui.t("pii.terms_help"))
+        with st.form("pii_term_form", clear_on_submit=True):
+            term = st.text_input(ui.t("pii.term"), max_chars=200)
+            kind = st.selectbox(ui.t("pii.f.kind"), list(KINDS), index=list(KINDS).index("CUSTOM"),
+                                format_func=lambda k: ui.t(f"pii.kind.{k}"))
+            is_regex = st.checkbox(ui.t("pii.term_regex"))
+            if st.form_submit_button(ui.t("pii.term_add"), icon=":material/add:"):
+                try:
+                    with st.spinner(ui.t("pii.term_scanning")):
+                        report = s.add_term(term, kind, is_regex)
+                    st.success(ui.t("pii.term_added", n=report.hits))
+                except ValueError as exc:
+                    st.error(md_escape(str(exc)))
+        for tid, t in s.terms():
+            c1, c2 = st.columns([5, 1], vertical_alignment="center")
+            c1.markdown(f"`{t.pattern.replace('`', '')}` · {ui.t(f'pii.kind.{t.kind}')}"
+                        + (f" · {ui.t('pii.term_regex_short')}" if t.is_regex else ""))
+            if c2.button(ui.t("pii.remove"), key=f"pii_term_rm_{tid}", icon=":material/delete:"):
+                s.remove_term(tid)
+                st.rerun()
+    with right:
+        st.subheader(ui.t("pii.allowlist"))
+        st.caption(ui.t("pii.allowlist_help"))
+        with st.form("pii_allow_form", clear_on_submit=True):
+            term = st.text_input(ui.t("pii.term"), max_chars=200, key="pii_allow_term")
+            if st.form_submit_button(ui.t("pii.allow_add"), icon=":material/add:"):
+                try:
+                    s.add_allow(term)
+                    st.rerun()
+                except ValueError as exc:
+                    st.error(md_escape(str(exc)))
+        for term in s.allow_list():
+            c1, c2 = st.columns([5, 1], vertical_alignment="center")
+            c1.markdown(f"`{term.replace('`', '')}`")
+            if c2.button(ui.t("pii.remove"), key=f"pii_allow_rm_{term}", icon=":material/delete:"):
+                s.remove_allow(term)
+                st.rerun()
+
+
+# ----- settings -----------------------------------------------------------------------------------------------------------
+def settings(s: PiiStore) -> None:
+    st.subheader(ui.t("pii.modes"))
+    st.caption(ui.t("pii.modes_help"))
+    modes = s.modes()
+    cols = st.columns(3)
+    for i, kind in enumerate(KINDS):
+        new = cols[i % 3].selectbox(ui.t(f"pii.kind.{kind}"), list(MODES), index=list(MODES).index(modes[kind]),
+                                    key=f"pii_mode_{kind}", format_func=lambda m: ui.t(f"pii.mode.{m}"))
+        if new != modes[kind]:
+            s.set_mode(kind, new)
+    st.subheader(ui.t("pii.detection"))
+    with st.form("pii_settings"):
+        regions = st.text_input(ui.t("pii.regions"), ", ".join(s.regions()), help=ui.t("pii.regions_help"))
+        threshold = st.slider(ui.t("pii.threshold"), 0.0, 1.0, s.threshold(), 0.05, help=ui.t("pii.threshold_help"))
+        names = st.text_area(ui.t("pii.names"), "\n".join(s.owner_names()), help=ui.t("pii.names_help"))
+        if st.form_submit_button(ui.t("pii.save_settings")):
+            try:
+                s.set_regions(r for r in regions.replace("，", ",").split(",") if r.strip())
+                s.set_threshold(threshold)
+                s.set_owner_names(names.splitlines())
+                ss["_pii_flash"] = ui.t("pii.settings_saved")
+                st.rerun()
+            except ValueError as exc:
+                st.error(md_escape(str(exc)))
+    if st.button(ui.t("pii.rescan"), icon=":material/refresh:", help=ui.t("pii.rescan_help")):
+        with st.spinner(ui.t("pii.scanning", n=s.pending_messages())):
+            report = s.scan(full=True)
+        st.success(ui.t("pii.scanned", n=report.scanned, hits=report.hits, secs=f"{report.seconds:.1f}"))
+
+
+# ----- page -------------------------------------------------------------------------------------------------------------
+st.title(ui.t("pii.title"))
+st.caption(ui.t("pii.caption"))
+
+with guard(ui):
+    s = store()
+    if ui.ws.is_empty():
+        st.info(ui.t("pii.empty"), icon=":material/upload_file:")
+        st.page_link("pages/import_chats.py", label=ui.t("home.go_import"), icon=":material/arrow_forward:")
+        st.stop()
+    ensure_scanned(s)
+    if msg := ss.pop("_pii_flash", None):
+        st.toast(md_escape(msg), icon=":material/check_circle:")
+    if err := ss.pop("_pii_error", None):
+        st.error(md_escape(err), icon=":material/error:")
+    counters(s)
+    view = st.segmented_control(ui.t("pii.view"), VIEWS, key="pii_view", default="review", required=True,
+                                format_func=lambda v: ui.t(f"pii.view.{v}"), label_visibility="collapsed")
+    if view in ("review", "table"):
+        f = filters(s)
+        if ss.get("_pii_filters") != f:
+            ss["_pii_filters"] = f
+            ss["pii_pos"] = 0
+        (review if view == "review" else table)(s, f)
+    elif view == "terms":
+        terms(s)
+    else:
+        settings(s)

@@ -1,0 +1,147 @@
+"""The Redaction review page through AppTest, on the bundled sample (which carries invented PII on purpose)."""
+from __future__ import annotations
+
+from lib.i18n import EN, ZH
+from lib.pii.base import KINDS
+from lib.pii.operators import MODES
+from lib.pii.store import STATUSES, PiiStore
+from lib.workspace import Workspace
+from tests import test_pages
+from tests.test_pages import metric, start
+
+# The AppTest fixtures of tests/test_pages.py (own data folder per test, server-like runs), used here as well.
+data_dir = test_pages.data_dir
+running_server = test_pages.running_server
+
+PAGE = "pages/redaction.py"
+
+
+def sample(data_dir) -> Workspace:
+    return Workspace(data_dir / "workspaces" / "sample")
+
+
+def card_value(at) -> str:
+    """The value on the review card (its heading is '#### Kind · `value`')."""
+    head = next(m.value for m in at.markdown if m.value.startswith("#### "))
+    return head.split("`")[1]
+
+
+def test_opening_the_page_scans_the_sample_and_shows_the_queue(data_dir):
+    at = start(PAGE)
+    assert at.title[0].value == "Redaction review"
+    assert metric(at, "To review") > 5 and metric(at, "Occurrences") >= metric(at, "To review")
+    assert [b.label for b in at.button][:3] == ["Accept", "Not private", "Skip"]
+    ws = sample(data_dir)
+    assert PiiStore(ws).is_current()
+    kinds = set(PiiStore(ws).counts_by_kind()["kind"])
+    assert {"PHONE", "EMAIL", "CN_ID", "BANK_CARD"} <= kinds
+    ws.close()
+
+
+def test_decisions_are_saved_at_once_and_undo_restores(data_dir):
+    at = start(PAGE)
+    first = card_value(at)
+    pending = metric(at, "To review")
+    at.button(key="pii_accept").click().run()
+    assert not at.exception
+    assert metric(at, "To review") == pending - 1 and metric(at, "Accepted") == 1
+    assert card_value(at) != first
+    ws = sample(data_dir)  # another connection sees it: it is in SQLite, not in the session
+    df, _ = PiiStore(ws).queue(statuses=["accepted"])
+    assert list(df["value"]) == [first]
+    second = card_value(at)
+    at.button(key="pii_reject").click().run()
+    assert metric(at, "Rejected") == 1
+    at.button(key="pii_undo_btn").click().run()
+    assert metric(at, "Rejected") == 0 and card_value(at) == second
+    ws.close()
+
+
+def test_kind_filter_and_edit_replacement(data_dir):
+    at = start(PAGE)
+    at.multiselect(key="pii_f_kind").set_value(["EMAIL"]).run()
+    value = card_value(at)
+    assert "@" in value
+    at.text_input(key=next(t.key for t in at.text_input if t.key and t.key.startswith("pii_rep_"))).input("<她的邮箱>")
+    at.button[[b.label for b in at.button].index("Save")].click().run()
+    assert not at.exception
+    ws = sample(data_dir)
+    v = PiiStore(ws).queue(kinds=["EMAIL"], statuses=["accepted"])[0].iloc[0]
+    assert v["value"] == value and v["replacement"] == "<她的邮箱>"
+    ws.close()
+
+
+def test_bulk_accept_asks_for_confirmation_first(data_dir):
+    at = start(PAGE)
+    at.segmented_control(key="pii_view").set_value("table").run()
+    assert not at.exception
+    assert at.dataframe  # the paged table of values
+    at.selectbox(key="pii_bulk_kind").set_value("PHONE").run()
+    at.slider(key="pii_bulk_score").set_value(0.5).run()
+    bulk = next(b for b in at.button if b.label.startswith("Accept ") and b.label.endswith(" values"))
+    n = int(bulk.label.split()[1])
+    assert n >= 1
+    bulk.click().run()
+    assert metric(at, "Accepted") == 0  # nothing happens before the confirmation
+    next(b for b in at.button if b.label == "Accept them").click().run()
+    assert not at.exception
+    assert metric(at, "Accepted") == n
+
+
+def test_add_a_term_and_an_allow_list_entry(data_dir):
+    at = start(PAGE)
+    at.segmented_control(key="pii_view").set_value("terms").run()
+    at.text_input[0].input("徒步")
+    next(b for b in at.button if b.label == "Add term").click().run()
+    assert not at.exception
+    assert any("occurrence" in s.value for s in at.success)
+    ws = sample(data_dir)
+    assert PiiStore(ws).queue(kinds=["CUSTOM"])[1] == 1
+    at.text_input(key="pii_allow_term").input("example.com")
+    next(b for b in at.button if b.label == "Add to allow-list").click().run()
+    assert "example.com" in PiiStore(ws).allow_list()
+    ws.close()
+
+
+def test_bad_regex_term_is_a_clear_error(data_dir):
+    at = start(PAGE)
+    at.segmented_control(key="pii_view").set_value("terms").run()
+    at.text_input[0].input("([")
+    at.checkbox[0].check()
+    next(b for b in at.button if b.label == "Add term").click().run()
+    assert not at.exception
+    assert any("regular expression" in e.value for e in at.error)
+
+
+def test_settings_modes_and_regions(data_dir):
+    at = start(PAGE)
+    at.segmented_control(key="pii_view").set_value("settings").run()
+    at.selectbox(key="pii_mode_PHONE").set_value("mask").run()
+    ws = sample(data_dir)
+    assert PiiStore(ws).modes()["PHONE"] == "mask"
+    at.text_input[0].input("CN, XX")
+    next(b for b in at.button if b.label == "Save settings").click().run()
+    assert any("XX" in e.value for e in at.error)
+    assert PiiStore(ws).regions() == ("CN",)
+    ws.close()
+
+
+def test_page_in_chinese(data_dir):
+    at = start()
+    at.sidebar.radio(key="lang").set_value("zh").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.title[0].value == "脱敏审核"
+    assert [b.label for b in at.button][:3] == ["接受", "不是隐私", "跳过"]
+
+
+def test_every_kind_status_mode_and_view_has_words_in_both_languages():
+    import ast
+    import re
+    from pathlib import Path
+
+    source = (Path(__file__).resolve().parents[1] / PAGE).read_text("utf-8")  # importing would run the page
+    views = ast.literal_eval(re.search(r"^VIEWS = (\(.*?\))", source, re.M).group(1))
+    keys = [f"pii.kind.{k}" for k in KINDS] + [f"pii.status.{s}" for s in STATUSES]
+    keys += [f"pii.mode.{m}" for m in MODES] + [f"pii.view.{v}" for v in views]
+    assert [k for k in keys if k not in EN or k not in ZH] == []
