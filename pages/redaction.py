@@ -147,7 +147,7 @@ def segments_html(segs: list[tuple[str, str]], side: str) -> str:
 def message_line(m: dict, body: str, muted: bool = False) -> str:
     who = ui.t("common.me") if m["is_me"] else (m["sender"] or "?")
     style = "color:#6b7280;font-size:0.9em" if muted else ""
-    return (f'<div style="{style};margin:2px 0"><span style="color:#6b7280">{html.escape(m["time"][:16])} · '
+    return (f'<div style="{style};margin:2px 0"><span style="color:#6b7280">{html.escape(m["time"][:16].replace("T", " "))} · '
             f'{html.escape(who)}:</span> {body}</div>')
 
 
@@ -195,7 +195,7 @@ def review(s: PiiStore, f: dict) -> None:
                             n=value["n_hits"]))
         with meta:
             st.markdown(ui.t("pii.status_line", status=ui.t(f"pii.status.{value['status']}"),
-                             rep=md_escape(s.replacement_of(value))))
+                             rep=s.replacement_of(value).replace("`", "'")))  # a code span: shown verbatim
         for occ in s.occurrences(value["id"], limit=OCCURRENCES, context=1):
             render_occurrence(s, occ, value)
         if value["n_hits"] > OCCURRENCES:

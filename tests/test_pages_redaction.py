@@ -1,6 +1,8 @@
 """The Redaction review page through AppTest, on the bundled sample (which carries invented PII on purpose)."""
 from __future__ import annotations
 
+import re
+
 from lib.i18n import EN, ZH
 from lib.pii.base import KINDS
 from lib.pii.operators import MODES
@@ -31,6 +33,8 @@ def test_opening_the_page_scans_the_sample_and_shows_the_queue(data_dir):
     assert at.title[0].value == "Redaction review"
     assert metric(at, "To review") > 5 and metric(at, "Occurrences") >= metric(at, "To review")
     assert [b.label for b in at.button][:3] == ["Accept", "Not private", "Skip"]
+    becomes = next(m.value for m in at.markdown if "Becomes:" in m.value)
+    assert re.search(r"`<[A-Z_]+_\d+>`", becomes), becomes  # the placeholder verbatim, no Markdown escapes
     ws = sample(data_dir)
     assert PiiStore(ws).is_current()
     kinds = set(PiiStore(ws).counts_by_kind()["kind"])

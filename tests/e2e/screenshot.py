@@ -1,7 +1,7 @@
-"""Screenshot of the Home page on the sample workspace for the README: ``python -m tests.e2e.screenshot``.
+"""Screenshots of pages on the sample workspace for the README: ``python -m tests.e2e.screenshot``.
 
-Starts a fresh server on a temporary data folder (so the bundled sample is seeded), opens it at 1280x900 in Debian's
-chromium and writes ``data/screenshots/home.png``. Needs a CJK font for the sample's Chinese names
+Starts a fresh server on a temporary data folder (so the bundled sample is seeded), opens each page of :data:`SHOTS`
+at 1280x900 in Debian's chromium and writes ``data/screenshots/<name>.png``. Needs a CJK font for the sample's Chinese names
 (``apt-get install fonts-noto-cjk``).
 """
 from __future__ import annotations
@@ -14,24 +14,28 @@ from playwright.sync_api import sync_playwright
 
 from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wait_for_app
 
-OUT = ROOT / "data" / "screenshots" / "home.png"
+OUT = ROOT / "data" / "screenshots"
+# (URL path, file name, test ids to wait for)
+SHOTS = [("", "home.png", ("stMetric", "stVegaLiteChart", "stDataFrame")),
+         ("redaction", "redaction.png", ("stMetric", "stHtml"))]
 
 
 def main(out: Path = OUT) -> int:
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="metwin-shot-") as tmp, streamlit_server(Path(tmp) / "data") as url, \
             sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=1, locale="en-US")
-        page.goto(url + "/")
-        wait_for_app(page)
-        for testid in ("stMetric", "stVegaLiteChart", "stDataFrame"):
-            page.get_by_test_id(testid).first.wait_for(state="visible", timeout=30_000)
-        page.wait_for_load_state("networkidle")
-        page.wait_for_timeout(1500)  # charts and grids finish drawing
-        page.screenshot(path=str(out))
+        for path, name, testids in SHOTS:
+            page.goto(f"{url}/{path}")
+            wait_for_app(page)
+            for testid in testids:
+                page.get_by_test_id(testid).first.wait_for(state="visible", timeout=30_000)
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(1500)  # charts and grids finish drawing
+            page.screenshot(path=str(out / name))
+            print(f"wrote {(out / name).relative_to(ROOT)}")
         browser.close()
-    print(f"wrote {out.relative_to(ROOT)}")
     return 0
 
 
