@@ -1,0 +1,137 @@
+"""Mine the owner's speaking habits from their own messages: what makes the twin sound like them.
+
+Everything here is counted, not guessed: top phrases, emoji and sticker habits, punctuation habits, message length,
+burstiness (messages per turn) and active hours. The persona card (issue 5) turns these figures into words.
+Counts are vectorised with pandas string methods; phrase mining (a Python loop over n-grams) reads at most the
+owner's :data:`PHRASE_SAMPLE` most recent text messages, which is plenty to find a catchphrase.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+# One emoji "character": a pictograph with optional variation selector / skin tone, or a flag pair.
+_EMOJI = re.compile("(?:[\U0001F1E6-\U0001F1FF]{2}|[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2764]"
+                    "[\uFE0F\U0001F3FB-\U0001F3FF]?)")
+_BRACKET = re.compile(r"\[[^\[\]\s]{1,8}\]")  # WeChat/QQ bracket emoji: [旺柴], [Smile]
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_WORD = re.compile(r"[A-Za-z][A-Za-z']+")
+# Punctuation habits worth imitating, each as (name, regex). Counted as "share of messages that use it".
+PUNCTUATION: tuple[tuple[str, str], ...] = (
+    ("tilde", r"[~～]"),
+    ("exclamation", r"[!！]"),
+    ("repeated exclamation", r"[!！]{2,}"),
+    ("ellipsis", r"…|\.{3,}|。{2,}"),
+    ("question", r"[?？]"),
+    ("full stop at end", r"[。.]\s*$"),
+    ("no punctuation at end", r"[\w\u4e00-\u9fff]\s*$"),
+    ("laughter", r"哈{2,}|h{3,}|233+|lol|lmao"),
+)
+PHRASE_SAMPLE = 50_000
+# Fillers too common to be a habit. Short on purpose: a catchphrase of one person is often a common word.
+STOP_EN = frozenset("the a an and or to of in on is it i you me my we be so do at for that this with are was "
+                    "just not no yes ok have has had but if what how its im dont".split())
+
+
+@dataclass
+class Traits:
+    """Habits mined from one person's messages."""
+
+    messages: int = 0
+    text_messages: int = 0
+    median_length: float = 0.0
+    mean_length: float = 0.0
+    messages_per_turn: float = 0.0
+    sticker_share: float = 0.0
+    emoji_per_message: float = 0.0
+    top_emoji: list[tuple[str, int]] = field(default_factory=list)
+    top_bracket_emoji: list[tuple[str, int]] = field(default_factory=list)
+    top_phrases: list[tuple[str, int]] = field(default_factory=list)
+    punctuation: dict[str, float] = field(default_factory=dict)
+    active_hours: list[int] = field(default_factory=lambda: [0] * 24)
+    peak_hours: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def mine(messages: pd.DataFrame, top: int = 10) -> Traits:
+    """Habits of the messages given (pass only the owner's). Columns used: ``time``, ``kind``, ``text`` and, when
+    present, ``conv_id`` and ``turn`` (for burstiness)."""
+    out = Traits(messages=len(messages))
+    if messages.empty:
+        return out
+    kind = messages["kind"].astype(str)
+    text = messages.loc[kind == "text", "text"].fillna("").astype(str)
+    text = text[text.str.strip() != ""]
+    out.text_messages = len(text)
+    out.sticker_share = round(float((kind == "sticker").mean()), 3)
+
+    if len(text):
+        lengths = text.str.len()
+        out.median_length = float(lengths.median())
+        out.mean_length = round(float(lengths.mean()), 1)
+        emoji = text.str.findall(_EMOJI).explode().dropna()
+        out.emoji_per_message = round(len(emoji) / len(text), 3)
+        out.top_emoji = _top(emoji.str.replace("\uFE0F", "", regex=False), top)
+        out.top_bracket_emoji = _top(text.str.findall(_BRACKET).explode().dropna(), top)
+        out.punctuation = {name: round(float(text.str.contains(rx, regex=True, case=False).mean()), 3)
+                           for name, rx in PUNCTUATION}
+        out.top_phrases = top_phrases(text.iloc[-PHRASE_SAMPLE:], top)
+
+    if {"conv_id", "turn"} <= set(messages.columns):
+        turns = messages.dropna(subset=["conv_id", "turn"])
+        turns = turns[turns["turn"].astype("Int64") >= 0]
+        n_turns = len(turns.groupby(["conv_id", "turn"]).size())
+        out.messages_per_turn = round(len(turns) / n_turns, 2) if n_turns else 0.0
+
+    hours = pd.to_datetime(messages["time"], errors="coerce", format="ISO8601").dt.hour.dropna().astype(int)
+    counts = hours.value_counts()
+    out.active_hours = [int(counts.get(h, 0)) for h in range(24)]
+    if len(counts):
+        out.peak_hours = sorted(int(h) for h in counts.sort_values(ascending=False).index[:3])
+    return out
+
+
+def top_phrases(text: pd.Series, top: int = 10, min_count: int = 2) -> list[tuple[str, int]]:
+    """Most repeated phrases: whole short messages said again and again ("好滴", "okk"), then Chinese 2–4 character
+    pieces and English words. A phrase counts once per message, so one long rant does not dominate."""
+    counts: Counter[str] = Counter()
+    short = text.str.strip()
+    short = short[short.str.len().between(2, 8)]
+    for phrase, n in short.value_counts().items():
+        if n >= min_count:
+            counts[phrase] += int(n)
+    for t in text:
+        seen: set[str] = set()
+        for run in _CJK_RUN.findall(t):
+            for size in (2, 3, 4):
+                seen.update(run[i:i + size] for i in range(len(run) - size + 1))
+        seen.update(w.lower() for w in _WORD.findall(t) if w.lower() not in STOP_EN)
+        counts.update(seen)
+    items = [(p, n) for p, n in counts.items() if n >= min_count]
+    # Prefer the longer phrase when a shorter one only occurs inside it ("哈哈哈" over "哈哈" when always tripled).
+    items.sort(key=lambda pn: (-pn[1], -len(pn[0]), pn[0]))
+    picked: list[tuple[str, int]] = []
+    for p, n in items:
+        if any(p in q and n <= m for q, m in picked):
+            continue
+        picked.append((p, n))
+        if len(picked) == top:
+            break
+    return picked
+
+
+def mine_workspace(ws, top: int = 10) -> Traits:
+    """The owner's habits over every message they sent in the workspace (left-out messages included: a habit is a
+    habit even in a group chat)."""
+    df = pd.read_sql_query("SELECT time, kind, text, conv_id, turn FROM messages WHERE is_me = 1 "
+                           "ORDER BY time", ws.conn)
+    return mine(df, top)
+
+
+def _top(values: pd.Series, n: int) -> list[tuple[str, int]]:
+    return [(str(k), int(v)) for k, v in values.value_counts().head(n).items()]
