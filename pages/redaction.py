@@ -172,11 +172,13 @@ def render_occurrence(s: PiiStore, occ: dict, value: dict) -> None:
 def review(s: PiiStore, f: dict) -> None:
     focus = ss.get("pii_focus")
     value = s.value(focus) if focus else None
-    page, total = s.queue(**f, offset=0, limit=1) if value is None else (None, None)
     if value is None:
-        pos = min(ss.get("pii_pos", 0), max(0, total - 1))
-        ss["pii_pos"] = pos
+        pos = ss.get("pii_pos", 0)
         page, total = s.queue(**f, offset=pos, limit=1)
+        if page.empty and total:  # moved past the end (the queue shrank): show its last item
+            pos = total - 1
+            page, total = s.queue(**f, offset=pos, limit=1)
+        ss["pii_pos"] = pos
         if page.empty:
             st.success(ui.t("pii.queue_empty"), icon=":material/task_alt:")
             st.button(ui.t("pii.undo"), shortcut="U", on_click=undo_last, disabled=not ss.get("pii_undo"),

@@ -252,3 +252,21 @@ def test_cli_redact_prints_counts_by_kind_and_status(ws: Workspace):
     text = subprocess.run([sys.executable, "-m", "lib", "redact", "--workspace", str(ws.path)],
                           capture_output=True, text=True, cwd=ROOT, timeout=60).stdout
     assert re.search(r"PHONE\s+2\s+0\s+0\s+0\s+4", text)
+
+
+def test_review_diff_uses_the_export_merge_rule():
+    from lib.pii.diff import before_after
+    from lib.pii.redactor import merged_spans
+
+    text = "打13812345678找阿杰"
+    spans = [(1, 12, 7, 1.0), (5, 13, 9, 0.6), (13, 15, 3, 1.0)]  # a weaker overlapping hit, then a name
+    reps = {7: "<PHONE_1>", 9: "<CUSTOM_1>", 3: "<PERSON_1>"}
+    before, after = before_after(text, spans, reps, focus=9)
+    assert before == [("打", ""), ("13812345678找", "focus"), ("阿杰", "other")]
+    assert "".join(t for t, _ in after) == "打<PHONE_1><PERSON_1>"
+    exported = text
+    for s, e, rep in sorted(merged_spans(spans, reps), reverse=True):
+        exported = exported[:s] + rep + exported[e:]
+    assert exported == "".join(t for t, _ in after)
+    # a rejected focus value (no replacement) is marked before and left as it was after
+    assert before_after("打13812345678", [(1, 12, 7, 1.0)], {}, focus=7)[1] == [("打", ""), ("13812345678", "")]

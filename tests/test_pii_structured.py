@@ -15,8 +15,9 @@ from lib.pii.base import (
     Hit,
     fold_width,
 )
-from lib.pii.recognizers.bank_card import BankCardRecognizer, iban_ok, luhn_ok
-from lib.pii.recognizers.cn_id import CnIdRecognizer, gb11643_check_ok
+from lib.pii.checksums import gb11643_check_ok, iban_ok, luhn_ok
+from lib.pii.recognizers.bank_card import BankCardRecognizer
+from lib.pii.recognizers.cn_id import CnIdRecognizer
 from lib.pii.recognizers.email import EmailRecognizer
 from lib.pii.recognizers.ip import IpRecognizer
 from lib.pii.recognizers.phone import PhoneRecognizer

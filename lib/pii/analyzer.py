@@ -6,7 +6,6 @@ from typing import Iterable, Iterator
 
 from lib.pii.base import AnalyzerConfig, Hit, Recognizer, default_norm, fold_width
 
-
 _WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _DIGIT = re.compile("[0-9\uff10-\uff19]")  # ASCII or full-width: the features are read before folding
 _ALPHA = re.compile("[A-Za-z\uff21-\uff3a\uff41-\uff5a]")

@@ -26,6 +26,13 @@ from collections.abc import Callable
 import phonenumbers
 
 from lib.pii.base import default_norm, digits, fold_width
+from lib.pii.checksums import (
+    gb11643_check_char,
+    iban_number,
+    iban_ok,
+    luhn_check_digit,
+    luhn_ok,
+)
 
 MODES: tuple[str, ...] = ("placeholder", "mask", "surrogate")
 
@@ -265,8 +272,6 @@ _EN_CITIES = ("Springfield", "Riverside", "Fairview", "Greenville", "Franklin", 
 # Real district codes (GB/T 2260), so a fake ID's first six digits look like a place.
 _CN_REGIONS = ("110101", "110105", "110108", "120101", "310101", "310104", "310115", "320102", "320106", "330106",
                "350203", "370202", "420106", "430104", "440106", "440304", "440305", "500103", "510107", "610113")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 _BIRTH_FIRST = _dt.date(1960, 1, 1).toordinal()
 _BIRTH_LAST = _dt.date(2004, 12, 31).toordinal()
 
@@ -281,40 +286,15 @@ _PLATE_SEPARATORS = "·・•. -"
 _DOC_V4 = ("192.0.2.", "198.51.100.")  # RFC 5737 documentation ranges: never anybody's address
 
 
-def cn_id_check(first17: str) -> str:
-    """GB 11643 check character (ISO 7064 MOD 11-2) for the first 17 digits of an ID."""
-    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
-
-
 def luhn_valid(number: str) -> bool:
-    """Luhn checksum over the digits of ``number``."""
-    total = 0
-    for i, ch in enumerate(reversed(digits(number))):
-        d = int(ch)
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
-def _luhn_digit(payload: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(payload)):
-        d = int(ch)
-        if i % 2 == 0:  # the check digit will sit right of payload, so payload's last digit is doubled
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return str(-total % 10)
-
-
-def _iban_number(s: str) -> int:
-    return int("".join(str(int(ch, 36)) for ch in s.upper()))
+    """Luhn checksum over the digits of ``number`` (separators allowed)."""
+    return luhn_ok(digits(number))
 
 
 def iban_valid(value: str) -> bool:
     """ISO 13616 mod-97 check of an IBAN (spaces allowed)."""
     s = re.sub(r"\s", "", fold_width(value))
-    return len(s) > 4 and s.isascii() and s.isalnum() and _iban_number(s[4:] + s[:4]) % 97 == 1
+    return s.isascii() and s.isalnum() and iban_ok(s)
 
 
 def _rng(salt: str, kind: str, value: str, attempt: int) -> random.Random:
@@ -370,7 +350,7 @@ def _fake_cn_id(value: str, rng: random.Random) -> str:
     if n == 15:  # legacy GB 11643-1989 ID: YYMMDD, no check character
         return _refill(value, region + birth.strftime("%y%m%d") + seq)
     body = region + birth.strftime("%Y%m%d") + seq
-    return _refill(value, body + cn_id_check(body))
+    return _refill(value, body + gb11643_check_char(body))
 
 
 def _fake_ssn(value: str, rng: random.Random) -> str:
@@ -389,7 +369,7 @@ def _fake_card(value: str, rng: random.Random) -> str:
     if len(d) < 3:
         return _refill(v, _rand_digits(rng, len(d)), _is_ascii_digit)
     payload = d[:2] + _rand_digits(rng, len(d) - 3)  # the network prefix (62 UnionPay, 4 Visa…) is not identity
-    return _refill(v, payload + _luhn_digit(payload), _is_ascii_digit)
+    return _refill(v, payload + luhn_check_digit(payload), _is_ascii_digit)
 
 
 def _fake_iban(v: str, rng: random.Random) -> str:
@@ -397,7 +377,7 @@ def _fake_iban(v: str, rng: random.Random) -> str:
     country, bban = compact[:2], compact[4:]
     fake_bban = "".join(rng.choice(string.digits) if ch.isdigit() else rng.choice(string.ascii_uppercase)
                         for ch in bban)
-    check = 98 - _iban_number(fake_bban + country + "00") % 97
+    check = 98 - iban_number(fake_bban + country + "00") % 97
     return _refill(v, f"{country}{check:02d}{fake_bban}")
 
 

@@ -58,19 +58,25 @@ class Redactor:
         return self._free.sub(lambda m: self._surface[m.group(0)], text)
 
 
-def merged_spans(spans: list[tuple[int, int, int, float]], reps: dict[int, str]) -> list[tuple[int, int, str]]:
-    """Overlapping spans become one span covering all of them, replaced by the best one's replacement (highest score,
-    then longest), so no fragment of any value survives."""
-    spans = sorted(spans, key=lambda s: (s[0], -s[1]))
-    out: list[tuple[int, int, str]] = []
-    cur_s, cur_e, best = spans[0][0], spans[0][1], spans[0]
-    for s in spans[1:]:
-        if s[0] < cur_e:
-            cur_e = max(cur_e, s[1])
+Span = tuple[int, int, int, float]  # (start, end, value_id, score)
+
+
+def clusters(spans: list[Span]) -> list[tuple[int, int, Span, list[Span]]]:
+    """Overlapping spans grouped: ``(start, end, best, members)`` covering all members, where ``best`` (highest
+    score, then longest) decides the replacement. The one merge rule of exports and of the review page's diff."""
+    out: list[tuple[int, int, Span, list[Span]]] = []
+    for s in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if out and s[0] < out[-1][1]:
+            cs, ce, best, members = out[-1]
             if (s[3], s[1] - s[0]) > (best[3], best[1] - best[0]):
                 best = s
+            out[-1] = (cs, max(ce, s[1]), best, [*members, s])
         else:
-            out.append((cur_s, cur_e, reps[best[2]]))
-            cur_s, cur_e, best = s[0], s[1], s
-    out.append((cur_s, cur_e, reps[best[2]]))
+            out.append((s[0], s[1], s, [s]))
     return out
+
+
+def merged_spans(spans: list[Span], reps: dict[int, str]) -> list[tuple[int, int, str]]:
+    """Overlapping spans become one span covering all of them, replaced by the best one's replacement, so no
+    fragment of any value survives."""
+    return [(cs, ce, reps[best[2]]) for cs, ce, best, _ in clusters(spans)]

@@ -109,11 +109,15 @@ class PiiStore:
 
         Group names are left out (a group title is not a person); ids like ``wxid_…`` are WECHAT_ID's business.
         """
+        names = set(self.ws._cached("pii.import_names", self._import_names)) | set(self.owner_names())
+        return tuple(sorted(n.strip() for n in names if n and n.strip() and not n.startswith("wxid_")))
+
+    def _import_names(self) -> frozenset[str]:
+        """A full pass over the senders: cached by the workspace until it changes (the page asks on every rerun)."""
         names = {r[0] for r in self.conn.execute("SELECT name FROM chats WHERE is_group = 0")}
         names |= {r[0] for r in self.conn.execute("SELECT me_name FROM chats")}
         names |= {r[0] for r in self.conn.execute("SELECT DISTINCT sender FROM messages")}
-        names |= set(self.owner_names())
-        return tuple(sorted(n.strip() for n in names if n and n.strip() and not n.startswith("wxid_")))
+        return frozenset(names)
 
     def terms(self) -> list[tuple[int, Term]]:
         return [(r[0], Term(r[1], r[2], bool(r[3]))) for r in
@@ -138,18 +142,18 @@ class PiiStore:
 
     def pending_messages(self) -> int:
         """Messages a scan still has to look at (all of them when a full rescan is due)."""
-        cfg = self.config()
-        st = self._state()
-        upto = st.get("upto", 0) if not self._needs_full(cfg, st) else 0
-        return self.conn.execute("SELECT COUNT(*) FROM messages WHERE id > ? AND text != ''", (upto,)).fetchone()[0]
+        cfg, st = self.config(), self._state()
+        return self._unscanned(0 if self._needs_full(cfg, st) else st.get("upto", 0))
 
     def is_current(self) -> bool:
         """True when every message was scanned with the current configuration: safe to export."""
-        cfg = self.config()
-        st = self._state()
+        cfg, st = self.config(), self._state()
         if self._needs_full(cfg, st) or self._additions(cfg, st) != ((), (), ()):
             return False
-        return self.pending_messages() == 0
+        return self._unscanned(st.get("upto", 0)) == 0
+
+    def _unscanned(self, upto: int) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM messages WHERE id > ? AND text != ''", (upto,)).fetchone()[0]
 
     def _needs_full(self, cfg: AnalyzerConfig, st: dict) -> bool:
         if st.get("fingerprint") != self.fingerprint(cfg):

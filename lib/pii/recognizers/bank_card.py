@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from lib.pii.base import SCORE_CONTEXT, SCORE_VALIDATED, SCORE_WEAK, Hit
+from lib.pii.checksums import iban_ok, luhn_ok
 from lib.pii.recognizers.cn_id import id_context, is_valid_cn_id, looks_like_cn_id
 
 _DIGIT = re.compile(r"[0-9]")  # the cheap gate: most chat lines have no digits
@@ -55,17 +56,6 @@ _ISSUERS: tuple[tuple[tuple[int, int, int], str], ...] = (
 )
 
 
-def luhn_ok(number: str) -> bool:
-    """The Luhn (mod 10) check every card number carries in its last digit."""
-    total = 0
-    for i, ch in enumerate(reversed(number)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def issuer(number: str) -> str | None:
     """The card network a number's leading digits belong to, or None for no plausible issuer."""
     for (width, low, high), name in _ISSUERS:
@@ -76,15 +66,6 @@ def issuer(number: str) -> str | None:
 
 def _maestro(number: str) -> bool:
     return number[:2] == "50" or 56 <= int(number[:2]) <= 69
-
-
-def iban_ok(value: str) -> bool:
-    """ISO 13616 mod-97: move the first four chars to the end, letters to 10..35, the number mod 97 must be 1."""
-    s = value[4:] + value[:4]
-    try:
-        return int("".join(str(int(ch, 36)) for ch in s)) % 97 == 1
-    except ValueError:
-        return False
 
 
 def _longest(text: str, groups: list[tuple[int, int]], i: int, valid: bool) -> int | None:

@@ -10,6 +10,7 @@ import datetime as _dt
 import re
 
 from lib.pii.base import SCORE_CONTEXT, SCORE_VALIDATED, SCORE_WEAK, Hit
+from lib.pii.checksums import gb11643_check_ok
 
 _DIGIT = re.compile(r"[0-9]")  # the cheap gate: most chat lines have no digits
 # 6-digit region, YYYYMMDD, 3-digit sequence, check char; a space may split region | year | month-day | rest.
@@ -22,17 +23,7 @@ _ID15 = re.compile(
     r"(?<![0-9A-Za-z])[1-9][0-9]{5}[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}(?![0-9A-Za-z])")
 _CONTEXT = re.compile(
     r"身份证|证件号|证件|身份号|(?<![A-Za-z])(?:id card|id(?![a-z])|identity|resident)", re.IGNORECASE)
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
 _WINDOW = 12
-
-
-def gb11643_check_ok(value: str) -> bool:
-    """ISO 7064 MOD 11-2 check of an 18-character ID (no spaces): the last char must match the first 17 digits."""
-    if len(value) != 18 or not value[:17].isdigit():
-        return False
-    total = sum(int(d) * w for d, w in zip(value[:17], _WEIGHTS))
-    return _CHECK[total % 11] == value[17].upper()
 
 
 def _date_ok(yyyymmdd: str) -> bool:
