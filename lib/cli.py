@@ -160,6 +160,65 @@ def cmd_redact(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_label(args: argparse.Namespace) -> int:
+    from lib.labels import LabelStore
+
+    ws = _workspace(args.workspace)
+    store = LabelStore(ws)
+    if args.threshold is not None:
+        store.set_threshold(args.threshold)
+    if args.theirs is not None:
+        store.set_include_theirs(args.theirs)
+    report = None
+    if args.auto:
+        report = store.suggest_rules()
+    llm = None
+    if args.llm:
+        llm = _label_llm(store, args)
+    counts = store.counts()
+    dist = store.distribution()
+    if args.json:
+        print(json.dumps({
+            "rules": None if report is None else {"scanned": report.scanned, "stored": report.stored,
+                                                  "seconds": round(report.seconds, 2)},
+            "llm": llm, "counts": counts, "threshold": store.threshold(),
+            "distribution": {r.label: {"labelled": int(r.labelled), "suggested": int(r.suggested)}
+                             for r in dist.itertuples()}}, ensure_ascii=False, indent=2))
+        return 0
+    if report is not None:
+        print(f"rules looked at {report.scanned:,} new messages in {report.seconds:.1f} s and stored "
+              f"{report.stored:,} suggestions at confidence >= {store.threshold():.2f} (pending review)")
+    if llm is not None:
+        print(f"LLM suggested labels for {llm['stored']:,} of {llm['asked']:,} messages (pending review)")
+    who = "mine and theirs" if store.include_theirs() else "mine"
+    print(f"messages to label ({who}, trainable conversations): {counts['total']:,}; labelled {counts['labelled']:,}, "
+          f"skipped {counts['skipped']:,}, flagged {counts['flagged']:,}, with a suggestion {counts['suggested']:,}")
+    if len(dist):
+        width = max(len(str(x)) for x in dist["label"])
+        print(f"{'label':{width}s} {'labelled':>9s} {'suggested':>10s}")
+        for r in dist.itertuples():
+            print(f"{r.label:{width}s} {int(r.labelled):>9,} {int(r.suggested):>10,}")
+    return 0
+
+
+def _label_llm(store, args: argparse.Namespace) -> dict:
+    """Ask an OpenAI-compatible endpoint for suggestions on unlabelled messages without one (key from the
+    environment only: a key on the command line would show in the process list and shell history)."""
+    from lib.labels import llm_items
+    from lib.llm import Endpoint, endpoint_from_env
+
+    env = endpoint_from_env()
+    base = args.base_url or (env.base_url if env else "")
+    model = args.model or (env.model if env else "")
+    if not base or not model:
+        raise BadInputError("--llm needs an endpoint: pass --base-url and --model, or set METWIN_LLM_BASE_URL and "
+                            "METWIN_LLM_MODEL (the key comes from METWIN_LLM_API_KEY or OPENAI_API_KEY)")
+    endpoint = Endpoint(base, model, env.api_key if env else "", timeout=args.timeout)
+    items = llm_items(store, limit=args.limit)
+    stored = store.suggest_llm(endpoint, items, batch_size=args.batch)
+    return {"asked": len(items), "stored": stored, "model": model}
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib", description="MeTwin: chat exports to a digital twin.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -193,6 +252,21 @@ def build_parser() -> argparse.ArgumentParser:
     rd.add_argument("--full", action="store_true", help="rescan every message, not only what changed")
     rd.add_argument("--json", action="store_true", help="machine-readable output")
     rd.set_defaults(func=cmd_redact)
+
+    lb = sub.add_parser("label", help="emotion suggestions for messages (pending review) and the label distribution")
+    lb.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
+    lb.add_argument("--auto", action="store_true", help="run the rule suggester over messages it has not seen")
+    lb.add_argument("--threshold", type=float, help="store rule suggestions at or above this confidence (0..1)")
+    lb.add_argument("--theirs", action=argparse.BooleanOptionalAction, default=None,
+                    help="also label the other side's messages (saved as the workspace's setting)")
+    lb.add_argument("--llm", action="store_true", help="also ask an OpenAI-compatible endpoint for suggestions")
+    lb.add_argument("--base-url", help="endpoint base URL, e.g. http://127.0.0.1:8000/v1 (or METWIN_LLM_BASE_URL)")
+    lb.add_argument("--model", help="model name (or METWIN_LLM_MODEL)")
+    lb.add_argument("--limit", type=int, default=200, help="at most this many messages per --llm run (default 200)")
+    lb.add_argument("--batch", type=int, default=20, help="messages per LLM request (default 20)")
+    lb.add_argument("--timeout", type=float, default=120, help="seconds to wait for each LLM request")
+    lb.add_argument("--json", action="store_true", help="print JSON")
+    lb.set_defaults(func=cmd_label)
 
     fm = sub.add_parser("formats", help="list the export formats MeTwin reads")
     fm.set_defaults(func=cmd_formats)

@@ -105,6 +105,73 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE pii_allow (term TEXT PRIMARY KEY, created TEXT NOT NULL);
     """,
+    # v3: labelling and curation. Decisions are keyed by message id or conversation id (= its first message id), both
+    # stable across re-segmentation, so no decision is lost when settings change. decision_log makes them undoable.
+    """
+    CREATE TABLE emotion_labels (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        label TEXT,                            -- NULL unless status = 'labelled'
+        status TEXT NOT NULL DEFAULT '',       -- '' (none yet) | labelled | skipped
+        flagged INTEGER NOT NULL DEFAULT 0,
+        source TEXT NOT NULL DEFAULT 'manual', -- manual | rules | llm | bulk
+        decided_at TEXT NOT NULL
+    );
+    CREATE INDEX emotion_labels_label ON emotion_labels(label);
+    CREATE TABLE emotion_suggestions (
+        message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+        source TEXT NOT NULL,                  -- rules | llm
+        label TEXT NOT NULL,
+        confidence REAL NOT NULL,
+        reasons TEXT NOT NULL DEFAULT '',
+        created TEXT NOT NULL,
+        PRIMARY KEY (message_id, source)
+    );
+    CREATE TABLE curation (
+        conv_id INTEGER PRIMARY KEY,           -- conversations.id; not a foreign key: conversations are rebuilt
+        decision TEXT NOT NULL DEFAULT '',     -- '' | keep | drop
+        reason TEXT NOT NULL DEFAULT '',
+        topic_jump INTEGER NOT NULL DEFAULT 0,
+        note TEXT NOT NULL DEFAULT '',
+        note_placement TEXT NOT NULL DEFAULT 'system',  -- system | turn
+        decided_at TEXT NOT NULL
+    );
+    CREATE TABLE message_edits (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        text TEXT NOT NULL,
+        edited_at TEXT NOT NULL
+    );
+    CREATE TABLE conv_bounds (
+        message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+        action TEXT NOT NULL,                  -- split: a conversation starts here | join: none starts here
+        created TEXT NOT NULL
+    );
+    CREATE TABLE trait_tags (
+        scope TEXT NOT NULL,                   -- conversation | message
+        target_id INTEGER NOT NULL,
+        personality TEXT NOT NULL DEFAULT '',
+        occupation TEXT NOT NULL DEFAULT '',
+        interests TEXT NOT NULL DEFAULT '[]',  -- JSON list
+        updated TEXT NOT NULL,
+        PRIMARY KEY (scope, target_id)
+    );
+    CREATE TABLE decision_log (
+        id INTEGER PRIMARY KEY,
+        area TEXT NOT NULL,                    -- labels | curation
+        batch INTEGER NOT NULL,                -- one user action (a bulk edit is one batch, undone at once)
+        tbl TEXT NOT NULL,
+        key TEXT NOT NULL,                     -- JSON of the row's primary key
+        before TEXT,                           -- JSON of the row before; NULL when it did not exist
+        at TEXT NOT NULL
+    );
+    CREATE INDEX decision_log_area ON decision_log(area, batch);
+    CREATE VIEW conv_effective AS
+        SELECT c.*, COALESCE(k.decision, '') AS decision, COALESCE(k.reason, '') AS decision_reason,
+               COALESCE(k.topic_jump, 0) AS topic_jump, COALESCE(k.note, '') AS note,
+               CASE WHEN k.decision = 'drop' THEN 'dropped by me'
+                    WHEN k.decision = 'keep' AND c.excluded_reason IN ('too short', 'group chat (excluded by default)')
+                    THEN '' ELSE c.excluded_reason END AS effective_reason
+        FROM conversations c LEFT JOIN curation k ON k.conv_id = c.id;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

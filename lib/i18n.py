@@ -177,6 +177,7 @@ EN: dict[str, str] = {
     "reason.their side absent": "their side absent",
     "reason.only non-text messages": "only non-text messages",
     "reason.too short": "too short",
+    "reason.dropped by me": "dropped by me",
     "family.wechat": "WeChat",
     "family.qq": "QQ",
     "family.telegram": "Telegram",
@@ -452,6 +453,7 @@ ZH: dict[str, str] = {
     "reason.their side absent": "缺少对方的发言",
     "reason.only non-text messages": "只有非文字消息",
     "reason.too short": "太短",
+    "reason.dropped by me": "我已丢弃",
     "family.wechat": "微信",
     "family.qq": "QQ",
     "family.telegram": "Telegram",
@@ -583,6 +585,10 @@ ZH: dict[str, str] = {
     "pii.rescan_help": "重新扫描所有消息。你的决定会保留。",
 }
 
+from lib import i18n_curation  # noqa: E402 - page groups keep their words in their own module
+
+EN.update(i18n_curation.EN)
+ZH.update(i18n_curation.ZH)
 TRANSLATIONS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
 
 

@@ -46,6 +46,9 @@ C_NO_ME = "my side absent"
 C_NO_THEM = "their side absent"
 C_ONLY_PLACEHOLDERS = "only non-text messages"
 C_TOO_SHORT = "too short"
+# The owner's curation (lib/curation.py; applied by the conv_effective view in lib/db.py, which spells them out).
+C_DROPPED = "dropped by me"
+KEEP_OVERRIDES: tuple[str, ...] = (C_TOO_SHORT, C_GROUP)  # automatic exclusions a "keep" decision lifts
 
 
 @dataclass(frozen=True)
@@ -113,11 +116,14 @@ def render_text(kind: pd.Series, text: pd.Series, lang: str) -> pd.Series:
     return text.where(~is_tag, with_desc.where(described != "", tag))
 
 
-def segment(msgs: pd.DataFrame, cfg: SegmentConfig, group_chats: set[int] | None = None) -> Segmentation:
+def segment(msgs: pd.DataFrame, cfg: SegmentConfig, group_chats: set[int] | None = None,
+            bounds: dict[int, str] | None = None) -> Segmentation:
     """Segment messages of one or more chats.
 
     ``msgs`` needs columns ``id`` (int, increasing in import order), ``chat_id``, ``time`` (ISO string or ""),
     ``sender``, ``is_me`` (bool), ``kind``, ``text``, ``conv_hint``; ``group_chats`` holds the ids of group chats.
+    ``bounds`` holds the owner's manual cuts by message id: ``"split"`` (a conversation starts at this message) or
+    ``"join"`` (none starts here: merged with the previous one of the same chat). They override the gap rule.
     All work happens on integer arrays (kinds and senders as codes): object arrays would cost seconds per million.
     """
     group_chats = group_chats or set()
@@ -162,7 +168,13 @@ def segment(msgs: pd.DataFrame, cfg: SegmentConfig, group_chats: set[int] | None
         a, b = cidx[:-1], cidx[1:]
         gap = (ts_s[b] - ts_s[a]) / np.timedelta64(1, "m")
         big_gap = np.nan_to_num(gap.astype(float), nan=0.0) > cfg.gap_minutes
-        new_conv[1:] = (chat_s[b] != chat_s[a]) | big_gap | (hint[b] != hint[a]) | is_cut[a]
+        auto = big_gap | (hint[b] != hint[a])
+        if bounds:
+            at = ids_s[b]
+            splits = np.fromiter((k for k, v in bounds.items() if v == "split"), dtype=np.int64)
+            joins = np.fromiter((k for k, v in bounds.items() if v == "join"), dtype=np.int64)
+            auto = (auto | np.isin(at, splits)) & ~np.isin(at, joins)
+        new_conv[1:] = (chat_s[b] != chat_s[a]) | auto | is_cut[a]
     starts = np.maximum.accumulate(np.where(new_conv, np.arange(len(cidx)), 0))
     conv_id = np.full(n, -1, dtype=np.int64)
     conv_id[cidx] = ids_s[cidx][starts]

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from lib.errors import BadInputError
+
 # One emoji "character": a pictograph with optional variation selector / skin tone, or a flag pair.
 _EMOJI = re.compile("(?:[\U0001F1E6-\U0001F1FF]{2}|[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2764]"
                     "[\uFE0F\U0001F3FB-\U0001F3FF]?)")
@@ -135,3 +137,70 @@ def mine_workspace(ws, top: int = 10) -> Traits:
 
 def _top(values: pd.Series, n: int) -> list[tuple[str, int]]:
     return [(str(k), int(v)) for k, v in values.value_counts().head(n).items()]
+
+
+# ----- the persona-level trait card ------------------------------------------------------------------------------------
+MBTI = re.compile(r"[EI][SN][TF][JP](?:-[AT])?")
+
+
+@dataclass
+class TraitCard:
+    """What the owner says about themselves; the persona page (issue 5) writes it into the system prompt.
+
+    Catchphrases start from the mined top phrases; everything else is the owner's own words.
+    """
+
+    personality: str = ""
+    occupation: str = ""
+    interests: list[str] = field(default_factory=list)
+    mbti: str = ""
+    catchphrases: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def character_traits(self) -> dict:
+        """The ``character_traits`` shape of ShareGPT exports."""
+        return {"personality": self.personality, "occupation": self.occupation, "interests": list(self.interests)}
+
+
+def _items(values) -> list[str]:
+    if isinstance(values, str):
+        values = re.split(r"[,，、;；\n]", values)
+    out: list[str] = []
+    for v in values or []:
+        v = str(v).strip()
+        if v and v not in out:
+            out.append(v[:60])
+    return out[:30]
+
+
+def clean_card(card: TraitCard) -> TraitCard:
+    """Validate and tidy a card: lists de-duplicated, lengths bounded, MBTI in the 16-type notation (INFP, ENTJ-A)."""
+    mbti = card.mbti.strip().upper()
+    if mbti and not MBTI.fullmatch(mbti):
+        raise BadInputError(f"{card.mbti!r} is not an MBTI type: four letters such as INFP or ESTJ (optionally -A or -T)")
+    return TraitCard(card.personality.strip()[:500], card.occupation.strip()[:100], _items(card.interests), mbti,
+                     _items(card.catchphrases))
+
+
+def load_card(ws, mined: Traits | None = None) -> TraitCard:
+    """The saved card; before the first save, one with the mined catchphrases filled in."""
+    saved = ws.get_setting("traits.card")
+    if saved:
+        return TraitCard(**{k: v for k, v in saved.items() if k in TraitCard.__dataclass_fields__})
+    phrases = [p for p, _ in (mined.top_phrases if mined else [])][:5]
+    return TraitCard(catchphrases=phrases)
+
+
+def save_card(ws, card: TraitCard) -> TraitCard:
+    card = clean_card(card)
+    ws.set_setting("traits.card", card.to_dict())
+    return card
+
+
+def cached_traits(ws, top: int = 10) -> Traits:
+    """:func:`mine_workspace`, reused until the workspace changes (a million messages take seconds to mine)."""
+    from lib.workspace import content_stamp, shared_cache
+
+    return shared_cache(ws, f"traits.{top}", content_stamp(ws), lambda: mine_workspace(ws, top))

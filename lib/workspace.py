@@ -148,6 +148,16 @@ class Workspace:
             chat_ids = [r[0] for r in self.conn.execute("SELECT id FROM chats")]
             self._resegment(chat_ids, new_rows=None, cfg=cfg)
 
+    def resegment_chats(self, chat_ids: list[int]) -> None:
+        """Re-segment some chats (after the owner splits or merges a conversation) in one transaction."""
+        self._writes += 1
+        with db.transaction(self.conn):
+            self._resegment([int(c) for c in chat_ids], new_rows=None)
+
+    def touch(self) -> None:
+        """Invalidate cached aggregates after a write made through another module's statements."""
+        self._writes += 1
+
     # ----- import -----------------------------------------------------------------------------------------------
     def import_paths(self, paths: list[Path], me: str | None = None, fmt: str | None = None,
                      progress: Progress | None = None, max_bytes: int = MAX_FILE_BYTES,
@@ -308,7 +318,8 @@ class Workspace:
         allm = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
         groups = {r[0] for r in c.execute(
             f"SELECT id FROM chats WHERE is_group=1 AND id IN ({','.join('?' * len(chat_ids))})", chat_ids)}
-        seg = segment(allm, cfg, groups)
+        bounds = dict(c.execute("SELECT message_id, action FROM conv_bounds"))
+        seg = segment(allm, cfg, groups, bounds)
         n_old = len(existing) if existing is not None else 0
         if new_rows is not None and len(new_rows):
             nr = new_rows
@@ -373,33 +384,42 @@ class Workspace:
             FROM chats c
             LEFT JOIN (SELECT chat_id, COUNT(*) n, SUM(is_me) mine, MIN(NULLIF(time, '')) first,
                               MAX(NULLIF(time, '')) last FROM messages GROUP BY chat_id) m ON m.chat_id = c.id
-            LEFT JOIN (SELECT chat_id, COUNT(*) n, SUM(excluded_reason = '') ok FROM conversations
+            LEFT JOIN (SELECT chat_id, COUNT(*) n, SUM(effective_reason = '') ok FROM conv_effective
                        GROUP BY chat_id) v ON v.chat_id = c.id
             ORDER BY messages DESC, c.id
             """, self.conn)
 
     def conversations(self, chat_id: int | None = None, trainable: bool | None = None, offset: int = 0,
                       limit: int = 20) -> tuple[pd.DataFrame, int]:
-        """A page of conversations (newest first) and the total count matching the filters."""
+        """A page of conversations (newest first) and the total count matching the filters.
+
+        ``excluded_reason`` is the effective one: the owner's keep/drop decision applied (see ``conv_effective``).
+        """
         where, params = [], []
         if chat_id is not None:
             where.append("chat_id = ?")
             params.append(int(chat_id))
         if trainable is True:
-            where.append("excluded_reason = ''")
+            where.append("effective_reason = ''")
         elif trainable is False:
-            where.append("excluded_reason != ''")
+            where.append("effective_reason != ''")
         w = ("WHERE " + " AND ".join(where)) if where else ""
-        total = self.conn.execute(f"SELECT COUNT(*) FROM conversations {w}", params).fetchone()[0]
-        page = pd.read_sql_query(f"SELECT * FROM conversations {w} ORDER BY start_time DESC, id DESC LIMIT ? OFFSET ?",
-                                 self.conn, params=[*params, int(limit), int(offset)])
+        total = self.conn.execute(f"SELECT COUNT(*) FROM conv_effective {w}", params).fetchone()[0]
+        page = pd.read_sql_query(
+            "SELECT id, chat_id, start_time, end_time, n_messages, n_turns, n_my_turns, n_their_turns, "
+            "effective_reason AS excluded_reason, excluded_reason AS auto_reason, decision, note "
+            f"FROM conv_effective {w} ORDER BY start_time DESC, id DESC LIMIT ? OFFSET ?",
+            self.conn, params=[*params, int(limit), int(offset)])
         return page, total
 
     def conversation_messages(self, conv_id: int) -> pd.DataFrame:
-        """Kept messages of one conversation in order, with their turn numbers."""
+        """Kept messages of one conversation in order, with their turn numbers. ``text`` is the owner's edit when
+        there is one (``edited``), so browsing, labelling and exports all see the same words."""
         return pd.read_sql_query(
-            "SELECT id, time, sender, is_me, kind, text, quote, turn FROM messages WHERE conv_id=? ORDER BY time, id",
-            self.conn, params=[int(conv_id)]).astype({"is_me": bool})
+            "SELECT m.id, m.time, m.sender, m.is_me, m.kind, COALESCE(e.text, m.text) AS text, m.quote, m.turn, "
+            "e.message_id IS NOT NULL AS edited FROM messages m LEFT JOIN message_edits e ON e.message_id = m.id "
+            "WHERE m.conv_id=? ORDER BY m.time, m.id",
+            self.conn, params=[int(conv_id)]).astype({"is_me": bool, "edited": bool})
 
     def funnel(self) -> list[tuple[str, int]]:
         """The yield funnel from raw messages to the turns the twin learns from."""
@@ -410,8 +430,8 @@ class Workspace:
         total = c.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
         usable = c.execute("SELECT COUNT(*) FROM messages WHERE drop_reason = ''").fetchone()[0]
         in_conv, n_conv, my_turns = c.execute(
-            "SELECT COALESCE(SUM(n_messages), 0), COUNT(*), COALESCE(SUM(n_my_turns), 0) FROM conversations "
-            "WHERE excluded_reason = ''").fetchone()
+            "SELECT COALESCE(SUM(n_messages), 0), COUNT(*), COALESCE(SUM(n_my_turns), 0) FROM conv_effective "
+            "WHERE effective_reason = ''").fetchone()
         return [("imported messages", total), ("usable messages", usable),
                 ("messages in trainable conversations", in_conv), ("trainable conversations", n_conv),
                 ("my turns to learn from", my_turns)]
@@ -425,8 +445,8 @@ class Workspace:
             "SELECT 'message' AS level, drop_reason AS reason, COUNT(*) AS items, COUNT(*) AS messages "
             "FROM messages WHERE drop_reason != '' GROUP BY drop_reason", self.conn)
         conv = pd.read_sql_query(
-            "SELECT 'conversation' AS level, excluded_reason AS reason, COUNT(*) AS items, SUM(n_messages) AS messages "
-            "FROM conversations WHERE excluded_reason != '' GROUP BY excluded_reason", self.conn)
+            "SELECT 'conversation' AS level, effective_reason AS reason, COUNT(*) AS items, SUM(n_messages) AS messages "
+            "FROM conv_effective WHERE effective_reason != '' GROUP BY effective_reason", self.conn)
         out = pd.concat([msg, conv], ignore_index=True)
         return out.sort_values(["level", "messages"], ascending=[False, False]).reset_index(drop=True)
 
@@ -461,6 +481,32 @@ class Workspace:
                 d["is_me"] = bool(d["is_me"])
                 d["is_group"] = bool(d["is_group"])
                 yield d
+
+
+_SHARED: dict[tuple[str, str], tuple[str, object]] = {}
+
+
+def shared_cache(ws: "Workspace", key: str, stamp: str, compute: Callable[[], object]):
+    """A result shared by every session of this process that opens the same workspace, reused while ``stamp`` (a
+    cheap summary of the data it depends on) is unchanged. For aggregates that take seconds on a million messages
+    (drop suggestions, mined habits): a new browser tab should not pay for them again."""
+    slot = (str(ws.path.resolve()), key)
+    hit = _SHARED.get(slot)
+    if hit is None or hit[0] != stamp:
+        hit = (stamp, compute())
+        _SHARED[slot] = hit
+    value = hit[1]
+    return value.copy() if isinstance(value, pd.DataFrame) else value
+
+
+def content_stamp(ws: "Workspace") -> str:
+    """Changes whenever messages, edits, manual boundaries or segmentation settings change (not on labels or
+    curation decisions)."""
+    return ws.conn.execute(
+        "SELECT (SELECT COALESCE(MAX(id), 0) || ':' || COUNT(*) FROM messages) || '|' || "
+        "(SELECT COUNT(*) || ':' || COALESCE(MAX(edited_at), '') || ':' || COALESCE(SUM(LENGTH(text)), 0) "
+        " FROM message_edits) || '|' || (SELECT COUNT(*) || ':' || COALESCE(SUM(message_id), 0) FROM conv_bounds) "
+        "|| '|' || COALESCE((SELECT value FROM settings WHERE key = 'segment'), '')").fetchone()[0]
 
 
 def _insert_messages(c: sqlite3.Connection, cols: dict[str, "pd.Series | list"]) -> None:

@@ -91,3 +91,25 @@ def test_every_key_the_pages_use_exists():
     used |= {k for f in sources for k in re.findall(r"""PageDef\([^)]*?["']([a-z]+\.[a-z_]+)["']""", f.read_text("utf-8"))}
     assert used, "the pattern found no keys: update this test"
     assert sorted(k for k in used if k not in EN) == []
+
+
+def test_labelling_and_curation_vocabularies_are_translated():
+    from lib.curation import DROP_REASONS, PLACEMENTS, VIEWS
+    from lib.curation_rules import REASONS
+    from lib.labels import QUEUES
+    from lib.segment import C_DROPPED, KIND_CODES
+    from lib.traits import PUNCTUATION
+
+    keys = ([f"lab.queue.{q}" for q in QUEUES] + [f"cur.view.{v}" for v in VIEWS]
+            + [f"cur.drop.{r}" for r in DROP_REASONS] + [f"cur.reason.{r}" for r in REASONS]
+            + [f"cur.placement.{p}" for p in PLACEMENTS] + [f"lab.kind.{k}" for k in KIND_CODES]
+            + [f"tr.punct.{name}" for name, _ in PUNCTUATION] + [f"reason.{C_DROPPED}"])
+    assert [k for k in keys if k not in EN] == []
+
+
+def test_the_curation_view_spells_the_segment_reasons():
+    from lib.db import MIGRATIONS
+    from lib.segment import C_DROPPED, KEEP_OVERRIDES
+
+    view = MIGRATIONS[2]
+    assert f"'{C_DROPPED}'" in view and all(f"'{r}'" in view for r in KEEP_OVERRIDES)

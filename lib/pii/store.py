@@ -43,6 +43,11 @@ class ScanReport:
     seconds: float = 0.0
 
 
+# The text a message has now: the owner's edit (lib/curation.py) when there is one. Spans are offsets into it.
+EDITS_JOIN = "LEFT JOIN message_edits e ON e.message_id = m.id"
+EFFECTIVE_TEXT = "COALESCE(e.text, m.text)"
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -224,8 +229,9 @@ class PiiStore:
                                   (lo, hi)).fetchone()[0]
         done, cursor = 0, lo
         while True:
-            rows = self.conn.execute("SELECT id, text FROM messages WHERE id > ? AND id <= ? AND text != '' "
-                                     "ORDER BY id LIMIT ?", (cursor, hi, BATCH)).fetchall()
+            rows = self.conn.execute(f"SELECT m.id, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} "
+                                     "WHERE m.id > ? AND m.id <= ? AND m.text != '' "
+                                     "ORDER BY m.id LIMIT ?", (cursor, hi, BATCH)).fetchall()
             if not rows:
                 break
             out = []
@@ -249,20 +255,59 @@ class PiiStore:
             with db.transaction(self.conn):
                 self.ws.set_setting("pii.scan", {**state, "upto": hi})
 
+    def rescan_messages(self, message_ids: Iterable[int]) -> ScanReport:
+        """Detect again in a few messages whose text the owner edited: their old spans no longer fit the new text.
+
+        Decisions stay with their values, so an edit that keeps a phone number keeps its accepted replacement.
+        """
+        t0 = _time.perf_counter()
+        ids = sorted({int(i) for i in message_ids})
+        report = ScanReport(full=False)
+        if not ids:
+            return report
+        analyzer = Analyzer(self.config())
+        values = _ValueIndex(self.conn)
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(f"SELECT m.id, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} WHERE m.id IN ({marks})",
+                                 ids).fetchall()
+        with db.transaction(self.conn):
+            touched = {r[0] for r in self.conn.execute(
+                f"SELECT DISTINCT value_id FROM pii_hits WHERE message_id IN ({marks})", ids)}
+            self.conn.execute(f"DELETE FROM pii_hits WHERE message_id IN ({marks})", ids)
+            for mid, text in rows:
+                for h in analyzer.analyze(text or ""):
+                    vid = values.get(h.kind, h.norm or default_norm(text[h.start:h.end]), text[h.start:h.end])
+                    touched.add(vid)
+                    self.conn.execute("INSERT OR IGNORE INTO pii_hits(message_id, start, end, value_id, score, "
+                                      "reason) VALUES (?, ?, ?, ?, ?, ?)", (mid, h.start, h.end, vid, h.score, h.reason))
+                    report.hits += 1
+                report.scanned += 1
+            self._refresh_aggregates(touched)
+        self.ws.touch()
+        report.new_values = values.created
+        report.seconds = _time.perf_counter() - t0
+        return report
+
     def _drop_allowed(self, norms: Iterable[str]) -> None:
         norms = set(norms)
         ids = [vid for vid, norm, value in self.conn.execute("SELECT id, norm, value FROM pii_values")
                if norm in norms or default_norm(value) in norms]
         self.conn.executemany("DELETE FROM pii_hits WHERE value_id = ?", [(i,) for i in ids])
 
-    def _refresh_aggregates(self) -> None:
+    def _refresh_aggregates(self, value_ids: Iterable[int] | None = None) -> None:
+        only = ""
+        ids: list[int] = []
+        if value_ids is not None:
+            ids = sorted(value_ids)
+            if not ids:
+                return
+            only = f" WHERE id IN ({','.join('?' * len(ids))})"
         self.conn.execute("""
             UPDATE pii_values SET
               n_hits = COALESCE((SELECT COUNT(*) FROM pii_hits h WHERE h.value_id = pii_values.id), 0),
               max_score = COALESCE((SELECT MAX(score) FROM pii_hits h WHERE h.value_id = pii_values.id), 0),
               reason = COALESCE((SELECT reason FROM pii_hits h WHERE h.value_id = pii_values.id
-                                 ORDER BY score DESC, id LIMIT 1), reason)
-        """)
+                                 ORDER BY score DESC, id LIMIT 1), reason)""" + only, ids)
 
     # ----- decisions ----------------------------------------------------------------------------------------------
     def decide(self, value_ids: int | Iterable[int], status: str) -> None:
@@ -431,8 +476,8 @@ class PiiStore:
         """Where a value occurs: each message with the value's span, all its other live spans, and the ``context``
         messages before and after it in the same chat (for the before/after diff)."""
         rows = self.conn.execute(
-            """SELECT h.message_id, h.start, h.end, m.chat_id, c.name, m.time, m.sender, m.is_me, m.text
-               FROM pii_hits h JOIN messages m ON m.id = h.message_id JOIN chats c ON c.id = m.chat_id
+            f"""SELECT h.message_id, h.start, h.end, m.chat_id, c.name, m.time, m.sender, m.is_me, {EFFECTIVE_TEXT}
+               FROM pii_hits h JOIN messages m ON m.id = h.message_id JOIN chats c ON c.id = m.chat_id {EDITS_JOIN}
                WHERE h.value_id = ? ORDER BY m.time, m.id LIMIT ?""", (int(value_id), int(limit))).fetchall()
         out = []
         for mid, start, end, chat_id, chat, t, sender, is_me, text in rows:
@@ -446,11 +491,12 @@ class PiiStore:
         if n <= 0:
             return []
         if before:
-            sql = ("SELECT id, time, sender, is_me, text FROM messages WHERE chat_id = ? AND (time < ? OR "
-                   "(time = ? AND id < ?)) ORDER BY time DESC, id DESC LIMIT ?")
+            sql = (f"SELECT m.id, m.time, m.sender, m.is_me, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} "
+                   "WHERE m.chat_id = ? AND (m.time < ? OR (m.time = ? AND m.id < ?)) "
+                   "ORDER BY m.time DESC, m.id DESC LIMIT ?")
         else:
-            sql = ("SELECT id, time, sender, is_me, text FROM messages WHERE chat_id = ? AND (time > ? OR "
-                   "(time = ? AND id > ?)) ORDER BY time, id LIMIT ?")
+            sql = (f"SELECT m.id, m.time, m.sender, m.is_me, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} "
+                   "WHERE m.chat_id = ? AND (m.time > ? OR (m.time = ? AND m.id > ?)) ORDER BY m.time, m.id LIMIT ?")
         rows = self.conn.execute(sql, (chat_id, t, t, mid, n)).fetchall()
         if before:
             rows.reverse()
