@@ -15,6 +15,9 @@ SECTIONS: dict[str, list[PageDef]] = {
     ],
     "nav.prepare": [
         PageDef("pages/redaction.py", "page.redaction", ":material/shield_person:"),
+        PageDef("pages/curation.py", "page.curation", ":material/content_cut:"),
+        PageDef("pages/labelling.py", "page.labelling", ":material/mood:"),
+        PageDef("pages/traits.py", "page.traits", ":material/psychology:"),
     ],
 }
 

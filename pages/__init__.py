@@ -18,6 +18,7 @@ run would get other ids than in every later run and the user's first click on th
 from __future__ import annotations
 
 import logging
+import os
 import re
 import runpy
 import threading
@@ -172,6 +173,16 @@ def guard(ui: UI) -> Iterator[None]:
     except Exception as exc:  # noqa: BLE001 - this is the last line of defence of a page
         _log.error("page error %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
         st.error(ui.t("error.unexpected", kind=type(exc).__name__), icon=":material/error:")
+
+
+def secret(name: str) -> str | None:
+    """A key from ``.streamlit/secrets.toml`` or the environment, never from a file that gets exported or logged.
+    ``st.secrets`` raises when there is no secrets file; that simply means "look in the environment"."""
+    try:
+        value = st.secrets.get(name)
+    except Exception:  # noqa: BLE001 - no or unreadable secrets file
+        value = None
+    return str(value) if value else os.environ.get(name) or None
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

@@ -1,0 +1,294 @@
+"""Curate conversations: keep or drop them, flag topic jumps, add background notes, fix a message, split or merge.
+
+The list starts with the conversations MeTwin suggests dropping (too short, only stickers, a topic jump, a duplicate)
+and says why; nothing is dropped until the owner says so. Every action is saved at once and undoable (U).
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from lib.curation import DROP_REASONS, PLACEMENTS, VIEWS, CharacterTraits, CurationStore
+from lib.curation_rules import REASONS
+from lib.errors import BadInputError
+from pages import guard, md_escape, setup
+
+ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
+
+LIST_PAGE = 15
+ss = st.session_state
+
+
+def store() -> CurationStore:
+    return CurationStore(ui.ws)
+
+
+def when(t: str) -> str:
+    return (t or "")[:16].replace("T", " ")
+
+
+# ----- actions (callbacks: saved before the rerun) ------------------------------------------------------------------------
+def run(fn, *args, flash: str | None = None) -> None:
+    """Run a store action from a callback; a problem the owner can fix is shown, not raised."""
+    try:
+        out = fn(*args)
+        if flash:
+            ss["_cur_flash"] = flash
+        return out
+    except BadInputError as exc:
+        ss["_cur_error"] = str(exc)
+        return None
+
+
+def act_decide(conv_id: int, decision: str, advance: bool) -> None:
+    reason = ss.get(f"cur_reason_{conv_id}") or "other" if decision == "drop" else ""
+    run(store().decide, conv_id, decision, reason, flash=ui.t(f"cur.done.{decision or 'reset'}"))
+    if advance:
+        ss["cur_pos"] = ss.get("cur_pos", 0) + 1
+    ss.pop("cur_focus", None)
+
+
+def act_jump(conv_id: int, on: bool) -> None:
+    run(store().set_topic_jump, conv_id, on, flash=ui.t("cur.done.jump" if on else "cur.done.unjump"))
+    ss["cur_focus"] = conv_id
+
+
+def act_undo() -> None:
+    done = store().undo()
+    if done:
+        ss["_cur_flash"] = ui.t("cur.done.undo")
+        keys = [k for t, k in done if t == "curation"]
+        if keys:
+            ss["cur_focus"] = keys[0]["conv_id"]
+
+
+def move(step: int) -> None:
+    ss["cur_pos"] = max(0, ss.get("cur_pos", 0) + step)
+    ss.pop("cur_focus", None)
+
+
+def act_split(message_id: int) -> None:
+    new = run(store().split, message_id, flash=ui.t("cur.done.split"))
+    if new:
+        ss["cur_focus"] = new
+
+
+def act_merge(conv_id: int) -> None:
+    merged = run(store().merge_with_previous, conv_id, flash=ui.t("cur.done.merge"))
+    if merged:
+        ss["cur_focus"] = merged
+
+
+# ----- list ---------------------------------------------------------------------------------------------------------------
+def reason_names(codes: str) -> str:
+    return ", ".join(ui.t(f"cur.reason.{c}") for c in codes.split(",") if c)
+
+
+def filters(cur: CurationStore, suggested: int) -> dict:
+    chats = ui.ws.chats()
+    chat_names = {int(r.id): r.name for r in chats.itertuples()}
+    if "cur_f_view" not in ss:  # open on the suggested drops, or on everything undecided when there are none
+        ss["cur_f_view"] = "suggested" if suggested else "undecided"
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        view = st.selectbox(ui.t("cur.f.view"), VIEWS, key="cur_f_view", format_func=lambda v: ui.t(f"cur.view.{v}"),
+                            width=240)
+        chat = st.selectbox(ui.t("lab.f.chat"), [None, *chat_names], key="cur_f_chat", width=220,
+                            format_func=lambda c: ui.t("lab.f.all") if c is None else chat_names.get(c, str(c)))
+        reason = st.selectbox(ui.t("cur.f.reason"), [None, *REASONS], key="cur_f_reason", width=220,
+                              format_func=lambda r: ui.t("lab.f.all") if r is None else ui.t(f"cur.reason.{r}"))
+    return {"view": view, "chat_id": chat, "reason": reason}
+
+
+def listing(cur: CurationStore, f: dict) -> None:
+    _, total = cur.queue(**f, limit=1)
+    pages = max(1, -(-total // LIST_PAGE))
+    page_no = st.pagination(pages, key="cur_page") if pages > 1 else 1
+    df, total = cur.queue(**f, offset=(page_no - 1) * LIST_PAGE, limit=LIST_PAGE)
+    if df.empty:
+        return
+    view = pd.DataFrame({
+        ui.t("cur.col.start"): df["start_time"].map(when),
+        ui.t("lab.f.chat"): df["chat"],
+        ui.t("cur.col.turns"): df["n_turns"].astype(int),
+        ui.t("cur.col.status"): [status_text(r) for r in df.to_dict("records")],
+        ui.t("cur.col.suggested"): df["suggested"].map(reason_names),
+    })
+    sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                       key=f"cur_table_{page_no}_{f['view']}")
+    rows = sel.selection.rows if sel else []
+    picked = int(df.iloc[rows[0]]["id"]) if rows and rows[0] < len(df) else None
+    if picked is not None and ss.get("_cur_picked") != picked:  # a new click; a kept selection must not pin the card
+        ss["cur_focus"] = picked
+    ss["_cur_picked"] = picked
+
+
+def status_text(r: dict) -> str:
+    if r["decision"] == "drop":
+        return ui.t("cur.status.dropped", reason=ui.t(f"cur.drop.{r['decision_reason']}")
+                    if r["decision_reason"] in DROP_REASONS else r["decision_reason"])
+    if r["decision"] == "keep":
+        return ui.t("cur.status.kept")
+    if r["auto_reason"]:
+        return ui.t("cur.status.auto", reason=ui.term("reason", r["auto_reason"]))
+    return ui.t("cur.status.trainable")
+
+
+# ----- card ---------------------------------------------------------------------------------------------------------------
+def transcript(msgs: pd.DataFrame, split_at: int) -> str:
+    out = []
+    for r in msgs.itertuples():
+        mine = bool(r.is_me)
+        who = ui.t("common.me") if mine else (r.sender or "?")
+        text = r.text if r.kind == "text" else f"[{ui.t(f'lab.kind.{r.kind}')}] {r.text}".strip()
+        mark = ""
+        if r.id == split_at:
+            mark = (f'<div style="border-top:2px dashed #c2410c;margin:8px 0 2px;color:#c2410c;font-size:0.8em">'
+                    f'{html.escape(ui.t("cur.jump_here"))}</div>')
+        edited = f' <span style="color:#b45309;font-size:0.75em">({html.escape(ui.t("cur.edited"))})</span>' \
+            if r.edited else ""
+        bg = "#dcefe9" if mine else "#f1f3f5"
+        align = "margin-left:auto;" if mine else ""
+        out.append(f'{mark}<div style="max-width:78%;{align}background:{bg};border-radius:10px;padding:5px 10px;'
+                   f'margin:3px 0"><div style="font-size:0.72em;color:#6b7280">{html.escape(when(r.time))} · '
+                   f'{html.escape(who)} · #{r.id}</div>{html.escape(text).replace(chr(10), "<br>")}{edited}</div>')
+    return "".join(out)
+
+
+def card(cur: CurationStore, f: dict) -> None:
+    focus = ss.get("cur_focus")
+    conv = cur.conversation(focus) if focus else None
+    if conv is None:
+        pos = ss.get("cur_pos", 0)
+        page, total = cur.queue(**f, offset=pos, limit=1)
+        if page.empty and total:
+            pos = total - 1
+            page, total = cur.queue(**f, offset=pos, limit=1)
+        ss["cur_pos"] = pos
+        if page.empty:
+            st.success(ui.t("cur.queue_empty"), icon=":material/task_alt:")
+            st.button(ui.t("lab.undo"), shortcut="U", on_click=act_undo, disabled=not cur.undoable(),
+                      icon=":material/undo:", key="cur_undo_empty")
+            return
+        conv = cur.conversation(int(page.iloc[0]["id"]))
+        st.caption(ui.t("lab.position", pos=pos + 1, total=total))
+    cid = int(conv["id"])
+    view = f["view"]
+    with st.container(border=True):
+        head, state = st.columns([3, 2])
+        head.markdown(f"**{md_escape(conv['chat'])}** · {when(conv['start_time'])} → {when(conv['end_time'])} · "
+                      + ui.t("cur.turns", n=int(conv["n_turns"]), mine=int(conv["n_my_turns"])))
+        state.markdown(status_text(conv) + (" · :orange[" + ui.t("cur.jump_flag") + "]" if conv["topic_jump"] else ""))
+        for sg in conv["suggestions"]:
+            st.warning(ui.t("cur.suggests", reason=ui.t(f"cur.reason.{sg['reason']}"), detail=md_escape(sg["detail"])),
+                       icon=":material/lightbulb:")
+        st.html(f'<div style="max-height:420px;overflow-y:auto;padding-right:6px">'
+                f'{transcript(conv["messages"], int(conv["split_at"]))}</div>')
+        with st.container(horizontal=True, vertical_alignment="bottom"):
+            st.selectbox(ui.t("cur.drop_reason"), DROP_REASONS, key=f"cur_reason_{cid}", width=200,
+                         index=DROP_REASONS.index(conv["suggested"].split(",")[0])
+                         if conv["suggested"].split(",")[0] in DROP_REASONS else len(DROP_REASONS) - 1,
+                         format_func=lambda r: ui.t(f"cur.drop.{r}"))
+            st.button(ui.t("cur.drop"), shortcut="X", icon=":material/delete:", key="cur_drop",
+                      on_click=act_decide, args=(cid, "drop", view in ("dropped", "all", "flagged", "noted", "edited")))
+            st.button(ui.t("cur.keep"), shortcut="A", type="primary", icon=":material/check:", key="cur_keep",
+                      on_click=act_decide, args=(cid, "keep", view in ("kept", "all", "flagged", "noted", "edited")))
+            st.button(ui.t("cur.reset"), icon=":material/restart_alt:", key="cur_reset",
+                      on_click=act_decide, args=(cid, "", view in ("undecided", "all", "flagged", "noted", "edited")),
+                      disabled=not conv["decision"])
+            st.button(ui.t("cur.unflag" if conv["topic_jump"] else "cur.flag"), shortcut="T", icon=":material/flag:",
+                      key="cur_jump", on_click=act_jump, args=(cid, not conv["topic_jump"]))
+        with st.container(horizontal=True):
+            st.button(ui.t("lab.prev"), shortcut="K", icon=":material/arrow_back:", key="cur_prev",
+                      on_click=move, args=(-1,))
+            st.button(ui.t("lab.next"), shortcut="J", icon=":material/arrow_forward:", key="cur_next",
+                      on_click=move, args=(1,))
+            st.button(ui.t("lab.undo"), shortcut="U", icon=":material/undo:", key="cur_undo", on_click=act_undo,
+                      disabled=not cur.undoable())
+            st.button(ui.t("cur.merge"), icon=":material/merge:", key="cur_merge", on_click=act_merge, args=(cid,),
+                      help=ui.t("cur.merge_help"))
+    st.caption(ui.t("cur.keys"))
+    tools(cur, conv)
+
+
+def tools(cur: CurationStore, conv: dict) -> None:
+    cid = int(conv["id"])
+    msgs: pd.DataFrame = conv["messages"]
+    labels = {int(r.id): f"#{r.id} · {(ui.t('common.me') if r.is_me else r.sender)}: {str(r.text)[:40]}"
+              for r in msgs.itertuples()}
+    note_tab, edit_tab, split_tab, tag_tab = st.tabs([ui.t("cur.tab.note"), ui.t("cur.tab.edit"),
+                                                      ui.t("cur.tab.split"), ui.t("cur.tab.tags")])
+    with note_tab:
+        with st.form(f"cur_note_{cid}", border=False):
+            note = st.text_area(ui.t("cur.note"), conv["note"], placeholder=ui.t("cur.note_placeholder"),
+                                help=ui.t("cur.note_help"), max_chars=2000)
+            placement = st.radio(ui.t("cur.placement"), PLACEMENTS, horizontal=True,
+                                 index=PLACEMENTS.index(conv["note_placement"]),
+                                 format_func=lambda p: ui.t(f"cur.placement.{p}"))
+            if st.form_submit_button(ui.t("cur.save")):
+                run(cur.set_note, cid, note, placement, flash=ui.t("cur.done.note"))
+                ss["cur_focus"] = cid
+                st.rerun()
+    with edit_tab:
+        mid = st.selectbox(ui.t("cur.edit_pick"), list(labels), format_func=labels.get, key=f"cur_edit_pick_{cid}")
+        row = msgs.loc[msgs["id"] == mid].iloc[0]
+        with st.form(f"cur_edit_{cid}_{mid}", border=False):
+            text = st.text_area(ui.t("cur.edit_text"), row["text"], help=ui.t("cur.edit_help"))
+            if row["edited"]:
+                st.caption(ui.t("cur.original", text=md_escape(row["original"])))
+            if st.form_submit_button(ui.t("cur.save")):
+                run(cur.edit, int(mid), text, flash=ui.t("cur.done.edit"))
+                ss["cur_focus"] = cid
+                st.rerun()
+    with split_tab:
+        starts = [m for m in labels if m != cid]
+        if not starts:
+            st.caption(ui.t("cur.split_none"))
+        else:
+            default = int(conv["split_at"]) if int(conv["split_at"]) in starts else starts[len(starts) // 2]
+            at = st.selectbox(ui.t("cur.split_pick"), starts, index=starts.index(default), format_func=labels.get,
+                              key=f"cur_split_pick_{cid}")
+            st.button(ui.t("cur.split"), icon=":material/content_cut:", key=f"cur_split_{cid}", on_click=act_split,
+                      args=(int(at),))
+    with tag_tab:
+        tags = cur.tags("conversation", cid)
+        with st.form(f"cur_tags_{cid}", border=False):
+            st.caption(ui.t("cur.tags_help"))
+            p = st.text_input(ui.t("tr.personality"), tags.personality)
+            o = st.text_input(ui.t("tr.occupation"), tags.occupation)
+            i = st.text_input(ui.t("tr.interests"), ", ".join(tags.interests), help=ui.t("tr.list_help"))
+            if st.form_submit_button(ui.t("cur.save")):
+                items = [x for x in i.replace("，", ",").replace("、", ",").split(",")]
+                run(cur.set_tags, "conversation", cid, CharacterTraits(p, o, items), flash=ui.t("cur.done.tags"))
+                ss["cur_focus"] = cid
+                st.rerun()
+
+
+# ----- page -----------------------------------------------------------------------------------------------------------------
+st.title(ui.t("cur.title"))
+st.caption(ui.t("cur.caption"))
+
+with guard(ui):
+    cur = store()
+    if ui.ws.is_empty():
+        st.info(ui.t("pii.empty"), icon=":material/upload_file:")
+        st.page_link("pages/import_chats.py", label=ui.t("home.go_import"), icon=":material/arrow_forward:")
+        st.stop()
+    if msg := ss.pop("_cur_flash", None):
+        st.toast(md_escape(msg), icon=":material/check_circle:")
+    if err := ss.pop("_cur_error", None):
+        st.error(md_escape(err), icon=":material/error:")
+    c = cur.counts()
+    for col, key in zip(st.columns(6), ("conversations", "trainable", "suggested", "kept", "dropped", "flagged")):
+        col.metric(ui.t(f"cur.count.{key}"), f"{c[key]:,}", border=True)
+    f = filters(cur, c["suggested"])
+    if ss.get("_cur_filters") != f:
+        ss["_cur_filters"] = f
+        ss["cur_pos"] = 0
+        ss.pop("cur_focus", None)
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        listing(cur, f)
+    with right:
+        card(cur, f)

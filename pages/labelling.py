@@ -1,0 +1,382 @@
+"""Emotion labelling: one message at a time with its context and single-key decisions, or a page of them at once.
+
+Suggestions (rules, optionally an LLM) are shown beside each message and become labels only when the owner accepts
+them. Every decision is one SQLite commit before the rerun, and the last ten actions can be undone (U).
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from lib.errors import BadInputError
+from lib.labels import LOW_CONFIDENCE, QUEUES, LabelStore, llm_items
+from pages import guard, md_escape, secret, setup
+
+ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
+
+AUTO_RULES = 200_000  # messages the rules look at by themselves on opening (about 2 s); more waits for a click
+TABLE_PAGE = 50
+VIEWS = ("card", "table", "llm", "settings")
+ss = st.session_state
+
+
+def store() -> LabelStore:
+    return LabelStore(ui.ws)
+
+
+def name(label: str | None) -> str:
+    return LabelStore.display(label, ui.lang)
+
+
+# ----- suggestions ------------------------------------------------------------------------------------------------------
+def ensure_suggested(s: LabelStore) -> None:
+    pending = s.rules_pending()
+    if not pending:
+        return
+    if pending <= AUTO_RULES or ss.pop("_lab_rules_now", False):
+        bar = st.progress(0.0, text=ui.t("lab.suggesting", n=pending))
+        report = s.suggest_rules(progress=lambda f, _w: bar.progress(f, text=ui.t("lab.suggesting", n=pending)))
+        bar.empty()
+        if report.stored:
+            st.toast(ui.t("lab.suggested", n=report.stored, secs=f"{report.seconds:.1f}"), icon=":material/auto_awesome:")
+    else:
+        st.warning(ui.t("lab.suggest_needed", n=pending), icon=":material/auto_awesome:")
+        if st.button(ui.t("lab.suggest_now", n=pending), type="primary"):
+            ss["_lab_rules_now"] = True
+            st.rerun()
+
+
+def counters(s: LabelStore) -> None:
+    c = s.counts()
+    cols = st.columns(5)
+    for col, key in zip(cols, ("unlabelled", "labelled", "skipped", "flagged", "suggested")):
+        col.metric(ui.t(f"lab.count.{key}"), f"{c[key]:,}", border=True)
+    done = c["labelled"] + c["skipped"]
+    st.progress(done / c["total"] if c["total"] else 1.0, text=ui.t("lab.progress", done=done, total=c["total"]))
+
+
+def filters(s: LabelStore) -> dict:
+    chats = ui.ws.chats()
+    chat_names = {int(r.id): r.name for r in chats.itertuples()}
+    labels = s.taxonomy()
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        queue = st.selectbox(ui.t("lab.f.queue"), QUEUES, key="lab_f_queue",
+                             format_func=lambda q: ui.t(f"lab.queue.{q}"), width=220)
+        chat = st.selectbox(ui.t("lab.f.chat"), [None, *chat_names], key="lab_f_chat", width=220,
+                            format_func=lambda c: ui.t("lab.f.all") if c is None else chat_names.get(c, str(c)))
+        emotion = st.selectbox(ui.t("lab.f.emotion"), [None, *labels], key="lab_f_emotion", width=200,
+                               format_func=lambda e: ui.t("lab.f.all") if e is None else name(e))
+        search = st.text_input(ui.t("lab.f.search"), key="lab_f_search", width=200)
+    return {"queue": queue, "chat_id": chat, "emotion": emotion, "search": search or ""}
+
+
+# ----- card actions (button callbacks: saved before the rerun draws the next item) ------------------------------------------
+def stays(f: dict, status: str, label: str | None, flagged: bool) -> bool:
+    """Whether the item still belongs to the filtered queue after a decision (then the card moves on by one)."""
+    q = f["queue"]
+    in_queue = {"unlabelled": status == "", "low_confidence": status == "", "flagged": flagged,
+                "labelled": status == "labelled", "skipped": status == "skipped", "all": True}[q]
+    return in_queue and (not f["emotion"] or label == f["emotion"])
+
+
+def done(f: dict, mid: int, status: str, label: str | None, flagged: bool, flash: str) -> None:
+    if stays(f, status, label, flagged):
+        ss["lab_pos"] = ss.get("lab_pos", 0) + 1
+    ss.pop("lab_focus", None)
+    ss["_lab_flash"] = flash
+
+
+def act_label(mid: int, label: str, f: dict, flagged: bool) -> None:
+    store().set_label(mid, label)
+    done(f, mid, "labelled", label, flagged, ui.t("lab.done.label", label=name(label)))
+
+
+def act_accept(mid: int, f: dict, flagged: bool) -> None:
+    label = store().accept(mid)
+    if label is None:
+        ss["_lab_flash"] = ui.t("lab.done.no_suggestion")
+        return
+    done(f, mid, "labelled", label, flagged, ui.t("lab.done.label", label=name(label)))
+
+
+def act_skip(mid: int, f: dict, flagged: bool) -> None:
+    store().skip(mid)
+    done(f, mid, "skipped", None, flagged, ui.t("lab.done.skip"))
+
+
+def act_flag(mid: int) -> None:
+    on = store().flag(mid)
+    ss["lab_focus"] = mid
+    ss["_lab_flash"] = ui.t("lab.done.flag" if on else "lab.done.unflag")
+
+
+def act_undo() -> None:
+    ids = store().undo()
+    if ids:
+        ss["lab_focus"] = ids[0]
+        ss["_lab_flash"] = ui.t("lab.done.undo")
+
+
+def move(step: int) -> None:
+    ss["lab_pos"] = max(0, ss.get("lab_pos", 0) + step)
+    ss.pop("lab_focus", None)
+
+
+# ----- card ---------------------------------------------------------------------------------------------------------------
+def bubble(who: str, text: str, mine: bool, focus: bool = False) -> str:
+    bg = "#dcefe9" if mine else "#f1f3f5"
+    border = f"border:2px solid {'#4f7a74' if focus else 'transparent'};"
+    size = "font-size:1.15em;" if focus else "color:#374151;"
+    align = "margin-left:auto;" if mine else ""
+    body = html.escape(text).replace("\n", "<br>")
+    return (f'<div style="max-width:78%;{align}background:{bg};{border}border-radius:10px;padding:6px 10px;'
+            f'margin:4px 0;{size}"><div style="font-size:0.75em;color:#6b7280">{html.escape(who)}</div>{body}</div>')
+
+
+def turn_html(t: dict) -> str:
+    who = ui.t("common.me") if t["is_me"] else (t["sender"] or "?")
+    return bubble(who, "\n".join(t["texts"]), t["is_me"])
+
+
+def card(s: LabelStore, f: dict) -> None:
+    focus = ss.get("lab_focus")
+    item = s.item(focus) if focus else None
+    if item is None:
+        pos = ss.get("lab_pos", 0)
+        page, total = s.queue(**f, offset=pos, limit=1)
+        if page.empty and total:
+            pos = total - 1
+            page, total = s.queue(**f, offset=pos, limit=1)
+        ss["lab_pos"] = pos
+        if page.empty:
+            st.success(ui.t("lab.queue_empty"), icon=":material/task_alt:")
+            st.button(ui.t("lab.undo"), shortcut="U", on_click=act_undo, disabled=not s.undoable(),
+                      icon=":material/undo:", key="lab_undo_empty")
+            return
+        item = s.item(int(page.iloc[0]["id"]))
+        st.caption(ui.t("lab.position", pos=pos + 1, total=total))
+    mid, flagged = item["id"], item["flagged"]
+    labels = s.taxonomy()
+    with st.container(border=True):
+        meta, state = st.columns([3, 2])
+        meta.caption(":material/chat: " + md_escape(item["chat"]) + " · " + item["time"][:16].replace("T", " "))
+        status = (ui.t("lab.status.labelled", label=name(item["label"])) if item["status"] == "labelled"
+                  else ui.t(f"lab.status.{item['status'] or 'none'}"))
+        state.markdown(status + (" · :orange[" + ui.t("lab.flagged") + "]" if flagged else ""))
+        who = ui.t("common.me") if item["is_me"] else (item["sender"] or "?")
+        kind = ui.t(f"lab.kind.{item['kind']}")
+        text = item["text"] if item["kind"] == "text" else f"[{kind}] {item['text']}".strip()
+        st.html("".join(turn_html(t) for t in item["before"]) + bubble(who, text, item["is_me"], focus=True)
+                + "".join(turn_html(t) for t in item["after"]))
+        if item["suggestions"]:
+            parts = [ui.t("lab.suggestion", label=name(sg["label"]), conf=f"{sg['confidence']:.2f}",
+                          source=ui.t(f"lab.source.{sg['source']}"),
+                          why=md_escape(", ".join(sg["reasons"][:4])) or "—") for sg in item["suggestions"]]
+            st.markdown(" \n".join(parts))
+        else:
+            st.caption(ui.t("lab.no_suggestion"))
+        with st.container(horizontal=True):
+            for i, label in enumerate(labels):
+                st.button(name(label), key=f"lab_l_{i}", shortcut=str(i + 1) if i < 9 else None,
+                          type="primary" if item["label"] == label else "secondary",
+                          on_click=act_label, args=(mid, label, f, flagged))
+        with st.container(horizontal=True):
+            st.button(ui.t("lab.accept"), shortcut="A", icon=":material/check:", key="lab_accept",
+                      disabled=not item["suggestions"], on_click=act_accept, args=(mid, f, flagged))
+            st.button(ui.t("lab.skip"), shortcut="S", icon=":material/skip_next:", key="lab_skip",
+                      on_click=act_skip, args=(mid, f, flagged))
+            st.button(ui.t("lab.unflag" if flagged else "lab.flag"), shortcut="F", icon=":material/flag:",
+                      key="lab_flag", on_click=act_flag, args=(mid,))
+            st.button(ui.t("lab.prev"), shortcut="K", icon=":material/arrow_back:", key="lab_prev",
+                      on_click=move, args=(-1,))
+            st.button(ui.t("lab.next"), shortcut="J", icon=":material/arrow_forward:", key="lab_next",
+                      on_click=move, args=(1,))
+            st.button(ui.t("lab.undo"), shortcut="U", icon=":material/undo:", key="lab_undo",
+                      on_click=act_undo, disabled=not s.undoable())
+    st.caption(ui.t("lab.keys", n=min(9, len(labels))))
+    with st.expander(ui.t("lab.guidelines"), icon=":material/menu_book:"):
+        st.markdown(md_escape(s.guidelines()) if s.guidelines() else ui.t("lab.guidelines_default"))
+
+
+# ----- bulk table ---------------------------------------------------------------------------------------------------------
+def save_table(key: str) -> None:
+    """Apply the table's edits as one undoable action, then start a fresh editor (a new key)."""
+    edits = (ss.get(key) or {}).get("edited_rows", {})
+    ids: list[int] = ss.get("_lab_table_ids", [])
+    changes: dict[int, dict] = {}
+    col_label, col_flag = ui.t("lab.col.label"), ui.t("lab.col.flagged")
+    back = {name(lab): lab for lab in store().taxonomy()}
+    for pos, change in edits.items():
+        pos = int(pos)
+        if pos >= len(ids):
+            continue
+        c: dict = {}
+        if col_label in change:
+            c["label"] = back.get(change[col_label], change[col_label]) if change[col_label] else None
+        if col_flag in change:
+            c["flagged"] = bool(change[col_flag])
+        if c:
+            changes[ids[pos]] = c
+    n = store().bulk_edit(changes) if changes else 0
+    ss["lab_table_v"] = ss.get("lab_table_v", 0) + 1
+    if n:
+        ss["_lab_flash"] = ui.t("lab.table_saved", n=n)
+
+
+@st.dialog(" ", width="medium")
+def confirm_accept_page(ids: list[int], labels: dict[int, str]) -> None:
+    st.markdown(ui.t("lab.bulk_confirm", n=len(ids), conf=f"{ss.get('lab_bulk_conf', 0.8):.2f}"))
+    c1, c2 = st.columns(2)
+    if c1.button(ui.t("lab.bulk_yes"), type="primary", disabled=not ids):
+        store().bulk_edit({i: {"label": labels[i]} for i in ids}, source="bulk")
+        ss.pop("lab_bulk", None)
+        ss["lab_table_v"] = ss.get("lab_table_v", 0) + 1
+        ss["_lab_flash"] = ui.t("lab.table_saved", n=len(ids))
+        st.rerun()
+    if c2.button(ui.t("lab.bulk_no")):
+        ss.pop("lab_bulk", None)
+        st.rerun()
+
+
+def table(s: LabelStore, f: dict) -> None:
+    _, total = s.queue(**f, offset=0, limit=1)
+    pages = max(1, -(-total // TABLE_PAGE))
+    page_no = st.pagination(pages, key="lab_page") if pages > 1 else 1
+    df, total = s.queue(**f, offset=(page_no - 1) * TABLE_PAGE, limit=TABLE_PAGE)
+    st.caption(ui.t("lab.table_caption", a=(page_no - 1) * TABLE_PAGE + min(1, len(df)),
+                    b=(page_no - 1) * TABLE_PAGE + len(df), n=total))
+    if df.empty:
+        return
+    labels = s.taxonomy()
+    ss["_lab_table_ids"] = [int(i) for i in df["id"]]
+    view = pd.DataFrame({
+        ui.t("lab.col.time"): df["time"].str.slice(0, 16).str.replace("T", " "),
+        ui.t("lab.col.who"): [ui.t("common.me") if m else s_ for m, s_ in zip(df["is_me"], df["sender"])],
+        ui.t("lab.col.text"): df["text"].fillna(""),
+        ui.t("lab.col.suggestion"): [f"{name(x)} {c:.2f}" if isinstance(x, str) else ""
+                                     for x, c in zip(df["suggestion"], df["confidence"].fillna(0))],
+        ui.t("lab.col.label"): [name(x) if isinstance(x, str) else None for x in df["label"]],
+        ui.t("lab.col.flagged"): df["flagged"].astype(bool),
+    })
+    key = f"lab_ed_{page_no}_{ss.get('lab_table_v', 0)}"
+    st.data_editor(
+        view, key=key, hide_index=True, width="stretch", num_rows="fixed",
+        disabled=[ui.t("lab.col.time"), ui.t("lab.col.who"), ui.t("lab.col.text"), ui.t("lab.col.suggestion")],
+        column_config={
+            ui.t("lab.col.text"): st.column_config.TextColumn(width="large"),
+            ui.t("lab.col.label"): st.column_config.SelectboxColumn(options=[name(lab) for lab in labels]),
+            ui.t("lab.col.flagged"): st.column_config.CheckboxColumn(),
+        })
+    if (ss.get(key) or {}).get("edited_rows"):  # read here, not in on_change: one path for browser and tests
+        save_table(key)
+        st.rerun()
+    st.caption(ui.t("lab.table_hint"))
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        conf = st.slider(ui.t("lab.bulk_conf"), 0.0, 1.0, 0.8, 0.05, key="lab_bulk_conf", width=260)
+        pick = df[(df["status"] == "") & df["suggestion"].notna() & (df["confidence"].fillna(0) >= conf)]
+        if st.button(ui.t("lab.bulk_button", n=len(pick)), disabled=pick.empty, icon=":material/done_all:"):
+            ss["lab_bulk"] = ([int(i) for i in pick["id"]], {int(i): x for i, x in zip(pick["id"], pick["suggestion"])})
+    if ss.get("lab_bulk"):
+        confirm_accept_page(*ss["lab_bulk"])
+
+
+# ----- LLM suggestions ------------------------------------------------------------------------------------------------------
+def llm(s: LabelStore, f: dict) -> None:
+    from lib.llm import Endpoint, LLMError, list_models
+
+    st.caption(ui.t("lab.llm_help"))
+    saved = ui.ws.get_setting("llm.endpoint", {})
+    with st.form("lab_llm_form"):
+        base = st.text_input(ui.t("lab.llm_base"), saved.get("base_url", ""), placeholder="http://127.0.0.1:8000/v1")
+        model = st.text_input(ui.t("lab.llm_model"), saved.get("model", ""))
+        if st.form_submit_button(ui.t("lab.llm_save")):
+            ui.ws.set_setting("llm.endpoint", {"base_url": base.strip(), "model": model.strip()})
+            st.rerun()
+    key = secret("METWIN_LLM_API_KEY") or secret("OPENAI_API_KEY") or ""
+    st.caption(ui.t("lab.llm_key_found" if key else "lab.llm_key_none"))
+    if not saved.get("base_url") or not saved.get("model"):
+        st.info(ui.t("lab.llm_setup"), icon=":material/settings:")
+        return
+    endpoint = Endpoint(saved["base_url"], saved["model"], key, timeout=120)
+    if st.button(ui.t("lab.llm_test"), icon=":material/network_check:"):
+        try:
+            models = list_models(Endpoint(saved["base_url"], saved["model"], key, timeout=10))
+            st.success(ui.t("lab.llm_ok", n=len(models)))
+        except LLMError as exc:
+            st.error(md_escape(str(exc)), icon=":material/error:")
+    n = st.number_input(ui.t("lab.llm_n"), 1, 500, 40, 10, key="lab_llm_n")
+    items = llm_items(s, limit=int(n), queue=f["queue"] if f["queue"] in ("unlabelled", "low_confidence")
+                      else "unlabelled", chat_id=f["chat_id"])
+    if not items:
+        st.success(ui.t("lab.llm_nothing"), icon=":material/task_alt:")
+        return
+    from lib.emotion_llm import prompt_preview
+
+    with st.expander(ui.t("lab.llm_prompt", n=min(20, len(items))), icon=":material/visibility:"):
+        st.code(prompt_preview(items[:20], s.taxonomy(), s.guidelines(), ui.lang), language=None, wrap_lines=True)
+    if st.button(ui.t("lab.llm_run", n=len(items)), type="primary", icon=":material/auto_awesome:"):
+        bar = st.progress(0.0, text=ui.t("lab.llm_running"))
+        try:
+            stored = s.suggest_llm(endpoint, items, lang=ui.lang,
+                                   progress=lambda x, _w: bar.progress(x, text=ui.t("lab.llm_running")))
+            st.success(ui.t("lab.llm_done", n=stored))
+        except LLMError as exc:
+            st.error(md_escape(str(exc)), icon=":material/error:")
+            st.caption(ui.t("lab.llm_kept"))
+        finally:
+            bar.empty()
+
+
+# ----- settings -----------------------------------------------------------------------------------------------------------
+def settings(s: LabelStore) -> None:
+    with st.form("lab_settings"):
+        tax = st.text_area(ui.t("lab.taxonomy"), "\n".join(s.taxonomy()), help=ui.t("lab.taxonomy_help"), height=220)
+        theirs = st.toggle(ui.t("lab.theirs"), s.include_theirs(), help=ui.t("lab.theirs_help"))
+        threshold = st.slider(ui.t("lab.threshold"), 0.0, 1.0, s.threshold(), 0.05, help=ui.t("lab.threshold_help"))
+        guide = st.text_area(ui.t("lab.guidelines"), s.guidelines() or "", placeholder=ui.t("lab.guidelines_default"),
+                             height=160)
+        if st.form_submit_button(ui.t("lab.save_settings")):
+            try:
+                s.set_taxonomy(tax.splitlines())
+                s.set_include_theirs(theirs)
+                s.set_threshold(threshold)
+                s.set_guidelines(guide)
+                ss["_lab_flash"] = ui.t("lab.settings_saved")
+                st.rerun()
+            except BadInputError as exc:
+                st.error(md_escape(str(exc)), icon=":material/error:")
+    dist = s.distribution()
+    if len(dist):
+        st.subheader(ui.t("lab.distribution"))
+        st.dataframe(pd.DataFrame({ui.t("lab.col.label"): [name(x) for x in dist["label"]],
+                                   ui.t("lab.count.labelled"): dist["labelled"],
+                                   ui.t("lab.count.suggested"): dist["suggested"]}), hide_index=True)
+
+
+# ----- page -----------------------------------------------------------------------------------------------------------------
+st.title(ui.t("lab.title"))
+st.caption(ui.t("lab.caption", low=f"{LOW_CONFIDENCE:.1f}"))
+
+with guard(ui):
+    s = store()
+    if ui.ws.is_empty():
+        st.info(ui.t("pii.empty"), icon=":material/upload_file:")
+        st.page_link("pages/import_chats.py", label=ui.t("home.go_import"), icon=":material/arrow_forward:")
+        st.stop()
+    ensure_suggested(s)
+    if msg := ss.pop("_lab_flash", None):
+        st.toast(md_escape(msg), icon=":material/check_circle:")
+    counters(s)
+    view = st.segmented_control(ui.t("lab.view"), VIEWS, key="lab_view", default="card", required=True,
+                                format_func=lambda v: ui.t(f"lab.view.{v}"), label_visibility="collapsed")
+    if view == "settings":
+        settings(s)
+    else:
+        f = filters(s)
+        if ss.get("_lab_filters") != f:
+            ss["_lab_filters"] = f
+            ss["lab_pos"] = 0
+            ss.pop("lab_focus", None)
+        {"card": card, "table": table, "llm": llm}[view](s, f)

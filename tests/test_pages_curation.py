@@ -1,0 +1,147 @@
+"""The labelling, curation and traits pages through AppTest, on the bundled sample."""
+from __future__ import annotations
+
+from lib.curation import CurationStore
+from lib.labels import LabelStore
+from lib.traits import load_card
+from lib.workspace import Workspace
+from tests import test_pages
+from tests.test_pages import metric, start
+
+data_dir = test_pages.data_dir
+running_server = test_pages.running_server
+
+LABELS = "pages/labelling.py"
+CURATE = "pages/curation.py"
+TRAITS = "pages/traits.py"
+
+
+def sample(data_dir) -> Workspace:
+    return Workspace(data_dir / "workspaces" / "sample")
+
+
+def focused_text(at) -> str:
+    """The card's message: the bubble drawn with the focus border."""
+    page = "".join(h.proto.body for h in at.get("html"))
+    return page.split("border:2px solid #4f7a74", 1)[1].split("</div>", 2)[1]
+
+
+def test_labelling_page_suggests_on_opening_and_saves_key_decisions(data_dir):
+    at = start(LABELS)
+    assert at.title[0].value == "Emotion labels"
+    todo = metric(at, "To label")
+    assert todo > 50 and metric(at, "With a suggestion") > 10
+    labels = [b.label for b in at.button][:9]
+    assert labels[:3] == ["joy", "affection", "playful"]
+    first = focused_text(at)
+    at.button(key="lab_l_2").click().run()  # "playful" (key 3 in the browser)
+    assert not at.exception
+    assert metric(at, "Labelled") == 1 and metric(at, "To label") == todo - 1
+    assert focused_text(at) != first  # the card moved on
+    at.button(key="lab_skip").click().run()
+    assert metric(at, "Skipped") == 1
+    ws = sample(data_dir)  # in SQLite, seen by another connection
+    c = LabelStore(ws).counts()
+    assert (c["labelled"], c["skipped"]) == (1, 1)
+    assert set(LabelStore(ws).distribution().query("labelled > 0")["label"]) == {"playful"}
+    ws.close()
+    at.button(key="lab_undo").click().run()
+    at.button(key="lab_undo").click().run()
+    assert metric(at, "Labelled") == 0 and metric(at, "Skipped") == 0
+    assert focused_text(at) == first
+
+
+def test_labelling_queue_filter_and_flag(data_dir):
+    at = start(LABELS)
+    at.button(key="lab_flag").click().run()
+    assert metric(at, "Flagged") == 1
+    at.selectbox(key="lab_f_queue").set_value("flagged").run()
+    assert not at.exception
+    assert "Item 1 of 1" in [c.value for c in at.caption]
+
+
+def test_bulk_table_edit_is_saved(data_dir):
+    at = start(LABELS)
+    at.segmented_control(key="lab_view").set_value("table").run()
+    assert not at.exception
+    key = "lab_ed_1_0"  # page 1, editor version 0
+    at.session_state[key] = {"edited_rows": {0: {"Label": "sadness"}, 1: {"Flag": True}}, "added_rows": [],
+                             "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    ws = sample(data_dir)
+    c = LabelStore(ws).counts()
+    assert c["labelled"] == 1 and c["flagged"] == 1
+    ws.close()
+
+
+def test_labelling_settings_validate_the_taxonomy(data_dir):
+    at = start(LABELS)
+    at.segmented_control(key="lab_view").set_value("settings").run()
+    at.text_area[0].set_value("joy\nsadness\ncalm")
+    at.button[[b.label for b in at.button].index("Save")].click().run()
+    assert not at.exception
+    ws = sample(data_dir)
+    assert LabelStore(ws).taxonomy() == ["joy", "sadness", "calm"]
+    ws.close()
+
+
+def test_curation_page_drops_with_a_reason_and_the_funnel_follows(data_dir):
+    at = start(CURATE)
+    assert at.title[0].value == "Curate conversations"
+    trainable = metric(at, "Trainable")
+    at.selectbox(key="cur_f_view").set_value("undecided").run()
+    at.button(key="cur_drop").click().run()
+    assert not at.exception
+    assert metric(at, "Dropped") == 1 and metric(at, "Trainable") == trainable - 1
+    ws = sample(data_dir)
+    assert dict(ws.funnel())["trainable conversations"] == trainable - 1
+    dropped = ws.conn.execute("SELECT reason FROM curation WHERE decision = 'drop'").fetchall()
+    assert len(dropped) == 1 and dropped[0][0]
+    ws.close()
+    at.button(key="cur_undo").click().run()
+    assert metric(at, "Dropped") == 0 and metric(at, "Trainable") == trainable
+
+
+def test_curation_note_and_split(data_dir):
+    at = start(CURATE)
+    at.selectbox(key="cur_f_view").set_value("all").run()
+    note = next(t for t in at.text_area if t.label.startswith("Background"))
+    note.set_value("阿杰是我的大学室友")
+    at.button[[b.label for b in at.button].index("Save")].click().run()
+    assert not at.exception
+    ws = sample(data_dir)
+    assert list(CurationStore(ws).context_notes(
+        [r[0] for r in ws.conn.execute("SELECT conv_id FROM curation")]).values())[0][0] == "阿杰是我的大学室友"
+    n_conv = ws.conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
+    ws.close()
+    split = next(b for b in at.button if b.label == "Split here")
+    split.click().run()
+    assert not at.exception
+    ws = sample(data_dir)
+    assert ws.conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] == n_conv + 1
+    ws.close()
+
+
+def test_traits_page_shows_habits_and_saves_the_card(data_dir):
+    at = start(TRAITS)
+    assert at.title[0].value == "Traits"
+    assert metric(at, "My messages") > 100
+    assert len(at.get("vega_lite_chart")) >= 2  # hours and punctuation
+    next(s for s in at.selectbox if s.label == "MBTI type").set_value("ENFP")
+    at.text_input[[t.label for t in at.text_input].index("Occupation")].set_value("designer")
+    at.button[[b.label for b in at.button].index("Save the card")].click().run()
+    assert not at.exception
+    ws = sample(data_dir)
+    card = load_card(ws)
+    assert card.mbti == "ENFP" and card.occupation == "designer" and card.catchphrases
+    ws.close()
+
+
+def test_pages_speak_chinese(data_dir):
+    at = start()
+    at.sidebar.radio(key="lang").set_value("zh").run()
+    for page, title in ((LABELS, "情绪标注"), (CURATE, "整理对话"), (TRAITS, "个性特征")):
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert at.title[0].value == title
