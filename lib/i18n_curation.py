@@ -27,7 +27,8 @@ EN: dict[str, str] = {
     "lab.view.settings": "Labels and guidelines",
     "lab.f.queue": "Queue",
     "lab.f.chat": "Chat",
-    "lab.f.emotion": "Emotion (label or suggestion)",
+    "lab.f.emotion": "Emotion",
+    "lab.f.emotion_help": "The label given, or the suggestion while there is no label.",
     "lab.f.search": "Search",
     "lab.f.all": "All",
     "lab.queue.unlabelled": "Not labelled yet",
@@ -124,6 +125,7 @@ EN: dict[str, str] = {
     "lab.save_settings": "Save",
     "lab.settings_saved": "Saved.",
     "lab.distribution": "Labels and open suggestions",
+    "lab.tags": "Trait tags for this message (optional)",
     # curation
     "cur.title": "Curate conversations",
     "cur.caption": "Keep the conversations that sound like you and drop the rest. MeTwin suggests drops (too short, "
@@ -289,7 +291,8 @@ ZH: dict[str, str] = {
     "lab.view.settings": "标签与准则",
     "lab.f.queue": "队列",
     "lab.f.chat": "聊天",
-    "lab.f.emotion": "情绪（标注或建议）",
+    "lab.f.emotion": "情绪",
+    "lab.f.emotion_help": "已标注的标签；尚未标注时按建议筛选。",
     "lab.f.search": "搜索",
     "lab.f.all": "全部",
     "lab.queue.unlabelled": "未标注",
@@ -383,6 +386,7 @@ ZH: dict[str, str] = {
     "lab.save_settings": "保存",
     "lab.settings_saved": "已保存。",
     "lab.distribution": "标签与待审核建议",
+    "lab.tags": "这条消息的特征标签（可选）",
     "cur.title": "整理对话",
     "cur.caption": "保留像你的对话，丢弃其余的。MeTwin 会建议丢弃哪些（太短、只有表情包、话题跳跃、重复）并说明原因；"
                    "在你决定之前什么都不会丢弃。你还可以补充模型需要的背景、修改消息、在话题跳跃处拆分对话或合并两段。",

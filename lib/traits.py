@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from typing import Iterable
 
 import pandas as pd
 
@@ -60,9 +61,9 @@ class Traits:
         return asdict(self)
 
 
-def mine(messages: pd.DataFrame, top: int = 10) -> Traits:
+def mine(messages: pd.DataFrame, top: int = 10, names: Iterable[str] = ()) -> Traits:
     """Habits of the messages given (pass only the owner's). Columns used: ``time``, ``kind``, ``text`` and, when
-    present, ``conv_id`` and ``turn`` (for burstiness)."""
+    present, ``conv_id`` and ``turn`` (for burstiness). ``names``: people's names, kept out of the phrases."""
     out = Traits(messages=len(messages))
     if messages.empty:
         return out
@@ -82,7 +83,7 @@ def mine(messages: pd.DataFrame, top: int = 10) -> Traits:
         out.top_bracket_emoji = _top(text.str.findall(_BRACKET).explode().dropna(), top)
         out.punctuation = {name: round(float(text.str.contains(rx, regex=True, case=False).mean()), 3)
                            for name, rx in PUNCTUATION}
-        out.top_phrases = top_phrases(text.iloc[-PHRASE_SAMPLE:], top)
+        out.top_phrases = top_phrases(text.iloc[-PHRASE_SAMPLE:], top, exclude=names)
 
     if {"conv_id", "turn"} <= set(messages.columns):
         turns = messages.dropna(subset=["conv_id", "turn"])
@@ -98,9 +99,13 @@ def mine(messages: pd.DataFrame, top: int = 10) -> Traits:
     return out
 
 
-def top_phrases(text: pd.Series, top: int = 10, min_count: int = 2) -> list[tuple[str, int]]:
+def top_phrases(text: pd.Series, top: int = 10, min_count: int = 2,
+                exclude: Iterable[str] = ()) -> list[tuple[str, int]]:
     """Most repeated phrases: whole short messages said again and again ("好滴", "okk"), then Chinese 2–4 character
-    pieces and English words. A phrase counts once per message, so one long rant does not dominate."""
+    pieces and English words. A phrase counts once per message, so one long rant does not dominate. Phrases that
+    overlap a name in ``exclude`` (the people in the chats) are left out: a friend's name is not a catchphrase, and
+    it must not slip into a persona."""
+    names = [n.lower() for n in exclude if n and len(n) >= 2]
     counts: Counter[str] = Counter()
     short = text.str.strip()
     short = short[short.str.len().between(2, 8)]
@@ -114,7 +119,8 @@ def top_phrases(text: pd.Series, top: int = 10, min_count: int = 2) -> list[tupl
                 seen.update(run[i:i + size] for i in range(len(run) - size + 1))
         seen.update(w.lower() for w in _WORD.findall(t) if w.lower() not in STOP_EN)
         counts.update(seen)
-    items = [(p, n) for p, n in counts.items() if n >= min_count]
+    items = [(p, n) for p, n in counts.items()
+             if n >= min_count and not any(p.lower() in name or name in p.lower() for name in names)]
     # Prefer the longer phrase when a shorter one only occurs inside it ("哈哈哈" over "哈哈" when always tripled).
     items.sort(key=lambda pn: (-pn[1], -len(pn[0]), pn[0]))
     picked: list[tuple[str, int]] = []
@@ -132,7 +138,8 @@ def mine_workspace(ws, top: int = 10) -> Traits:
     habit even in a group chat)."""
     df = pd.read_sql_query("SELECT time, kind, text, conv_id, turn FROM messages WHERE is_me = 1 "
                            "ORDER BY time", ws.conn)
-    return mine(df, top)
+    names = {r[0] for r in ws.conn.execute("SELECT DISTINCT sender FROM messages UNION SELECT name FROM chats")}
+    return mine(df, top, names)
 
 
 def _top(values: pd.Series, n: int) -> list[tuple[str, int]]:

@@ -150,8 +150,8 @@ def transcript(msgs: pd.DataFrame, split_at: int) -> str:
             if r.edited else ""
         bg = "#dcefe9" if mine else "#f1f3f5"
         align = "margin-left:auto;" if mine else ""
-        out.append(f'{mark}<div style="max-width:78%;{align}background:{bg};border-radius:10px;padding:5px 10px;'
-                   f'margin:3px 0"><div style="font-size:0.72em;color:#6b7280">{html.escape(when(r.time))} · '
+        out.append(f'{mark}<div style="max-width:78%;margin:3px 0;{align}background:{bg};border-radius:10px;'
+                   f'padding:5px 10px"><div style="font-size:0.72em;color:#6b7280">{html.escape(when(r.time))} · '
                    f'{html.escape(who)} · #{r.id}</div>{html.escape(text).replace(chr(10), "<br>")}{edited}</div>')
     return "".join(out)
 
@@ -287,7 +287,7 @@ with guard(ui):
         ss["_cur_filters"] = f
         ss["cur_pos"] = 0
         ss.pop("cur_focus", None)
-    left, right = st.columns([2, 3], gap="large")
+    left, right = st.columns([5, 6], gap="large")
     with left:
         listing(cur, f)
     with right:

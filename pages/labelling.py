@@ -10,6 +10,7 @@ import html
 import pandas as pd
 import streamlit as st
 
+from lib.curation import CharacterTraits, CurationStore
 from lib.errors import BadInputError
 from lib.labels import LOW_CONFIDENCE, QUEUES, LabelStore, llm_items
 from pages import guard, md_escape, secret, setup
@@ -18,6 +19,7 @@ ui = setup()  # first statement of every page: sends a run that bypassed app.py 
 
 AUTO_RULES = 200_000  # messages the rules look at by themselves on opening (about 2 s); more waits for a click
 TABLE_PAGE = 50
+CONTEXT = 2  # turns shown before and after the message
 VIEWS = ("card", "table", "llm", "settings")
 ss = st.session_state
 
@@ -63,12 +65,13 @@ def filters(s: LabelStore) -> dict:
     labels = s.taxonomy()
     with st.container(horizontal=True, vertical_alignment="bottom"):
         queue = st.selectbox(ui.t("lab.f.queue"), QUEUES, key="lab_f_queue",
-                             format_func=lambda q: ui.t(f"lab.queue.{q}"), width=220)
-        chat = st.selectbox(ui.t("lab.f.chat"), [None, *chat_names], key="lab_f_chat", width=220,
+                             format_func=lambda q: ui.t(f"lab.queue.{q}"), width=210)
+        chat = st.selectbox(ui.t("lab.f.chat"), [None, *chat_names], key="lab_f_chat", width=170,
                             format_func=lambda c: ui.t("lab.f.all") if c is None else chat_names.get(c, str(c)))
-        emotion = st.selectbox(ui.t("lab.f.emotion"), [None, *labels], key="lab_f_emotion", width=200,
+        emotion = st.selectbox(ui.t("lab.f.emotion"), [None, *labels], key="lab_f_emotion", width=170,
+                               help=ui.t("lab.f.emotion_help"),
                                format_func=lambda e: ui.t("lab.f.all") if e is None else name(e))
-        search = st.text_input(ui.t("lab.f.search"), key="lab_f_search", width=200)
+        search = st.text_input(ui.t("lab.f.search"), key="lab_f_search", width=170)
     return {"queue": queue, "chat_id": chat, "emotion": emotion, "search": search or ""}
 
 
@@ -131,8 +134,8 @@ def bubble(who: str, text: str, mine: bool, focus: bool = False) -> str:
     size = "font-size:1.15em;" if focus else "color:#374151;"
     align = "margin-left:auto;" if mine else ""
     body = html.escape(text).replace("\n", "<br>")
-    return (f'<div style="max-width:78%;{align}background:{bg};{border}border-radius:10px;padding:6px 10px;'
-            f'margin:4px 0;{size}"><div style="font-size:0.75em;color:#6b7280">{html.escape(who)}</div>{body}</div>')
+    return (f'<div style="max-width:78%;margin:4px 0;{align}background:{bg};{border}border-radius:10px;'
+            f'padding:6px 10px;{size}"><div style="font-size:0.75em;color:#6b7280">{html.escape(who)}</div>{body}</div>')
 
 
 def turn_html(t: dict) -> str:
@@ -142,7 +145,7 @@ def turn_html(t: dict) -> str:
 
 def card(s: LabelStore, f: dict) -> None:
     focus = ss.get("lab_focus")
-    item = s.item(focus) if focus else None
+    item = s.item(focus, context=CONTEXT) if focus else None
     if item is None:
         pos = ss.get("lab_pos", 0)
         page, total = s.queue(**f, offset=pos, limit=1)
@@ -155,7 +158,7 @@ def card(s: LabelStore, f: dict) -> None:
             st.button(ui.t("lab.undo"), shortcut="U", on_click=act_undo, disabled=not s.undoable(),
                       icon=":material/undo:", key="lab_undo_empty")
             return
-        item = s.item(int(page.iloc[0]["id"]))
+        item = s.item(int(page.iloc[0]["id"]), context=CONTEXT)
         st.caption(ui.t("lab.position", pos=pos + 1, total=total))
     mid, flagged = item["id"], item["flagged"]
     labels = s.taxonomy()
@@ -196,8 +199,27 @@ def card(s: LabelStore, f: dict) -> None:
             st.button(ui.t("lab.undo"), shortcut="U", icon=":material/undo:", key="lab_undo",
                       on_click=act_undo, disabled=not s.undoable())
     st.caption(ui.t("lab.keys", n=min(9, len(labels))))
+    message_tags(mid)
     with st.expander(ui.t("lab.guidelines"), icon=":material/menu_book:"):
         st.markdown(md_escape(s.guidelines()) if s.guidelines() else ui.t("lab.guidelines_default"))
+
+
+def message_tags(mid: int) -> None:
+    """Optional trait tags for this one message (exported as its ``character_traits``)."""
+    cur = CurationStore(ui.ws)
+    tags = cur.tags("message", mid)
+    with st.expander(ui.t("lab.tags"), icon=":material/sell:", expanded=not tags.empty()):
+        with st.form(f"lab_tags_{mid}", border=False):
+            c1, c2, c3 = st.columns(3)
+            p = c1.text_input(ui.t("tr.personality"), tags.personality)
+            o = c2.text_input(ui.t("tr.occupation"), tags.occupation)
+            i = c3.text_input(ui.t("tr.interests"), ", ".join(tags.interests), help=ui.t("tr.list_help"))
+            if st.form_submit_button(ui.t("cur.save")):
+                items = i.replace("，", ",").replace("、", ",").split(",")
+                cur.set_tags("message", mid, CharacterTraits(p, o, items))
+                ss["lab_focus"] = mid
+                ss["_lab_flash"] = ui.t("cur.done.tags")
+                st.rerun()
 
 
 # ----- bulk table ---------------------------------------------------------------------------------------------------------

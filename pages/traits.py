@@ -51,7 +51,7 @@ def charts(tr) -> None:
                               "share": list(tr.punctuation.values())})
         st.markdown(f"**{ui.t('tr.punctuation')}**")
         st.altair_chart(alt.Chart(punct).mark_bar(color=ACCENT).encode(
-            y=alt.Y("habit:N", title=None, sort="-x"), x=alt.X("share:Q", title=ui.t("tr.share"),
+            y=alt.Y("habit:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)), x=alt.X("share:Q", title=ui.t("tr.share"),
                                                                  axis=alt.Axis(format="%")),
             tooltip=["habit", alt.Tooltip("share:Q", format=".0%")]).properties(height=220), width="stretch")
 

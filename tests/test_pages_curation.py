@@ -145,3 +145,14 @@ def test_pages_speak_chinese(data_dir):
         at.switch_page(page).run()
         assert not at.exception, page
         assert at.title[0].value == title
+
+
+def test_message_trait_tags_from_the_labelling_card(data_dir):
+    at = start(LABELS)
+    at.text_input[[t.label for t in at.text_input].index("Occupation")].set_value("nurse")
+    at.button[[b.label for b in at.button].index("Save")].click().run()
+    assert not at.exception
+    ws = sample(data_dir)
+    rows = ws.conn.execute("SELECT scope, occupation FROM trait_tags").fetchall()
+    assert rows == [("message", "nurse")]
+    ws.close()

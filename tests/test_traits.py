@@ -58,3 +58,13 @@ def test_mine_workspace_reads_only_my_messages(tmp_path):
     tr = mine_workspace(ws)
     assert tr.messages == 2 and tr.top_phrases[0] == ("okk~", 2) and tr.peak_hours == [21]
     ws.close()
+
+
+def test_names_of_people_are_not_catchphrases():
+    from lib.traits import mine
+
+    df = pd.DataFrame({"time": ["2024-05-01T09:00:00"] * 6, "kind": ["text"] * 6,
+                       "text": ["阿杰你好", "阿杰吃饭", "好滴", "好滴", "阿杰冲呀", "冲呀"]})
+    phrases = [p for p, _ in mine(df, names=["阿杰"]).top_phrases]
+    assert "好滴" in phrases and "冲呀" in phrases
+    assert not any("阿杰" in p or p in "阿杰" for p in phrases)

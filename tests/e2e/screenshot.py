@@ -16,8 +16,9 @@ from tests.e2e.server import CHROMIUM, CHROMIUM_ARGS, ROOT, streamlit_server, wa
 
 OUT = ROOT / "data" / "screenshots"
 # (URL path, file name, test ids to wait for)
-SHOTS = [("", "home.png", ("stMetric", "stVegaLiteChart", "stDataFrame")),
-         ("redaction", "redaction.png", ("stMetric", "stHtml"))]
+SHOTS = [("", "home.png", ("stMetric", "stVegaLiteChart", "stDataFrame"), 900),
+         ("redaction", "redaction.png", ("stMetric", "stHtml"), 900),
+         ("labelling", "labelling.png", ("stMetric", "stHtml"), 1300)]  # tall enough for the card's keys
 
 
 def main(out: Path = OUT) -> int:
@@ -26,7 +27,8 @@ def main(out: Path = OUT) -> int:
             sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, device_scale_factor=1, locale="en-US")
-        for path, name, testids in SHOTS:
+        for path, name, testids, height in SHOTS:
+            page.set_viewport_size({"width": 1280, "height": height})
             page.goto(f"{url}/{path}")
             wait_for_app(page)
             for testid in testids:
