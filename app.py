@@ -19,6 +19,11 @@ SECTIONS: dict[str, list[PageDef]] = {
         PageDef("pages/labelling.py", "page.labelling", ":material/mood:"),
         PageDef("pages/traits.py", "page.traits", ":material/psychology:"),
     ],
+    "nav.dataset": [
+        PageDef("pages/persona.py", "page.persona", ":material/badge:"),
+        PageDef("pages/export.py", "page.export", ":material/dataset:"),
+        PageDef("pages/statistics.py", "page.statistics", ":material/bar_chart:"),
+    ],
 }
 
 

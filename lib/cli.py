@@ -55,6 +55,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
     ws = _workspace(args.workspace)
     stats = ws.stats()
     if args.json:
+        from lib.export import records
+        from lib.export.records import ExportOptions
+        from lib.stats import export_stats, workspace_stats
+
+        recs, report, version = records(ws, ExportOptions()) if not ws.is_empty() else ([], None, None)
+        stats["details"] = workspace_stats(ws)
+        stats["export"] = {"options": "defaults", "persona_version": version, **export_stats(recs),
+                           "left_out": dict(report.dropped) if report else {}}
         print(json.dumps(stats, ensure_ascii=False, indent=2))
         return 0
     print(f"workspace      {stats['workspace']}")
@@ -219,6 +227,27 @@ def _label_llm(store, args: argparse.Namespace) -> dict:
     return {"asked": len(items), "stored": stored, "model": model}
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from lib.export import export
+    from lib.export.records import ExportOptions
+
+    ws = _workspace(args.workspace)
+    opts = ExportOptions(opener=args.opener, max_turns=args.max_turns, max_chars=args.max_chars,
+                         min_chars=args.min_chars, dedup=args.dedup, val_ratio=args.val, split=args.split,
+                         seed=args.seed, include_groups=args.groups, emotion=not args.no_emotion,
+                         traits=args.traits, notes=not args.no_notes, include_mbti=args.mbti is not None,
+                         mbti_ratio=args.mbti if args.mbti is not None else 0.1)
+    rep = export(ws, args.format, Path(args.out), opts)
+    c = rep.counts
+    print(f"wrote {c['records']:,} records ({c['splits'].get('train', 0):,} train, {c['splits'].get('val', 0):,} "
+          f"validation; {c['sources'].get('mbti', 0):,} MBTI) to {rep.out} in {rep.seconds:.1f} s: "
+          + ", ".join(rep.files.values()) + ", README.md")
+    print(f"persona version {rep.persona_version}; my turns {c['turns']['mine']:,}; tokens ~{c['tokens_estimate']:,}")
+    for reason, n in rep.build.dropped.most_common():
+        print(f"  left out: {reason}: {n:,}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib", description="MeTwin: chat exports to a digital twin.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -267,6 +296,28 @@ def build_parser() -> argparse.ArgumentParser:
     lb.add_argument("--timeout", type=float, default=120, help="seconds to wait for each LLM request")
     lb.add_argument("--json", action="store_true", help="print JSON")
     lb.set_defaults(func=cmd_label)
+
+    ex = sub.add_parser("export", help="write the curated, redacted dataset (ShareGPT, LLaMA-Factory, OpenAI, Alpaca)")
+    ex.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
+    ex.add_argument("--format", required=True, choices=["sharegpt", "llamafactory", "openai", "alpaca"])
+    ex.add_argument("--out", required=True, help="output folder (created; files in it are replaced)")
+    ex.add_argument("--opener", choices=["neutral", "drop"], default="neutral",
+                    help="a conversation I open: add a neutral opening turn (default) or drop my leading turns")
+    ex.add_argument("--max-turns", type=int, default=20, help="pairs per record; longer conversations are split")
+    ex.add_argument("--max-chars", type=int, default=4000, help="characters per record (never cuts a turn)")
+    ex.add_argument("--min-chars", type=int, default=2, help="drop records where my side has fewer characters")
+    ex.add_argument("--dedup", choices=["none", "exact", "near"], default="near")
+    ex.add_argument("--val", type=float, default=0.1, help="validation share of conversations (default 0.1)")
+    ex.add_argument("--split", choices=["random", "time"], default="random", help="random by seed, or latest by time")
+    ex.add_argument("--seed", type=int, default=42)
+    ex.add_argument("--groups", action="store_true", help="include group chats")
+    ex.add_argument("--no-emotion", action="store_true", help="leave out per-message emotion labels")
+    ex.add_argument("--traits", choices=["none", "tagged", "persona"], default="tagged",
+                    help="character_traits: none, tagged messages/conversations, or the trait card everywhere")
+    ex.add_argument("--no-notes", action="store_true", help="leave out context notes")
+    ex.add_argument("--mbti", type=float, nargs="?", const=0.1, default=None,
+                    help="mix in imported MBTI records, this many per real record (default 0.1)")
+    ex.set_defaults(func=cmd_export)
 
     fm = sub.add_parser("formats", help="list the export formats MeTwin reads")
     fm.set_defaults(func=cmd_formats)

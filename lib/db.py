@@ -172,6 +172,39 @@ MIGRATIONS: list[str] = [
                     THEN '' ELSE c.excluded_reason END AS effective_reason
         FROM conversations c LEFT JOIN curation k ON k.conv_id = c.id;
     """,
+    # v4: persona versions (every export records the one it used), MBTI augmentation records, export history.
+    """
+    CREATE TABLE persona_versions (
+        id INTEGER PRIMARY KEY,
+        created TEXT NOT NULL,
+        name TEXT NOT NULL,
+        template TEXT NOT NULL,
+        card TEXT NOT NULL,                    -- JSON of the trait card used
+        prompt TEXT NOT NULL                   -- the rendered system prompt (before redaction)
+    );
+    CREATE TABLE mbti_records (
+        id INTEGER PRIMARY KEY,
+        file TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        dimension TEXT,
+        pole TEXT,
+        mbti_type TEXT,
+        instruction TEXT NOT NULL,
+        output TEXT NOT NULL,
+        UNIQUE (file, instruction, output)
+    );
+    CREATE INDEX mbti_records_file ON mbti_records(file);
+    CREATE TABLE exports (
+        id INTEGER PRIMARY KEY,
+        created TEXT NOT NULL,
+        format TEXT NOT NULL,
+        out_dir TEXT NOT NULL,
+        options TEXT NOT NULL,
+        persona_version INTEGER,
+        counts TEXT NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

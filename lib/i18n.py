@@ -585,10 +585,11 @@ ZH: dict[str, str] = {
     "pii.rescan_help": "重新扫描所有消息。你的决定会保留。",
 }
 
-from lib import i18n_curation  # noqa: E402 - page groups keep their words in their own module
+from lib import i18n_curation, i18n_export  # noqa: E402 - page groups keep their words in their own module
 
-EN.update(i18n_curation.EN)
-ZH.update(i18n_curation.ZH)
+for _group in (i18n_curation, i18n_export):
+    EN.update(_group.EN)
+    ZH.update(_group.ZH)
 TRANSLATIONS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
 
 

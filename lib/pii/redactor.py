@@ -35,6 +35,11 @@ class Redactor:
             self._hits.setdefault(mid, []).append((s, e, vid, score))
         self._free: re.Pattern | None = None
 
+    @property
+    def hit_ids(self) -> set[int]:
+        """Messages with at least one live span (the rest pass through :meth:`message` unchanged)."""
+        return self._hits.keys()  # type: ignore[return-value]
+
     def replacement(self, value_id: int) -> str:
         return self._rep[value_id]
 

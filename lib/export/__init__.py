@@ -1,0 +1,101 @@
+"""Export a workspace as a training dataset: one call that runs the whole contract.
+
+``export(ws, fmt, out, opts)``: records the persona version used, brings the redaction scan up to date and applies it
+to every string (messages through their spans, everything else by value), builds the records
+(:mod:`lib.export.records`), mixes in MBTI records when asked, writes the format (:mod:`lib.export.formats`) and a
+dataset card (``README.md``) beside the data, and logs the export in the workspace.
+"""
+from __future__ import annotations
+
+import json
+import time as _time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lib.export.formats import FORMATS, write
+from lib.export.records import BuildReport, ExportOptions, Record, build
+
+__all__ = ["FORMATS", "ExportOptions", "ExportReport", "Record", "export", "preview"]
+
+
+@dataclass
+class ExportReport:
+    format: str
+    out: Path
+    files: dict[str, str]
+    persona_version: int | None
+    build: BuildReport
+    counts: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    records: list[Record] = field(default_factory=list, repr=False)
+
+
+def _context(ws, opts: ExportOptions, save: bool):
+    from lib import persona
+    from lib.pii.redactor import Redactor
+
+    last = persona.latest(ws)
+    version = persona.save_version(ws).id if save else (last.id if last else None)
+    redactor = Redactor(ws)
+    lang = persona.language(ws)
+    tmpl = persona.template(ws)
+    base_vals = persona.values(ws, lang=lang)
+    cache: dict[int, str] = {}
+
+    def system_for(chat_id: int) -> str:
+        if chat_id not in cache:
+            vals = {**base_vals, "relationship": persona.relationships(ws).get(int(chat_id), "")}
+            cache[chat_id] = redactor.text(persona.render(tmpl, vals))
+        return cache[chat_id]
+
+    return version, redactor, lang, system_for
+
+
+def records(ws, opts: ExportOptions, save_version: bool = False) -> tuple[list[Record], BuildReport, int | None]:
+    """The records an export would write (with MBTI mixed in when asked), without writing anything. Only a real
+    export records a persona version (``save_version``); a preview reports the latest one."""
+    version, redactor, lang, system_for = _context(ws, opts, save_version)
+    recs, report = build(ws, opts, system_for, redactor, lang)
+    if opts.include_mbti and recs:
+        from lib.mbti_store import augment
+
+        n_real = sum(1 for r in recs if r.split == "train")
+        extra = augment(ws, n_real, opts.mbti_ratio, system_for(-1), seed=opts.seed, redactor=redactor)
+        report.mbti = len(extra)
+        recs.extend(extra)
+    return recs, report, version
+
+
+def preview(ws, opts: ExportOptions, n: int = 3) -> list[Record]:
+    recs, _, _ = records(ws, opts)
+    return recs[:n]
+
+
+def export(ws, fmt: str, out: Path, opts: ExportOptions | None = None) -> ExportReport:
+    """Write a dataset. The output folder gets the split files, ``dataset_info.json`` where the format has one, and
+    ``README.md`` (the dataset card)."""
+    from lib.errors import BadInputError
+    from lib.export.card import dataset_card
+    from lib.stats import export_stats
+
+    if fmt not in FORMATS:
+        raise BadInputError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
+    opts = (opts or ExportOptions()).check()
+    t0 = _time.perf_counter()
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise BadInputError(f"{out} is a file; give a folder for the dataset")
+    recs, report, version = records(ws, opts, save_version=True)
+    if not recs:
+        raise BadInputError("nothing to export: no trainable conversation has a reply of yours. Check the funnel on "
+                            "the Home page, the curation decisions, and who is \"me\".")
+    files = write(fmt, recs, out)
+    counts = export_stats(recs)
+    rep = ExportReport(fmt, out, files, version, report, counts, records=recs)
+    (out / "README.md").write_text(dataset_card(ws, rep, opts), encoding="utf-8")
+    rep.seconds = _time.perf_counter() - t0
+    ws.conn.execute("INSERT INTO exports(created, format, out_dir, options, persona_version, counts) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (_time.strftime("%Y-%m-%dT%H:%M:%S"), fmt, str(out), json.dumps(opts.to_dict()), version,
+                     json.dumps({"records": len(recs), "files": files}, ensure_ascii=False)))
+    return rep

@@ -1,0 +1,140 @@
+"""The four dataset shapes, written from :class:`lib.export.records.Record`, and LLaMA-Factory's validity rules.
+
+- **sharegpt**: ``[{"conversations": [{"from": "human"|"gpt", "value": ...}], "system": ..., "tools": "[]"}]``, the
+  shape the twin is trained on, optionally with per-message ``emotion`` and ``character_traits``; augmented records
+  carry ``"source": "mbti"`` (extra keys are ignored by LLaMA-Factory's loader). Also writes ``dataset_info.json``.
+- **llamafactory**: the same records with only the keys LLaMA-Factory maps, plus ``dataset_info.json`` with columns
+  and tags, ready to drop into its ``data/`` folder.
+- **openai**: chat JSONL, ``{"messages": [system, user, assistant, ...]}`` per line.
+- **alpaca**: ``{"instruction", "input", "output", "system", "history": [[user, assistant], ...]}``.
+
+Every record is checked against LLaMA-Factory's rules (``SharegptDatasetConverter``: human first, strict
+alternation, gpt last, system only at the top) before anything is written: a record the trainer would silently drop
+is a bug here, not a warning there.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lib.export.records import Record
+
+FORMATS: dict[str, str] = {
+    "sharegpt": "ShareGPT JSON (+ dataset_info.json)",
+    "llamafactory": "LLaMA-Factory data folder (ShareGPT + dataset_info.json)",
+    "openai": "OpenAI chat JSONL",
+    "alpaca": "Alpaca JSON with history",
+}
+DATASET = "metwin"
+
+
+def sharegpt_item(r: Record, rich: bool) -> dict:
+    conv = []
+    for t in r.turns:
+        m: dict = {"from": t.role, "value": t.text}
+        if rich and t.emotion:
+            m["emotion"] = t.emotion
+        if rich and t.traits:
+            m["character_traits"] = t.traits
+        conv.append(m)
+    item = {"conversations": conv, "system": r.system, "tools": "[]"}
+    if rich and r.source != "chat":
+        item["source"] = r.source
+    return item
+
+
+def lf_problems(item: dict, role_tag: str = "from", user: str = "human", assistant: str = "gpt",
+                content_tag: str = "value", messages: str = "conversations") -> list[str]:
+    """Why LLaMA-Factory would drop this ShareGPT item (empty list: it trains on it). Mirrors
+    ``SharegptDatasetConverter``: after an optional system message at index 0, even positions are the user, odd
+    the assistant, the count is even (the assistant speaks last); and every turn needs its role and content."""
+    msgs = list(item.get(messages) or [])
+    out: list[str] = []
+    if msgs and msgs[0].get(role_tag) == "system":
+        msgs = msgs[1:]
+    if not msgs:
+        return ["no messages"]
+    for i, m in enumerate(msgs):
+        if role_tag not in m or content_tag not in m:
+            out.append(f"message {i} lacks {role_tag!r} or {content_tag!r}")
+            continue
+        want = user if i % 2 == 0 else assistant
+        if m[role_tag] != want:
+            out.append(f"message {i} is {m[role_tag]!r}, expected {want!r} (strict alternation, {user} first)")
+        if not str(m[content_tag]).strip():
+            out.append(f"message {i} is empty")
+        if m[role_tag] == "system":
+            out.append(f"system message at position {i} (only the top is allowed)")
+    if len(msgs) % 2:
+        out.append(f"odd number of messages: the last must be {assistant!r}")
+    return out
+
+
+def dataset_info(files: dict[str, str], formatting: str = "sharegpt") -> dict:
+    """LLaMA-Factory's ``dataset_info.json`` entries for the split files (name -> file)."""
+    out = {}
+    for split, file in files.items():
+        name = DATASET if split == "train" else f"{DATASET}_{split}"
+        if formatting == "alpaca":
+            out[name] = {"file_name": file, "columns": {"prompt": "instruction", "query": "input", "response": "output",
+                                                        "system": "system", "history": "history"}}
+        else:
+            out[name] = {"file_name": file, "formatting": "sharegpt",
+                         "columns": {"messages": "conversations", "system": "system", "tools": "tools"},
+                         "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human",
+                                  "assistant_tag": "gpt"}}
+    return out
+
+
+def openai_item(r: Record) -> dict:
+    msgs = [{"role": "system", "content": r.system}] if r.system else []
+    msgs += [{"role": "user" if t.role == "human" else "assistant", "content": t.text} for t in r.turns]
+    return {"messages": msgs}
+
+
+def alpaca_item(r: Record) -> dict:
+    pairs = [(r.turns[i].text, r.turns[i + 1].text) for i in range(0, len(r.turns) - 1, 2)]
+    *history, last = pairs
+    return {"instruction": last[0], "input": "", "output": last[1], "system": r.system,
+            "history": [list(p) for p in history]}
+
+
+def _dump(path: Path, data) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(path)
+
+
+def write(fmt: str, records: list[Record], out: Path) -> dict[str, str]:
+    """Write ``records`` in ``fmt`` under ``out``; returns split -> file name. Raises if a record breaks the rules."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    bad = [(i, p) for i, r in enumerate(records) for p in lf_problems(sharegpt_item(r, False))]
+    if bad:
+        raise AssertionError(f"record {bad[0][0]} would be dropped by LLaMA-Factory: {bad[0][1]}")
+    out.mkdir(parents=True, exist_ok=True)
+    by_split: dict[str, list[Record]] = {}
+    for r in records:
+        by_split.setdefault(r.split, []).append(r)
+    files: dict[str, str] = {}
+    for split in ("train", "val"):
+        rs = by_split.get(split)
+        if not rs:
+            continue
+        if fmt == "openai":
+            name = f"{split}.jsonl"
+            tmp = out / (name + ".tmp")
+            with open(tmp, "w", encoding="utf-8") as fh:
+                for r in rs:
+                    fh.write(json.dumps(openai_item(r), ensure_ascii=False) + "\n")
+            tmp.replace(out / name)
+        elif fmt == "alpaca":
+            name = f"{split}.json"
+            _dump(out / name, [alpaca_item(r) for r in rs])
+        else:
+            name = f"{DATASET}_{split}.json" if fmt == "llamafactory" else f"{split}.json"
+            _dump(out / name, [sharegpt_item(r, rich=fmt == "sharegpt") for r in rs])
+        files[split] = name
+    if fmt in ("sharegpt", "llamafactory", "alpaca"):
+        _dump(out / "dataset_info.json", dataset_info(files, "alpaca" if fmt == "alpaca" else "sharegpt"))
+    return files

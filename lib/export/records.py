@@ -1,0 +1,302 @@
+"""Curated, redacted conversations as training records: the one neutral shape every export format is written from.
+
+Steps, in order (each counted in the report, so the dataset card can say where every conversation went):
+
+1. Trainable conversations (``conv_effective``: the owner's keep/drop applied; group chats on request), with the
+   owner's edits. Every message goes through :class:`lib.pii.redactor.Redactor` -- the export contract -- and
+   non-text messages become placeholders (``[表情包]``).
+2. Bubbles fold into turns (the segmentation's turns), and consecutive turns of one side fold into one, so roles
+   alternate: the other side is ``human``, the owner ``gpt``.
+3. A conversation I open gets a neutral opening turn, or loses its leading turns (option); a trailing turn of the
+   other side is dropped (nothing of mine answers it).
+4. Long conversations are split into records of at most ``max_turns`` pairs and ``max_chars`` characters, always
+   between pairs: a turn is never cut.
+5. Records with almost nothing of mine, and exact or near duplicates, are dropped.
+6. Each conversation goes to train or validation as a whole (random by a stable hash of its id and the seed, or the
+   latest by time), so no conversation leaks across the split.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+
+import pandas as pd
+
+from lib.segment import C_GROUP, PLACEHOLDERS, render_text
+
+OPENERS = ("neutral", "drop")
+SPLITS = ("random", "time")
+DEDUP = ("none", "exact", "near")
+TRAITS = ("none", "tagged", "persona")
+NEUTRAL_OPENING = {"zh": "（开始聊天）", "en": "(starts the chat)"}
+NOTE_PREFIX = {"zh": "（背景：{note}）", "en": "(Background: {note})"}
+
+
+@dataclass
+class ExportOptions:
+    """What goes into a dataset. Defaults are what we recommend for a first LoRA run."""
+
+    opener: str = "neutral"  # a conversation I open: neutral opening turn, or drop my leading turns
+    max_turns: int = 20  # human+gpt pairs per record
+    max_chars: int = 4000  # characters per record (a single longer pair still goes alone, never cut)
+    min_chars: int = 2  # my characters per record below which it is dropped
+    dedup: str = "near"  # none | exact | near (also exact)
+    val_ratio: float = 0.1
+    split: str = "random"  # random (stable hash of the conversation and the seed) | time (latest go to validation)
+    seed: int = 42
+    include_groups: bool = False
+    emotion: bool = True  # per-message "emotion" from the owner's final labels
+    traits: str = "tagged"  # none | tagged (message, then conversation tags) | persona (else the trait card)
+    notes: bool = True  # context notes: into the system prompt or as a leading turn, as the owner chose
+    include_mbti: bool = False
+    mbti_ratio: float = 0.1  # augmented records per real record
+
+    def check(self) -> "ExportOptions":
+        from lib.errors import BadInputError
+
+        if self.opener not in OPENERS or self.split not in SPLITS or self.dedup not in DEDUP or \
+                self.traits not in TRAITS:
+            raise BadInputError(f"options: opener {OPENERS}, split {SPLITS}, dedup {DEDUP}, traits {TRAITS}")
+        if self.max_turns < 1 or self.max_chars < 20 or self.min_chars < 0:
+            raise BadInputError("max turns must be at least 1 and max characters at least 20")
+        if not 0.0 <= self.val_ratio < 1.0:
+            raise BadInputError("the validation share must be between 0 and 1 (for example 0.1)")
+        if not 0.0 <= self.mbti_ratio <= 1.0:
+            raise BadInputError("the MBTI mix must be between 0 and 1 augmented records per real record")
+        return self
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Turn:
+    role: str  # human | gpt
+    text: str
+    emotion: str | None = None
+    traits: dict | None = None
+
+
+@dataclass
+class Record:
+    conv_id: int  # -1 for augmented records
+    chat_id: int
+    chat: str
+    start_time: str
+    system: str
+    turns: list[Turn]
+    source: str = "chat"  # chat | mbti
+    part: int = 0  # index of this record within its conversation (long conversations are split)
+    split: str = "train"
+
+
+@dataclass
+class BuildReport:
+    conversations: int = 0
+    dropped: Counter = field(default_factory=Counter)  # reason -> records (or conversations) left out
+    records: int = 0
+    mbti: int = 0
+    split_parts: int = 0  # extra records made by splitting long conversations
+
+
+def _fold(df: pd.DataFrame) -> pd.DataFrame:
+    """Messages (ordered by conversation and time) to role turns: bubbles of a turn, then same-side turns, joined by
+    newlines. Keeps each turn's message ids for labels and tags."""
+    side_change = (df["conv_id"] != df["conv_id"].shift()) | (df["is_me"] != df["is_me"].shift())
+    g = side_change.cumsum()
+    out = df.groupby(g, sort=False).agg(conv_id=("conv_id", "first"), is_me=("is_me", "first"),
+                                        text=("rendered", "\n".join), ids=("id", list))
+    return out.reset_index(drop=True)
+
+
+def _stable_unit(seed: int, conv_id: int) -> float:
+    h = hashlib.sha1(f"{seed}:{conv_id}".encode()).digest()
+    return int.from_bytes(h[:8], "big") / 2**64
+
+
+def _majority(labels: list[str]) -> str | None:
+    if not labels:
+        return None
+    counts = Counter(labels)
+    best = max(counts.values())
+    return next(lab for lab in reversed(labels) if counts[lab] == best)  # ties: the latest
+
+
+def build(ws, opts: ExportOptions, system_for, redactor, lang: str) -> tuple[list[Record], BuildReport]:
+    """The records of a workspace. ``system_for(chat_id) -> str`` gives the (already redacted) system prompt."""
+    from lib.curation import CurationStore
+    from lib.labels import LabelStore
+
+    opts.check()
+    report = BuildReport()
+    cond = "v.effective_reason = ''"
+    if opts.include_groups:
+        cond = f"(v.effective_reason = '' OR v.effective_reason = '{C_GROUP}')"
+    df = pd.read_sql_query(
+        "SELECT m.id, m.conv_id, m.chat_id, m.time, m.is_me, m.kind, COALESCE(e.text, m.text) AS text, m.turn, "
+        "v.start_time FROM messages m JOIN conv_effective v ON v.id = m.conv_id "
+        f"LEFT JOIN message_edits e ON e.message_id = m.id WHERE {cond} ORDER BY m.conv_id, m.time, m.id", ws.conn)
+    if df.empty:
+        return [], report
+    df["is_me"] = df["is_me"].astype(bool)
+    texts = df["text"].astype(str).tolist()
+    for i, mid in enumerate(df["id"].tolist()):
+        if mid in redactor.hit_ids:
+            texts[i] = redactor.message(mid, texts[i])
+    df["text"] = texts
+    df["rendered"] = render_text(df["kind"].astype(str), df["text"], lang if lang in PLACEHOLDERS else "en")
+    turns = _fold(df)
+    conv_meta = df.groupby("conv_id", sort=False).agg(chat_id=("chat_id", "first"), start=("start_time", "first"))
+    chats = {int(r[0]): r[1] for r in ws.conn.execute("SELECT id, name FROM chats")}
+    report.conversations = len(conv_meta)
+
+    labels = LabelStore(ws).labels_for(df["id"].tolist()) if opts.emotion else {}
+    cur = CurationStore(ws)
+    conv_ids = [int(c) for c in conv_meta.index]
+    msg_tags = cur.tags_for("message", df["id"].tolist()) if opts.traits != "none" else {}
+    conv_tags = cur.tags_for("conversation", conv_ids) if opts.traits != "none" else {}
+    persona_traits = None
+    if opts.traits == "persona":
+        from lib.traits import load_card
+
+        card = load_card(ws).character_traits()
+        persona_traits = card if any(card.values()) else None
+    notes = cur.context_notes(conv_ids) if opts.notes else {}
+    opening = NEUTRAL_OPENING.get(lang, NEUTRAL_OPENING["en"])
+
+    records: list[Record] = []
+    for conv_id, grp in turns.groupby("conv_id", sort=False):
+        conv_id = int(conv_id)
+        meta = conv_meta.loc[conv_id]
+        chat_id = int(meta["chat_id"])
+        seq: list[Turn] = []
+        for is_me, text, ids in zip(grp["is_me"], grp["text"], grp["ids"]):
+            role = "gpt" if is_me else "human"
+            emo = _majority([labels[i] for i in ids if i in labels]) if opts.emotion else None
+            tr = None
+            if role == "gpt" and opts.traits != "none":
+                tr = next((msg_tags[i] for i in ids if i in msg_tags), None) or conv_tags.get(conv_id) or persona_traits
+            seq.append(Turn(role, text, emo, tr))
+        seq = align(seq, opts.opener, opening)
+        if not seq:
+            report.dropped["no reply of mine after alignment"] += 1
+            continue
+        system = system_for(chat_id)
+        note = notes.get(conv_id)
+        if note:
+            text = redactor.text(note[0])
+            if note[1] == "system":
+                system = f"{system}\n\n{text}".strip()
+            else:
+                seq[0] = Turn("human", NOTE_PREFIX.get(lang, NOTE_PREFIX["en"]).format(note=text) + "\n" + seq[0].text,
+                              seq[0].emotion, seq[0].traits)
+        parts = _chunks(seq, opts.max_turns, opts.max_chars)
+        report.split_parts += len(parts) - 1
+        for k, part in enumerate(parts):
+            records.append(Record(conv_id, chat_id, redactor.text(chats.get(chat_id, "")), str(meta["start"]),
+                                  system, part, part=k))
+    records = _filter(records, opts, report)
+    _assign_split(records, opts)
+    report.records = len(records)
+    return records, report
+
+
+def align(seq: list[Turn], opener: str, opening: str) -> list[Turn]:
+    """LLaMA-Factory's shape from any turn sequence: same-role neighbours merged, human first (a neutral opening
+    turn, or my leading turns dropped), gpt last (trailing human turns dropped)."""
+    merged: list[Turn] = []
+    for t in seq:
+        if not t.text.strip():  # the trainer drops a record with an empty turn: an empty turn goes instead
+            continue
+        if merged and merged[-1].role == t.role:
+            last = merged[-1]
+            merged[-1] = Turn(t.role, f"{last.text}\n{t.text}", t.emotion or last.emotion, last.traits or t.traits)
+        else:
+            merged.append(t)
+    if merged and merged[0].role == "gpt":
+        if opener == "neutral":
+            merged.insert(0, Turn("human", opening))
+        else:
+            while merged and merged[0].role == "gpt":
+                merged.pop(0)
+    while merged and merged[-1].role == "human":
+        merged.pop()
+    return merged
+
+
+def _chunks(seq: list[Turn], max_turns: int, max_chars: int) -> list[list[Turn]]:
+    """Alternating turns (human first, gpt last) in records of at most ``max_turns`` pairs and ``max_chars``
+    characters, cut only between pairs."""
+    pairs = [seq[i:i + 2] for i in range(0, len(seq), 2)]
+    out: list[list[Turn]] = []
+    cur: list[Turn] = []
+    size = 0
+    for pair in pairs:
+        n = sum(len(t.text) for t in pair)
+        if cur and (len(cur) // 2 >= max_turns or size + n > max_chars):
+            out.append(cur)
+            cur, size = [], 0
+        cur.extend(pair)
+        size += n
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _norm(text: str) -> str:
+    return "".join(text.lower().split())
+
+
+def _filter(records: list[Record], opts: ExportOptions, report: BuildReport) -> list[Record]:
+    kept = []
+    for r in records:
+        mine = sum(len(t.text.strip()) for t in r.turns if t.role == "gpt")
+        if mine < opts.min_chars:
+            report.dropped["my side below the minimum length"] += 1
+            continue
+        kept.append(r)
+    if opts.dedup == "none" or not kept:
+        return kept
+    seen: dict[tuple, int] = {}
+    out = []
+    for r in kept:
+        key = tuple((t.role, _norm(t.text)) for t in r.turns)
+        if key in seen:
+            report.dropped["exact duplicate"] += 1
+            continue
+        seen[key] = len(out)
+        out.append(r)
+    if opts.dedup == "near" and len(out) > 1:
+        out = _near_dedup(out, report)
+    return out
+
+
+def _near_dedup(records: list[Record], report: BuildReport) -> list[Record]:
+    """Near-duplicate records (one character changed in a long exchange) through the same MinHash check the curation
+    suggestions use; the later copy goes."""
+    from lib.curation_rules import suggest_drops
+
+    rows = []
+    for i, r in enumerate(records):
+        for j, t in enumerate(r.turns):
+            rows.append((i * 10_000 + j, i + 1, f"2000-01-01T00:00:{j % 60:02d}", t.role == "gpt", "text", t.text, j))
+    frame = pd.DataFrame(rows, columns=["id", "conv_id", "time", "is_me", "kind", "text", "turn"])
+    sugg = suggest_drops(frame)
+    dup = set(sugg.loc[sugg["reason"] == "duplicate", "conv_id"].astype(int) - 1)
+    if dup:
+        report.dropped["near duplicate"] += len(dup)
+    return [r for i, r in enumerate(records) if i not in dup]
+
+
+def _assign_split(records: list[Record], opts: ExportOptions) -> None:
+    convs = sorted({(r.start_time, r.conv_id) for r in records})
+    if opts.val_ratio <= 0 or len(convs) < 2:
+        return
+    if opts.split == "time":
+        n_val = max(1, round(len(convs) * opts.val_ratio))
+        val = {c for _, c in convs[-n_val:]}
+    else:
+        val = {c for _, c in convs if _stable_unit(opts.seed, c) < opts.val_ratio}
+    for r in records:
+        r.split = "val" if r.conv_id in val else "train"

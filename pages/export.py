@@ -1,0 +1,162 @@
+"""Export: the curated, redacted conversations as a training dataset (ShareGPT, LLaMA-Factory, OpenAI, Alpaca),
+with MBTI augmentation, a preview of the first records and a dataset card. Files go into the workspace's
+``exports/`` folder and can be downloaded as one zip.
+"""
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from lib.errors import BadInputError
+from lib.export import FORMATS, ExportOptions, records
+from lib.export import export as run_export
+from lib.export.formats import alpaca_item, openai_item, sharegpt_item
+from lib.export.records import DEDUP, OPENERS, SPLITS, TRAITS
+from pages import guard, md_escape, setup
+
+ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
+
+ss = st.session_state
+
+
+def options() -> tuple[str, ExportOptions]:
+    fmt = st.segmented_control(ui.t("exp.format"), list(FORMATS), key="exp_fmt", default="sharegpt", required=True,
+                               format_func=lambda f: ui.t(f"exp.fmt.{f}"))
+    with st.expander(ui.t("exp.options"), icon=":material/tune:"):
+        c1, c2, c3 = st.columns(3)
+        opener = c1.selectbox(ui.t("exp.opener"), OPENERS, key="exp_opener", help=ui.t("exp.opener_help"),
+                              format_func=lambda o: ui.t(f"exp.opener.{o}"))
+        max_turns = c2.number_input(ui.t("exp.max_turns"), 1, 200, 20, key="exp_max_turns",
+                                    help=ui.t("exp.max_turns_help"))
+        max_chars = c3.number_input(ui.t("exp.max_chars"), 20, 100_000, 4000, 500, key="exp_max_chars")
+        min_chars = c1.number_input(ui.t("exp.min_chars"), 0, 1000, 2, key="exp_min_chars")
+        dedup = c2.selectbox(ui.t("exp.dedup"), DEDUP, index=2, key="exp_dedup",
+                             format_func=lambda d: ui.t(f"exp.dedup.{d}"))
+        traits = c3.selectbox(ui.t("exp.traits"), TRAITS, index=1, key="exp_traits",
+                              format_func=lambda d: ui.t(f"exp.traits.{d}"), help=ui.t("exp.traits_help"))
+        val = c1.slider(ui.t("exp.val"), 0.0, 0.5, 0.1, 0.05, key="exp_val")
+        split = c2.selectbox(ui.t("exp.split"), SPLITS, key="exp_split", format_func=lambda s: ui.t(f"exp.split.{s}"))
+        seed = c3.number_input(ui.t("exp.seed"), 0, 2**31 - 1, 42, key="exp_seed")
+        groups = c1.toggle(ui.t("exp.groups"), key="exp_groups")
+        emotion = c2.toggle(ui.t("exp.emotion"), True, key="exp_emotion")
+        notes = c3.toggle(ui.t("exp.notes"), True, key="exp_notes")
+    with st.expander(ui.t("exp.mbti"), icon=":material/psychology_alt:"):
+        mbti_panel()
+        include_mbti = st.toggle(ui.t("exp.mbti_include"), key="exp_mbti")
+        ratio = st.slider(ui.t("exp.mbti_ratio"), 0.0, 0.5, 0.1, 0.05, key="exp_mbti_ratio",
+                          help=ui.t("exp.mbti_ratio_help"), disabled=not include_mbti)
+    opts = ExportOptions(opener=opener, max_turns=int(max_turns), max_chars=int(max_chars), min_chars=int(min_chars),
+                         dedup=dedup, val_ratio=float(val), split=split, seed=int(seed), include_groups=groups,
+                         emotion=emotion, traits=traits, notes=notes, include_mbti=include_mbti,
+                         mbti_ratio=float(ratio))
+    return fmt, opts
+
+
+def mbti_panel() -> None:
+    from lib import mbti_store
+
+    st.caption(ui.t("exp.mbti_help"))
+    files = mbti_store.files(ui.ws)
+    if len(files):
+        st.dataframe(files, hide_index=True, width="stretch")
+    up = st.file_uploader(ui.t("exp.mbti_upload"), type=["json"], accept_multiple_files=True, key="exp_mbti_up")
+    if up and st.button(ui.t("exp.mbti_import"), icon=":material/upload:"):
+        for f in up:
+            try:
+                n = mbti_store.import_bytes(ui.ws, f.getvalue(), f.name)
+                st.success(ui.t("exp.mbti_imported", n=n, file=md_escape(f.name)))
+            except BadInputError as exc:
+                st.error(md_escape(str(exc)), icon=":material/error:")
+    mbti_type = st.text_input(ui.t("exp.mbti_type"), mbti_store.chosen_type(ui.ws), max_chars=6,
+                              help=ui.t("exp.mbti_type_help"), key="exp_mbti_type")
+    if mbti_type != mbti_store.chosen_type(ui.ws):
+        try:
+            mbti_store.set_type(ui.ws, mbti_type)
+        except BadInputError as exc:
+            st.error(md_escape(str(exc)), icon=":material/error:")
+    restyle = st.toggle(ui.t("exp.mbti_restyle"), mbti_store.restyle_on(ui.ws), key="exp_mbti_restyle",
+                        help=ui.t("exp.mbti_restyle_help"))
+    if restyle != mbti_store.restyle_on(ui.ws):
+        mbti_store.set_restyle(ui.ws, restyle)
+
+
+def shaped(fmt: str, r) -> dict:
+    if fmt == "openai":
+        return openai_item(r)
+    if fmt == "alpaca":
+        return alpaca_item(r)
+    return sharegpt_item(r, rich=fmt == "sharegpt")
+
+
+def zipped(folder: Path) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(folder.iterdir()):
+            z.write(p, p.name)
+    return buf.getvalue()
+
+
+def result(rep) -> None:
+    c = rep.counts
+    cols = st.columns(4)
+    cols[0].metric(ui.t("exp.records"), f"{c['records']:,}", border=True)
+    cols[1].metric(ui.t("exp.train_val"), f"{c['splits'].get('train', 0):,} / {c['splits'].get('val', 0):,}",
+                   border=True)
+    cols[2].metric(ui.t("exp.my_turns"), f"{c['turns']['mine']:,}", border=True)
+    cols[3].metric(ui.t("exp.tokens"), f"~{c['tokens_estimate']:,}", border=True, help=ui.t("exp.tokens_help"))
+    if rep.build.dropped:
+        st.dataframe(pd.DataFrame({ui.t("exp.left_out"): list(rep.build.dropped),
+                                   ui.t("exp.n"): list(rep.build.dropped.values())}), hide_index=True)
+
+
+st.title(ui.t("exp.title"))
+st.caption(ui.t("exp.caption"))
+
+with guard(ui):
+    ws = ui.ws
+    if ws.is_empty():
+        st.info(ui.t("pii.empty"), icon=":material/upload_file:")
+        st.page_link("pages/import_chats.py", label=ui.t("home.go_import"), icon=":material/arrow_forward:")
+        st.stop()
+    fmt, opts = options()
+    try:
+        opts.check()
+    except BadInputError as exc:
+        st.error(md_escape(str(exc)), icon=":material/error:")
+        st.stop()
+    st.subheader(ui.t("exp.preview"))
+    with st.spinner(ui.t("exp.building")):
+        recs, report, _ = records(ws, opts)
+    st.caption(ui.t("exp.preview_help", n=len(recs), convs=report.conversations))
+    if not recs:
+        st.warning(ui.t("exp.nothing"), icon=":material/warning:")
+        st.stop()
+    for i, r in enumerate(recs[:3]):
+        st.json(shaped(fmt, r), expanded=i == 0)
+    if st.button(ui.t("exp.run", fmt=ui.t(f"exp.fmt.{fmt}")), type="primary", icon=":material/download:"):
+        out = ws.path / "exports" / f"{fmt}-{time.strftime('%Y%m%d-%H%M%S')}"
+        with st.spinner(ui.t("exp.writing")):
+            rep = run_export(ws, fmt, out, opts)
+        ss["_exp_last"] = str(out)
+        st.success(ui.t("exp.done", n=rep.counts["records"], path=md_escape(str(out)), secs=f"{rep.seconds:.1f}"),
+                   icon=":material/task_alt:")
+        result(rep)
+    last = ss.get("_exp_last")
+    if last and Path(last).is_dir():
+        st.download_button(ui.t("exp.download", name=Path(last).name), zipped(Path(last)),
+                           file_name=f"{Path(last).name}.zip", mime="application/zip", icon=":material/folder_zip:",
+                           key="exp_download")
+    past = pd.read_sql_query("SELECT created, format, out_dir, persona_version, counts FROM exports ORDER BY id DESC "
+                             "LIMIT 10", ws.conn)
+    if len(past):
+        st.subheader(ui.t("exp.history"))
+        past["counts"] = [json.loads(c).get("records", 0) for c in past["counts"]]
+        st.dataframe(past.rename(columns={"created": ui.t("exp.col.when"), "format": ui.t("exp.format"),
+                                          "out_dir": ui.t("exp.col.folder"), "persona_version": ui.t("exp.col.persona"),
+                                          "counts": ui.t("exp.records")}), hide_index=True, width="stretch")

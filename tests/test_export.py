@@ -1,0 +1,241 @@
+"""Exports: each format's exact shape, LLaMA-Factory validity (property test), redaction always applied, split
+determinism, options, labels/tags/notes in the records, persona versions, and the command line."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lib import persona
+from lib.curation import CharacterTraits, CurationStore
+from lib.errors import BadInputError
+from lib.export import ExportOptions, export, records
+from lib.export.formats import lf_problems
+from lib.export.records import Turn, _chunks, align
+from lib.labels import LabelStore
+from lib.pii.store import PiiStore
+from lib.workspace import Workspace, load_sample
+from tests.test_workspace import memotrace_csv, write
+
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = [  # two conversations; the second opens with me and ends with them
+    (0, "2024-05-01 09:00:00", "今天去爬山吗"),
+    (1, "2024-05-01 09:01:00", "去！！冲呀"),
+    (1, "2024-05-01 09:01:20", "我手机13812345678 到了打我"),
+    (0, "2024-05-01 09:02:00", "八点地铁站见"),
+    (1, "2024-05-01 09:02:30", "好的~"),
+    (1, "2024-05-03 20:00:00", "到家了"),
+    (0, "2024-05-03 20:05:00", "好 早点睡"),
+    (1, "2024-05-03 20:06:00", "晚安[月亮]"),
+    (0, "2024-05-03 20:07:00", "晚安"),
+]
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    w = Workspace(tmp_path / "ws")
+    w.import_paths([write(tmp_path, "chat.csv", memotrace_csv(ROWS))])
+    yield w
+    w.close()
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Workspace:
+    w = Workspace(tmp_path_factory.mktemp("sample") / "ws")
+    load_sample(w)
+    yield w
+    w.close()
+
+
+def load(path: Path):
+    return [json.loads(x) for x in path.read_text().splitlines()] if path.suffix == ".jsonl" else \
+        json.loads(path.read_text())
+
+
+def test_sharegpt_shape_and_dataset_info(ws: Workspace, tmp_path: Path):
+    rep = export(ws, "sharegpt", tmp_path / "out", ExportOptions(val_ratio=0))
+    assert rep.files == {"train": "train.json"}
+    data = load(tmp_path / "out" / "train.json")
+    assert len(data) == 2
+    first = data[0]
+    assert set(first) == {"conversations", "system", "tools"} and first["tools"] == "[]"
+    assert [m["from"] for m in first["conversations"]] == ["human", "gpt", "human", "gpt"]
+    assert first["conversations"][1]["value"].startswith("去！！冲呀\n我手机<PHONE_1>")  # bubbles joined, redacted
+    assert "你是" in first["system"] or "You are" in first["system"]
+    second = data[1]["conversations"]
+    assert second[0] == {"from": "human", "value": "（开始聊天）"}  # I opened: a neutral opening turn
+    assert second[-1]["from"] == "gpt" and second[-1]["value"] == "晚安[月亮]"  # their trailing "晚安" dropped
+    info = load(tmp_path / "out" / "dataset_info.json")
+    assert info == {"metwin": {"file_name": "train.json", "formatting": "sharegpt",
+                               "columns": {"messages": "conversations", "system": "system", "tools": "tools"},
+                               "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human",
+                                        "assistant_tag": "gpt"}}}
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert "chat.csv" in card and "Persona version" in card and "PHONE" in card
+
+
+def test_openai_alpaca_and_llamafactory_shapes(ws: Workspace, tmp_path: Path):
+    export(ws, "openai", tmp_path / "o", ExportOptions(val_ratio=0))
+    lines = load(tmp_path / "o" / "train.jsonl")
+    assert [m["role"] for m in lines[0]["messages"]] == ["system", "user", "assistant", "user", "assistant"]
+    export(ws, "alpaca", tmp_path / "a", ExportOptions(val_ratio=0))
+    a = load(tmp_path / "a" / "train.json")[0]
+    assert set(a) == {"instruction", "input", "output", "system", "history"} and a["input"] == ""
+    assert a["instruction"] == "八点地铁站见" and a["output"] == "好的~"
+    assert a["history"] == [["今天去爬山吗", "去！！冲呀\n我手机<PHONE_1> 到了打我"]]
+    assert load(tmp_path / "a" / "dataset_info.json")["metwin"]["columns"]["history"] == "history"
+    export(ws, "llamafactory", tmp_path / "l", ExportOptions(val_ratio=0))
+    lf = load(tmp_path / "l" / "metwin_train.json")
+    assert all(set(m) == {"from", "value"} for item in lf for m in item["conversations"])
+    assert load(tmp_path / "l" / "dataset_info.json")["metwin"]["file_name"] == "metwin_train.json"
+    assert all(lf_problems(item) == [] for item in lf)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["human", "gpt"]), st.text(min_size=1, max_size=30)), max_size=30),
+       st.sampled_from(["neutral", "drop"]), st.integers(1, 5), st.integers(20, 200))
+def test_every_record_is_valid_for_llamafactory(turns, opener, max_turns, max_chars):
+    """Any turn sequence, after alignment and splitting, gives records the trainer keeps, without cutting a turn."""
+    seq = align([Turn(r, t) for r, t in turns], opener, "（开始聊天）")
+    for chunk in _chunks(seq, max_turns, max_chars) if seq else []:
+        item = {"conversations": [{"from": t.role, "value": t.text} for t in chunk]}
+        assert lf_problems(item) == []
+        assert len(chunk) // 2 <= max_turns or len(chunk) == 2
+    last_gpt = max((i for i, (r, _) in enumerate(turns) if r == "gpt"), default=-1)
+    if opener == "neutral" and last_gpt >= 0:  # nothing is lost but the other side's trailing turns
+        texts = "\n".join(t.text for t in seq)
+        assert all(t in texts for _, t in turns[:last_gpt + 1] if t.strip())
+
+
+def test_lf_problems_catches_what_the_trainer_drops():
+    assert lf_problems({"conversations": [{"from": "gpt", "value": "a"}, {"from": "human", "value": "b"}]})
+    assert lf_problems({"conversations": [{"from": "human", "value": "a"}]})  # odd count
+    assert lf_problems({"conversations": [{"from": "human", "value": "a"}, {"from": "human", "value": "b"}]})
+    assert lf_problems({"conversations": [{"from": "human", "value": "a"}, {"from": "system", "value": "b"}]})
+    assert lf_problems({"conversations": [{"from": "system", "value": "s"}, {"from": "human", "value": "a"},
+                                          {"from": "gpt", "value": "b"}]}) == []
+
+
+def test_no_original_personal_value_reaches_any_output_file(sample: Workspace, tmp_path: Path):
+    store = PiiStore(sample)
+    store.scan()
+    values = [v for (v,) in sample.conn.execute(
+        "SELECT value FROM pii_values WHERE status != 'rejected' AND n_hits > 0")]
+    assert len(values) >= 5
+    CurationStore(sample).set_note(sample.conn.execute("SELECT id FROM conversations WHERE excluded_reason = '' "
+                                                       "LIMIT 1").fetchone()[0], f"她的邮箱是 {values[0]}")
+    for fmt in ("sharegpt", "llamafactory", "openai", "alpaca"):
+        export(sample, fmt, tmp_path / fmt, ExportOptions(traits="persona"))
+        blob = "".join(p.read_text() for p in (tmp_path / fmt).iterdir())
+        leaked = [v for v in values if v in blob]
+        assert leaked == [], f"{fmt}: {leaked}"
+
+
+def test_split_is_by_conversation_and_deterministic(sample: Workspace):
+    opts = ExportOptions(val_ratio=0.3, seed=7, max_turns=1)
+    a, _, _ = records(sample, opts)
+    b, _, _ = records(sample, opts)
+    assert [(r.conv_id, r.part, r.split) for r in a] == [(r.conv_id, r.part, r.split) for r in b]
+    by_conv: dict[int, set] = {}
+    for r in a:
+        by_conv.setdefault(r.conv_id, set()).add(r.split)
+    assert all(len(s) == 1 for s in by_conv.values())  # a conversation never straddles the split
+    assert any(r.part > 0 for r in a)  # max_turns=1 did split conversations
+    c, _, _ = records(sample, ExportOptions(val_ratio=0.3, seed=8, max_turns=1))
+    assert {r.conv_id for r in a if r.split == "val"} != {r.conv_id for r in c if r.split == "val"}
+    t, _, _ = records(sample, ExportOptions(val_ratio=0.2, split="time"))
+    val_starts = [r.start_time for r in t if r.split == "val"]
+    train_starts = [r.start_time for r in t if r.split == "train"]
+    assert val_starts and min(val_starts) >= max(train_starts)
+
+
+def test_long_conversations_split_between_pairs(sample: Workspace):
+    recs, report, _ = records(sample, ExportOptions(max_turns=2, val_ratio=0))
+    assert report.split_parts > 0
+    assert all(len(r.turns) <= 4 and r.turns[0].role == "human" and r.turns[-1].role == "gpt" for r in recs)
+
+
+def test_options_opener_drop_min_chars_and_exact_dedup(ws: Workspace, tmp_path: Path):
+    recs, _, _ = records(ws, ExportOptions(opener="drop", val_ratio=0))
+    assert recs[1].turns[0].role == "human" and recs[1].turns[0].text == "好 早点睡"
+    recs, report, _ = records(ws, ExportOptions(min_chars=100, val_ratio=0))
+    assert recs == [] and report.dropped["my side below the minimum length"] == 2
+    again = [(m, t.replace("2024-05-0", "2024-06-0"), x) for m, t, x in ROWS]  # the same talk a month later
+    ws.import_paths([write(tmp_path, "again.csv", memotrace_csv(again))])
+    recs, report, _ = records(ws, ExportOptions(val_ratio=0))
+    assert len(recs) == 2 and report.dropped["exact duplicate"] == 2
+    recs, _, _ = records(ws, ExportOptions(val_ratio=0, dedup="none"))
+    assert len(recs) == 4
+
+
+def test_labels_tags_and_notes_reach_the_records(ws: Workspace, tmp_path: Path):
+    mine = {t: i for i, t in ws.conn.execute("SELECT id, text FROM messages WHERE is_me = 1")}
+    labels = LabelStore(ws)
+    labels.set_label(mine["去！！冲呀"], "playful")
+    labels.set_label(mine["我手机13812345678 到了打我"], "playful")
+    labels.set_label(mine["好的~"], "affection")
+    cur = CurationStore(ws)
+    first, second = [r[0] for r in ws.conn.execute("SELECT id FROM conversations ORDER BY start_time")]
+    cur.set_tags("conversation", first, CharacterTraits("outgoing", "student", ["hiking"]))
+    cur.set_note(first, "阿杰是大学室友", "system")
+    cur.set_note(second, "那天加班很晚", "turn")
+    export(ws, "sharegpt", tmp_path / "s", ExportOptions(val_ratio=0))
+    data = load(tmp_path / "s" / "train.json")
+    gpt = [m for m in data[0]["conversations"] if m["from"] == "gpt"]
+    assert [m.get("emotion") for m in gpt] == ["playful", "affection"]
+    assert gpt[0]["character_traits"] == {"personality": "outgoing", "occupation": "student", "interests": ["hiking"]}
+    assert data[0]["system"].endswith("阿杰是大学室友")
+    assert data[1]["conversations"][0]["value"].startswith("（背景：那天加班很晚）")
+    export(ws, "llamafactory", tmp_path / "l", ExportOptions(val_ratio=0))
+    plain = load(tmp_path / "l" / "metwin_train.json")
+    assert "emotion" not in json.dumps(plain) and "character_traits" not in json.dumps(plain)
+
+
+def test_persona_versions_and_template_rules(ws: Workspace, tmp_path: Path):
+    with pytest.raises(BadInputError, match="unknown placeholder"):
+        persona.set_template(ws, "你是{name}，{hobby}")
+    with pytest.raises(BadInputError, match="brace"):
+        persona.set_template(ws, "你是{name")
+    persona.set_template(ws, "你是{name}。\n职业：{occupation}\n{relationship}")
+    persona.set_name(ws, "小雨")
+    chat = ws.conn.execute("SELECT id FROM chats").fetchone()[0]
+    persona.set_relationship(ws, chat, "对方是你的大学室友阿杰")
+    assert persona.prompt(ws) == "你是小雨。"  # empty occupation and no chat: those lines disappear
+    assert persona.prompt(ws, chat) == "你是小雨。\n对方是你的大学室友阿杰"
+    r1 = export(ws, "sharegpt", tmp_path / "a", ExportOptions(val_ratio=0))
+    r2 = export(ws, "sharegpt", tmp_path / "b", ExportOptions(val_ratio=0))
+    assert r1.persona_version == r2.persona_version  # unchanged persona: same version
+    persona.set_template(ws, "你是{name}！")
+    r3 = export(ws, "sharegpt", tmp_path / "c", ExportOptions(val_ratio=0))
+    assert r3.persona_version == r1.persona_version + 1
+    assert f"Persona version **{r3.persona_version}**" in (tmp_path / "c" / "README.md").read_text()
+    assert ws.conn.execute("SELECT COUNT(*) FROM exports").fetchone()[0] == 3
+
+
+def test_nothing_to_export_is_a_clear_error(tmp_path: Path):
+    w = Workspace(tmp_path / "empty")
+    with pytest.raises(BadInputError, match="nothing to export"):
+        export(w, "sharegpt", tmp_path / "out")
+    w.close()
+
+
+def test_cli_export_and_stats_json(ws: Workspace, tmp_path: Path):
+    path = str(ws.path)
+    ws.close()
+    r = subprocess.run([sys.executable, "-m", "lib", "export", "--workspace", path, "--format", "sharegpt", "--out",
+                        str(tmp_path / "cli"), "--val", "0"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "wrote 2 records" in r.stdout and (tmp_path / "cli" / "dataset_info.json").exists()
+    r = subprocess.run([sys.executable, "-m", "lib", "stats", "--workspace", path, "--json"], capture_output=True,
+                       text=True, cwd=ROOT, timeout=120)
+    out = json.loads(r.stdout)
+    assert out["export"]["records"] == 2 and out["export"]["turns"]["mine"] == 4
+    assert "monthly" in out["details"] and out["details"]["pii_by_kind"]["PHONE"] == 1
+    r = subprocess.run([sys.executable, "-m", "lib", "export", "--workspace", path, "--format", "csv", "--out",
+                        str(tmp_path / "x")], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert r.returncode == 2

@@ -1,0 +1,85 @@
+"""The persona, export and statistics pages through AppTest, on the bundled sample."""
+from __future__ import annotations
+
+import json
+
+from lib import persona
+from lib.workspace import Workspace
+from tests import test_pages
+from tests.test_pages import metric, start
+
+data_dir = test_pages.data_dir
+running_server = test_pages.running_server
+
+PERSONA = "pages/persona.py"
+EXPORT = "pages/export.py"
+STATS = "pages/statistics.py"
+
+
+def sample(data_dir) -> Workspace:
+    return Workspace(data_dir / "workspaces" / "sample")
+
+
+def test_persona_page_previews_saves_versions_and_rejects_bad_templates(data_dir):
+    at = start(PERSONA)
+    assert at.title[0].value == "Persona"
+    preview = at.code[0].value
+    assert preview.startswith("你是") and "{" not in preview  # filled in, in the sample's language
+    assert "林小雨" not in preview and "<PERSON_" in preview  # redacted as an export would be
+    at.text_area[0].set_value("你是{name}。\n兴趣：{interests}\n{hobby}")
+    at.button[[b.label for b in at.button].index("Save version")].click().run()
+    assert not at.exception
+    assert any("unknown placeholder" in e.value and "hobby" in e.value for e in at.error)
+    at.text_area[0].set_value("你是{name}，说话简短。\n{relationship}")
+    at.text_input[0].set_value("小雨")
+    at.button[[b.label for b in at.button].index("Save version")].click().run()
+    assert not at.exception
+    ws = sample(data_dir)
+    v = persona.latest(ws)
+    assert v is not None and v.prompt == "你是小雨，说话简短。" and v.name == "小雨"  # stored before redaction
+    ws.close()
+
+
+def test_relationship_note_is_saved_from_the_table(data_dir):
+    at = start(PERSONA)
+    key = "per_rel_0"
+    at.session_state[key] = {"edited_rows": {0: {"Note": "对方是你的大学室友"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception
+    ws = sample(data_dir)
+    assert list(persona.relationships(ws).values()) == ["对方是你的大学室友"]
+    ws.close()
+
+
+def test_export_page_previews_and_writes_a_dataset(data_dir):
+    at = start(EXPORT)
+    assert at.title[0].value == "Export"
+    assert at.json, "the preview of the first records"
+    first = json.loads(at.json[0].value)
+    assert [m["from"] for m in first["conversations"]][:2] == ["human", "gpt"]
+    at.segmented_control(key="exp_fmt").set_value("openai").run()
+    assert "messages" in json.loads(at.json[0].value)
+    run = next(b for b in at.button if b.label.startswith("Export as"))
+    run.click().run()
+    assert not at.exception
+    assert metric(at, "Records") > 20
+    out = sorted((data_dir / "workspaces" / "sample" / "exports").iterdir())
+    assert len(out) == 1 and {p.name for p in out[0].iterdir()} == {"train.jsonl", "val.jsonl", "README.md"}
+    assert at.get("download_button"), "a download of the dataset as a zip"
+
+
+def test_statistics_page_charts_aggregates(data_dir):
+    at = start(STATS)
+    assert at.title[0].value == "Statistics"
+    assert not at.exception
+    assert metric(at, "Records") > 20 and metric(at, "My turns") > 50
+    assert len(at.get("vega_lite_chart")) >= 5
+
+
+def test_dataset_pages_speak_chinese(data_dir):
+    at = start()
+    at.sidebar.radio(key="lang").set_value("zh").run()
+    for page, title in ((PERSONA, "人设"), (EXPORT, "导出"), (STATS, "统计")):
+        at.switch_page(page).run()
+        assert not at.exception, page
+        assert at.title[0].value == title
