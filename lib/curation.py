@@ -182,6 +182,12 @@ class CurationStore:
         """Trait tags of many conversations or messages, in the export shape."""
         out: dict[int, dict] = {}
         ids = [int(i) for i in target_ids]
+        if len(ids) > 5000:  # an export: one scan of the (small) tag table beats hundreds of IN (...) queries
+            wanted = set(ids)
+            return {tid: CharacterTraits(p, o, json.loads(interests or "[]")).to_dict()
+                    for tid, p, o, interests in self.conn.execute(
+                        "SELECT target_id, personality, occupation, interests FROM trait_tags WHERE scope = ?",
+                        (scope,)) if tid in wanted}
         for i in range(0, len(ids), 900):
             chunk = ids[i:i + 900]
             for tid, p, o, interests in self.conn.execute(

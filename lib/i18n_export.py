@@ -120,6 +120,7 @@ EN: dict[str, str] = {
     "stat.over_time": "Messages per month",
     "stat.per_chat": "Messages per chat",
     "stat.emotions": "Emotion labels",
+    "stat.suggested": "suggested, not yet reviewed",
     "stat.pii": "Personal data found, by kind",
     "stat.habits": "Emoji, stickers and punctuation",
 }
@@ -232,6 +233,7 @@ ZH: dict[str, str] = {
     "stat.over_time": "每月消息数",
     "stat.per_chat": "各聊天消息数",
     "stat.emotions": "情绪标注",
+    "stat.suggested": "建议（未审核）",
     "stat.pii": "发现的个人信息（按类型）",
     "stat.habits": "表情、表情包与标点",
 }

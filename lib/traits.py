@@ -119,13 +119,15 @@ def top_phrases(text: pd.Series, top: int = 10, min_count: int = 2,
                 seen.update(run[i:i + size] for i in range(len(run) - size + 1))
         seen.update(w.lower() for w in _WORD.findall(t) if w.lower() not in STOP_EN)
         counts.update(seen)
-    items = [(p, n) for p, n in counts.items()
-             if n >= min_count and not any(p.lower() in name or name in p.lower() for name in names)]
+    items = [(p, n) for p, n in counts.items() if n >= min_count]
     # Prefer the longer phrase when a shorter one only occurs inside it ("哈哈哈" over "哈哈" when always tripled).
     items.sort(key=lambda pn: (-pn[1], -len(pn[0]), pn[0]))
     picked: list[tuple[str, int]] = []
     for p, n in items:
         if any(p in q and n <= m for q, m in picked):
+            continue
+        low = p.lower()
+        if any(low in name or name in low for name in names):  # checked only for candidates, not every n-gram
             continue
         picked.append((p, n))
         if len(picked) == top:

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.errors import BadInputError
-from lib.export import FORMATS, ExportOptions, records
+from lib.export import FORMATS, ExportOptions, cached_records
 from lib.export import export as run_export
 from lib.export.formats import alpaca_item, openai_item, sharegpt_item
 from lib.export.records import DEDUP, OPENERS, SPLITS, TRAITS
@@ -130,15 +130,11 @@ with guard(ui):
     except BadInputError as exc:
         st.error(md_escape(str(exc)), icon=":material/error:")
         st.stop()
-    st.subheader(ui.t("exp.preview"))
     with st.spinner(ui.t("exp.building")):
-        recs, report, _ = records(ws, opts)
-    st.caption(ui.t("exp.preview_help", n=len(recs), convs=report.conversations))
+        recs, report, _ = cached_records(ws, opts)
     if not recs:
         st.warning(ui.t("exp.nothing"), icon=":material/warning:")
         st.stop()
-    for i, r in enumerate(recs[:3]):
-        st.json(shaped(fmt, r), expanded=i == 0)
     if st.button(ui.t("exp.run", fmt=ui.t(f"exp.fmt.{fmt}")), type="primary", icon=":material/download:"):
         out = ws.path / "exports" / f"{fmt}-{time.strftime('%Y%m%d-%H%M%S')}"
         with st.spinner(ui.t("exp.writing")):
@@ -152,6 +148,10 @@ with guard(ui):
         st.download_button(ui.t("exp.download", name=Path(last).name), zipped(Path(last)),
                            file_name=f"{Path(last).name}.zip", mime="application/zip", icon=":material/folder_zip:",
                            key="exp_download")
+    st.subheader(ui.t("exp.preview"))
+    st.caption(ui.t("exp.preview_help", n=len(recs), convs=report.conversations))
+    for i, r in enumerate(recs[:3]):
+        st.json(shaped(fmt, r), expanded=2 if i == 0 else False)
     past = pd.read_sql_query("SELECT created, format, out_dir, persona_version, counts FROM exports ORDER BY id DESC "
                              "LIMIT 10", ws.conn)
     if len(past):

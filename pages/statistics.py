@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from lib.export import ExportOptions, records
+from lib.export import ExportOptions, cached_records
 from lib.stats import export_stats, workspace_stats
 from pages import ACCENT, guard, render_funnel, setup
 
@@ -39,7 +39,7 @@ def two_sided(df: pd.DataFrame, x: str, height: int = 220, line: bool = False) -
 
 
 def export_figures(ws) -> dict:
-    recs, report, _ = records(ws, ExportOptions())
+    recs, report, _ = cached_records(ws, ExportOptions())
     return {**export_stats(recs), "left_out": dict(report.dropped), "conversations": report.conversations}
 
 
@@ -52,8 +52,8 @@ with guard(ui):
         st.info(ui.t("pii.empty"), icon=":material/upload_file:")
         st.stop()
     with st.spinner(ui.t("stat.computing")):
+        e = export_figures(ws)  # first: it brings the redaction scan up to date, which the PII counts read
         w = ws._cached("stats.workspace", lambda: workspace_stats(ws))
-        e = ws._cached("stats.export", lambda: export_figures(ws))
     cols = st.columns(5)
     for col, (key, value) in zip(cols, [("stat.records", e["records"]), ("stat.my_turns", e["turns"]["mine"]),
                                         ("stat.my_chars", e["characters"]["mine"]),
@@ -86,8 +86,16 @@ with guard(ui):
     with right:
         st.subheader(ui.t("stat.emotions"))
         emo = w["emotion_labels"]
-        bars(pd.DataFrame({"emotion": list(emo), "labelled": [v["labelled"] for v in emo.values()]}),
-             "emotion", "labelled", horizontal=True)
+        if emo:
+            lab, sug = ui.t("lab.count.labelled"), ui.t("stat.suggested")
+            long = pd.DataFrame({"emotion": list(emo) * 2, "status": [lab] * len(emo) + [sug] * len(emo),
+                                 "n": [v["labelled"] for v in emo.values()] + [v["suggested"] for v in emo.values()]})
+            st.altair_chart(alt.Chart(long).mark_bar().encode(
+                y=alt.Y("emotion:N", title=None, sort="-x"), x=alt.X("sum(n):Q", title=None),
+                color=alt.Color("status:N", scale=alt.Scale(domain=[lab, sug], range=[ACCENT, THEIRS]), title=None),
+                tooltip=["emotion", "status", "n"]).properties(height=220), width="stretch")
+        else:
+            st.caption(ui.t("tr.none"))
         st.subheader(ui.t("stat.pii"))
         bars(pd.DataFrame({"kind": list(w["pii_by_kind"]), "hits": list(w["pii_by_kind"].values())}), "kind", "hits",
              horizontal=True)

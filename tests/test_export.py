@@ -239,3 +239,15 @@ def test_cli_export_and_stats_json(ws: Workspace, tmp_path: Path):
     r = subprocess.run([sys.executable, "-m", "lib", "export", "--workspace", path, "--format", "csv", "--out",
                         str(tmp_path / "x")], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert r.returncode == 2
+
+
+def test_cached_records_follow_decisions(ws: Workspace):
+    from lib.export import cached_records
+
+    opts = ExportOptions(val_ratio=0)
+    first, _, _ = cached_records(ws, opts)
+    assert cached_records(ws, opts)[0] is first  # a rerun reuses the build
+    mid = ws.conn.execute("SELECT id FROM messages WHERE text = '好的~'").fetchone()[0]
+    LabelStore(ws).set_label(mid, "affection")
+    again, _, _ = cached_records(ws, opts)
+    assert again is not first and again[0].turns[-1].emotion == "affection"

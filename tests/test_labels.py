@@ -240,3 +240,11 @@ def test_cli_label_llm_uses_the_environment_endpoint(ws: Workspace):
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["llm"] == {"asked": 5, "stored": 5, "model": "fake-model"}
         assert srv.chat_requests[-1].authorization == "Bearer sk-test-123456789"
+
+
+def test_labels_for_many_ids_reads_the_table_once(ws: Workspace):
+    store = LabelStore(ws)
+    ids = mine(ws)
+    store.set_label(ids["好的~"], "affection")
+    many = list(range(1, 7000)) + [ids["好的~"]]
+    assert store.labels_for(many) == {ids["好的~"]: "affection"} == store.labels_for([ids["好的~"], 99999])

@@ -15,7 +15,7 @@ from pathlib import Path
 from lib.export.formats import FORMATS, write
 from lib.export.records import BuildReport, ExportOptions, Record, build
 
-__all__ = ["FORMATS", "ExportOptions", "ExportReport", "Record", "export", "preview"]
+__all__ = ["FORMATS", "ExportOptions", "ExportReport", "Record", "cached_records", "export", "records"]
 
 
 @dataclass
@@ -54,6 +54,11 @@ def _context(ws, opts: ExportOptions, save: bool):
 def records(ws, opts: ExportOptions, save_version: bool = False) -> tuple[list[Record], BuildReport, int | None]:
     """The records an export would write (with MBTI mixed in when asked), without writing anything. Only a real
     export records a persona version (``save_version``); a preview reports the latest one."""
+    recs, report, version, _ = _records(ws, opts, save_version)
+    return recs, report, version
+
+
+def _records(ws, opts: ExportOptions, save_version: bool):
     version, redactor, lang, system_for = _context(ws, opts, save_version)
     recs, report = build(ws, opts, system_for, redactor, lang)
     if opts.include_mbti and recs:
@@ -63,12 +68,29 @@ def records(ws, opts: ExportOptions, save_version: bool = False) -> tuple[list[R
         extra = augment(ws, n_real, opts.mbti_ratio, system_for(-1), seed=opts.seed, redactor=redactor)
         report.mbti = len(extra)
         recs.extend(extra)
-    return recs, report, version
+    return recs, report, version, redactor
 
 
-def preview(ws, opts: ExportOptions, n: int = 3) -> list[Record]:
-    recs, _, _ = records(ws, opts)
-    return recs[:n]
+def cached_records(ws, opts: ExportOptions) -> tuple[list[Record], BuildReport, int | None]:
+    """:func:`records`, reused across reruns of the Export and Statistics pages until anything that feeds them
+    changes: messages, decisions (labels, curation: the undo log), persona, traits or MBTI settings, redaction."""
+    from lib.pii.store import PiiStore
+
+    store = PiiStore(ws)
+    if not store.is_current():  # scanning writes: do it before taking the stamp, not inside the build
+        store.scan()
+    store.salt()  # created on first use: likewise
+    stamp = ws.conn.execute(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM decision_log) || '|' || "
+        "(SELECT COALESCE(group_concat(key || '=' || value), '') FROM settings WHERE key LIKE 'persona.%' "
+        " OR key LIKE 'traits.%' OR key LIKE 'mbti.%' OR key LIKE 'pii.%') || '|' || "
+        "(SELECT COUNT(*) || ':' || COALESCE(SUM(status = 'rejected'), 0) FROM pii_values) || '|' || "
+        "(SELECT COUNT(*) FROM mbti_records)").fetchone()[0]
+    key = "export.records." + json.dumps(opts.to_dict(), sort_keys=True) + stamp
+    old = [k for k in ws._cache if k.startswith("export.records.") and k != key]
+    for k in old[:-3]:  # a few option sets stay warm (the Export and Statistics pages use different ones)
+        del ws._cache[k]
+    return ws._cached(key, lambda: records(ws, opts))
 
 
 def export(ws, fmt: str, out: Path, opts: ExportOptions | None = None) -> ExportReport:
@@ -85,14 +107,14 @@ def export(ws, fmt: str, out: Path, opts: ExportOptions | None = None) -> Export
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise BadInputError(f"{out} is a file; give a folder for the dataset")
-    recs, report, version = records(ws, opts, save_version=True)
+    recs, report, version, redactor = _records(ws, opts, save_version=True)
     if not recs:
         raise BadInputError("nothing to export: no trainable conversation has a reply of yours. Check the funnel on "
                             "the Home page, the curation decisions, and who is \"me\".")
     files = write(fmt, recs, out)
     counts = export_stats(recs)
     rep = ExportReport(fmt, out, files, version, report, counts, records=recs)
-    (out / "README.md").write_text(dataset_card(ws, rep, opts), encoding="utf-8")
+    (out / "README.md").write_text(dataset_card(ws, rep, opts, redactor), encoding="utf-8")
     rep.seconds = _time.perf_counter() - t0
     ws.conn.execute("INSERT INTO exports(created, format, out_dir, options, persona_version, counts) "
                     "VALUES (?, ?, ?, ?, ?, ?)",

@@ -16,11 +16,10 @@ def _table(rows: list[tuple], head: tuple) -> str:
     return "\n".join(out)
 
 
-def dataset_card(ws, report, opts) -> str:
-    from lib.pii.redactor import Redactor
+def dataset_card(ws, report, opts, red) -> str:
+    """``red``: the export's Redactor -- file and workspace names often carry a person's name."""
     from lib.pii.store import PiiStore
 
-    red = Redactor(ws, scan=False)  # file and workspace names often carry a person's name: redacted like text
     c = report.counts
     imports = ws.imports()
     pii = PiiStore(ws).counts_by_kind()

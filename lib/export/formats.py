@@ -100,8 +100,17 @@ def alpaca_item(r: Record) -> dict:
 
 
 def _dump(path: Path, data) -> None:
+    """JSON written atomically (a temporary file renamed into place); a list gets one item per line, which stays
+    readable and diffable and is several times faster than indenting a million nested values."""
     tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        if isinstance(data, list):
+            fh.write("[\n")
+            for i, item in enumerate(data):
+                fh.write((",\n" if i else "") + json.dumps(item, ensure_ascii=False))
+            fh.write("\n]\n")
+        else:
+            fh.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
     tmp.replace(path)
 
 

@@ -18,7 +18,8 @@ OUT = ROOT / "data" / "screenshots"
 # (URL path, file name, test ids to wait for)
 SHOTS = [("", "home.png", ("stMetric", "stVegaLiteChart", "stDataFrame"), 900),
          ("redaction", "redaction.png", ("stMetric", "stHtml"), 900),
-         ("labelling", "labelling.png", ("stMetric", "stHtml"), 1300)]  # tall enough for the card's keys
+         ("labelling", "labelling.png", ("stMetric", "stHtml"), 1300),  # tall enough for the card's keys
+         ("statistics", "statistics.png", ("stMetric", "stVegaLiteChart"), 1100)]
 
 
 def main(out: Path = OUT) -> int:
