@@ -56,6 +56,25 @@ def set_type(ws, value: str) -> None:
     ws.set_setting("mbti.type", value)
 
 
+def chosen_files(ws) -> list[str]:
+    """Files picked by hand (dimension files, say); they override the type when set."""
+    return list(ws.get_setting("mbti.files") or [])
+
+
+def set_files(ws, names: list[str]) -> None:
+    ws.set_setting("mbti.files", sorted(set(names)))
+
+
+def preview(ws, system: str, n: int = 2, seed: int = 42) -> list[dict]:
+    """A few converted pairs as the export would write them (restyled when on), for the page."""
+    from lib import mbti
+    from lib.traits import cached_traits
+
+    pool = _pool(ws)
+    style = cached_traits(ws) if restyle_on(ws) else None
+    return [mbti.to_pair(r, system, style, seed + k) for k, r in enumerate(mbti.sample(pool, n, seed))]
+
+
 def restyle_on(ws) -> bool:
     return bool(ws.get_setting("mbti.restyle", True))
 
@@ -65,7 +84,8 @@ def set_restyle(ws, on: bool) -> None:
 
 
 def _pool(ws) -> list:
-    """The records to sample from: the owner's type's files when a type is chosen and present, else every file."""
+    """The records to sample from: the files picked by hand; else the owner's type's files when a type is chosen and
+    present; else every file."""
     from lib import mbti
     from lib.persona import language
 
@@ -75,7 +95,10 @@ def _pool(ws) -> list:
     names = sorted({r[0] for r in rows})
     wanted = set(names)
     kind = chosen_type(ws)
-    if kind:
+    picked_by_hand = [n for n in chosen_files(ws) if n in wanted]
+    if picked_by_hand:
+        wanted = set(picked_by_hand)
+    elif kind:
         langs = dict(ws.conn.execute("SELECT file, MAX(lang) FROM mbti_records GROUP BY file"))
         # the language parse() read from the content, not only what the file name says
         available = [replace(mbti.describe(n), lang=langs.get(n) or mbti.describe(n).lang) for n in names]

@@ -80,10 +80,22 @@ def mbti_panel() -> None:
             mbti_store.set_type(ui.ws, mbti_type)
         except BadInputError as exc:
             st.error(md_escape(str(exc)), icon=":material/error:")
+    if len(files):
+        picked = st.multiselect(ui.t("exp.mbti_files"), list(files["file"]), mbti_store.chosen_files(ui.ws),
+                                key="exp_mbti_files", help=ui.t("exp.mbti_files_help"), placeholder=ui.t("lab.f.all"))
+        if picked != mbti_store.chosen_files(ui.ws):
+            mbti_store.set_files(ui.ws, picked)
     restyle = st.toggle(ui.t("exp.mbti_restyle"), mbti_store.restyle_on(ui.ws), key="exp_mbti_restyle",
                         help=ui.t("exp.mbti_restyle_help"))
     if restyle != mbti_store.restyle_on(ui.ws):
         mbti_store.set_restyle(ui.ws, restyle)
+    if len(files):
+        from lib import persona
+
+        st.caption(ui.t("exp.mbti_preview"))
+        for pair in mbti_store.preview(ui.ws, persona.prompt(ui.ws)):
+            st.json({"conversations": [{"from": t["role"], "value": t["text"]} for t in pair["turns"]],
+                     "source": "mbti", "file": pair["file"]}, expanded=2)
 
 
 def shaped(fmt: str, r) -> dict:

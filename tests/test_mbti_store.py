@@ -64,3 +64,13 @@ def test_augmented_records_are_tagged_in_the_export(ws: Workspace, tmp_path: Pat
     assert "augmented (MBTI) records" in (tmp_path / "s" / "README.md").read_text()
     plain, _, _ = records(ws, ExportOptions(val_ratio=0))
     assert all(r.source == "chat" for r in plain)  # off by default
+
+
+def test_files_picked_by_hand_override_the_type_and_preview_shows_pairs(ws: Workspace):
+    save_card(ws, TraitCard(mbti="INFP"))
+    mbti_store.set_files(ws, ["zh_energy_extraversion.json"])
+    recs, _, _ = records(ws, ExportOptions(include_mbti=True, mbti_ratio=0.5, val_ratio=0))
+    files = {t.text.split(" 问题")[0] for r in recs if r.source == "mbti" for t in r.turns if t.role == "human"}
+    assert files == {"zh_energy_extraversion"}
+    pairs = mbti_store.preview(ws, "你是小雨。")
+    assert len(pairs) == 2 and [t["role"] for t in pairs[0]["turns"]] == ["human", "gpt"]

@@ -83,3 +83,21 @@ def test_dataset_pages_speak_chinese(data_dir):
         at.switch_page(page).run()
         assert not at.exception, page
         assert at.title[0].value == title
+
+
+def test_mbti_files_are_imported_on_the_export_page(data_dir):
+    import json as _json
+
+    at = start(EXPORT)
+    data = _json.dumps([{"instruction": f"你喜欢独处吗 {i}", "input": " ", "output": "我更喜欢和朋友在一起。"}
+                        for i in range(12)], ensure_ascii=False).encode()
+    at.get("file_uploader")[0].upload("zh_energy_extraversion.json", data).run()
+    at.button[[b.label for b in at.button].index("Import the files")].click().run()
+    assert not at.exception
+    assert any("12 new records" in s.value for s in at.success)
+    at.toggle(key="exp_mbti").set_value(True).run()
+    at.button[[b.label for b in at.button].index("Export as ShareGPT")].click().run()
+    assert not at.exception
+    out = next((data_dir / "workspaces" / "sample" / "exports").iterdir())
+    items = _json.loads((out / "train.json").read_text())
+    assert sum(1 for i in items if i.get("source") == "mbti") >= 1

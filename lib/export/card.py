@@ -86,6 +86,10 @@ def dataset_card(ws, report, opts, red) -> str:
         _table(red_rows, ("kind", "replaced", "kept (marked not private)")) if red_rows else "No personal data detected.",
         "",
     ]
+    lines += ["## Turn lengths (characters)", "",
+              _table([(b, m, t) for b, m, t in zip(c["length_bins"], c["length_hist"]["mine"],
+                                                     c["length_hist"]["theirs"])], ("length", "my turns", "their turns")),
+              "", "## Turn pairs per record", "", _table(list(c["pairs_per_record"].items()), ("pairs", "records")), ""]
     if c["emotions"]:
         lines += ["## Emotion labels on my turns", "", _table(list(c["emotions"].items()), ("emotion", "turns")), ""]
     return "\n".join(lines)
