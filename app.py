@@ -5,10 +5,11 @@ This file only routes: it draws the shared frame (sidebar with language and work
 """
 import streamlit as st
 
+from lib import demo
 from pages import PageDef, frame, legacy_run, nav_pages, reroute, routed
 
 # The menu, by section (i18n keys). Adding a page is one line; the page's URL is its file stem (/import_chats).
-SECTIONS: dict[str, list[PageDef]] = {
+FULL: dict[str, list[PageDef]] = {
     "nav.workspace": [
         PageDef("pages/home.py", "page.home", ":material/home:", default=True),
         PageDef("pages/import_chats.py", "page.import", ":material/upload_file:"),
@@ -24,7 +25,13 @@ SECTIONS: dict[str, list[PageDef]] = {
         PageDef("pages/export.py", "page.export", ":material/dataset:"),
         PageDef("pages/statistics.py", "page.statistics", ":material/bar_chart:"),
     ],
+    "nav.twin": [
+        PageDef("pages/chat.py", "page.chat", ":material/forum:"),
+    ],
 }
+# Demo mode (python -m lib demo): friends get the chat page and nothing else.
+DEMO: dict[str, list[PageDef]] = {"nav.twin": [PageDef("pages/chat.py", "page.chat", ":material/forum:", default=True)]}
+SECTIONS = DEMO if demo.enabled() else FULL
 
 
 def main() -> None:
@@ -32,7 +39,7 @@ def main() -> None:
         reroute(SECTIONS)
     st.session_state.pop("_rerouted", None)
     ui = frame()
-    page = st.navigation(nav_pages(SECTIONS, ui.lang if ui else "en"))
+    page = st.navigation(nav_pages(SECTIONS, ui.lang if ui else "en"), position="hidden" if demo.enabled() else "sidebar")
     with routed(ui):
         page.run()
 

@@ -248,6 +248,31 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Start the app in demo mode (chat only, passcode, disclosure)."""
+    import getpass
+    import os
+
+    from lib import demo
+
+    if not args.workspace:
+        raise BadInputError("--workspace is required: the demo serves one workspace's twin")
+    ws = _workspace(args.workspace)
+    code = os.environ.get("METWIN_DEMO_PASSCODE")
+    if code:
+        demo.set_passcode(ws, code)
+    elif args.set_passcode or not demo.has_passcode(ws):
+        if not sys.stdin.isatty():
+            raise BadInputError("no passcode set: run in a terminal to be asked for one, or set METWIN_DEMO_PASSCODE")
+        first = getpass.getpass("Passcode friends will type: ")
+        if getpass.getpass("Again: ") != first:
+            raise BadInputError("the two passcodes differ; nothing was changed")
+        demo.set_passcode(ws, first)
+    demo.check_binding(ws, args.host, args.allow_host)
+    ws.close()
+    return demo.run(Path(args.workspace), args.host, args.port, args.allow_host)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib", description="MeTwin: chat exports to a digital twin.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -318,6 +343,15 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--mbti", type=float, nargs="?", const=0.1, default=None,
                     help="mix in imported MBTI records, this many per real record (default 0.1)")
     ex.set_defaults(func=cmd_export)
+
+    dm = sub.add_parser("demo", help="show the twin to friends: chat page only, behind a passcode, with a disclosure")
+    dm.add_argument("--workspace", required=True, help="the workspace whose twin to show")
+    dm.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer only)")
+    dm.add_argument("--port", type=int, default=8501)
+    dm.add_argument("--allow-host", action="append", default=[],
+                    help="a host name or IP friends will type (repeat); needed with --host 0.0.0.0")
+    dm.add_argument("--set-passcode", action="store_true", help="ask for a new passcode (or METWIN_DEMO_PASSCODE)")
+    dm.set_defaults(func=cmd_demo)
 
     fm = sub.add_parser("formats", help="list the export formats MeTwin reads")
     fm.set_defaults(func=cmd_formats)

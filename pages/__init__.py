@@ -32,6 +32,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from lib import demo
 from lib.i18n import DEFAULT_LANG, LANGS, normalize_lang, t, term
 from lib.importers import BadInputError
 from lib.workspace import Workspace, open_workspace, valid_workspace_name, workspace_names, workspaces_root
@@ -91,7 +92,7 @@ def frame() -> UI | None:
                        initial_sidebar_state="expanded")
     st.logo(LOGO, size="large")
     lang = _language_switch()
-    ws = _workspace_picker(lang)
+    ws = _demo_workspace(lang) if demo.enabled() else _workspace_picker(lang)
     st.sidebar.caption(":material/lock: " + t("sidebar.privacy", lang))
     return UI(lang, ws) if ws is not None else None
 
@@ -205,6 +206,14 @@ def _open(path: Path | None, lang: str) -> Workspace | None:
         st.error(t("error.workspace", lang, path=str(path or workspaces_root()), kind=type(exc).__name__),
                  icon=":material/error:")
         return None
+
+
+def _demo_workspace(lang: str) -> Workspace | None:
+    """Demo mode: the owner's chosen workspace, no picker (friends must not browse or create workspaces)."""
+    ss = st.session_state
+    if ss.get("_ws") is None:
+        ss["_ws"] = _open(demo.workspace_path(), lang)
+    return ss["_ws"]
 
 
 def _workspace_picker(lang: str) -> Workspace | None:

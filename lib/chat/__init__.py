@@ -1,0 +1,94 @@
+"""Chat with the twin: backends behind one interface (:mod:`lib.chat.base`) and their configuration.
+
+- ``offline``: the embedded default, the owner's own redacted replies chosen by relevance (no model, key or server);
+- ``openai``: any OpenAI-compatible server;
+- ``spark``: iFLYTEK Spark over its signed WebSocket, fine-tuned MaaS models included.
+
+Endpoints (URLs, model names, app ids) are workspace settings; keys are not. Keys come from ``secret(name)`` --
+``.streamlit/secrets.toml`` or the environment -- so they never land in a workspace file or an export.
+"""
+from __future__ import annotations
+
+import os
+from typing import Callable
+
+from lib.chat.base import Backend, ChatError, ChatParams, Message, window
+from lib.errors import BadInputError
+
+BACKENDS: tuple[str, ...] = ("offline", "openai", "spark")
+SETTING = "chat.backends"
+Secret = Callable[[str], "str | None"]
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get(name) or None
+
+
+def config(ws) -> dict:
+    """Saved endpoint settings per backend (no keys)."""
+    return dict(ws.get_setting(SETTING) or {})
+
+
+def set_config(ws, name: str, values: dict) -> None:
+    if name not in BACKENDS:
+        raise BadInputError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    if any("key" in k.lower() or "secret" in k.lower() for k in values):
+        raise BadInputError("keys are not stored in the workspace: put them in .streamlit/secrets.toml or the "
+                            "environment")
+    cfg = config(ws)
+    cfg[name] = {k: str(v).strip() for k, v in values.items()}
+    ws.set_setting(SETTING, cfg)
+
+
+def params(ws) -> ChatParams:
+    saved = ws.get_setting("chat.params") or {}
+    return ChatParams(**{k: v for k, v in saved.items() if k in ChatParams.__dataclass_fields__ and k != "system"})
+
+
+def set_params(ws, p: ChatParams) -> None:
+    if not 0.0 <= p.temperature <= 2.0:
+        raise BadInputError("temperature must be between 0 and 2 (0.9 suits a twin)")
+    if p.top_p is not None and not 0.0 < p.top_p <= 1.0:
+        raise BadInputError("top-p must be in (0, 1]")
+    if p.max_tokens is not None and p.max_tokens < 1:
+        raise BadInputError("max tokens must be at least 1")
+    ws.set_setting("chat.params", {"temperature": p.temperature, "top_p": p.top_p, "max_tokens": p.max_tokens,
+                                   "history": p.history})
+
+
+def get_backend(name: str, ws, secret: Secret = _env) -> Backend:
+    """The backend ``name`` configured for ``ws``. Raises BadInputError saying what is missing."""
+    if name == "offline":
+        from lib.chat.offline import OfflineTwin
+
+        return OfflineTwin.from_workspace(ws)
+    cfg = config(ws).get(name, {})
+    if name == "openai":
+        from lib.chat.openai_backend import OpenAIBackend
+        from lib.llm import Endpoint
+
+        base, model = cfg.get("base_url") or _env("METWIN_LLM_BASE_URL"), cfg.get("model") or _env("METWIN_LLM_MODEL")
+        if not base or not model:
+            raise BadInputError("the OpenAI-compatible backend needs a base URL and a model (chat settings, or "
+                                "METWIN_LLM_BASE_URL and METWIN_LLM_MODEL)")
+        key = secret("METWIN_LLM_API_KEY") or secret("OPENAI_API_KEY") or ""
+        return OpenAIBackend(Endpoint(base, model, key, timeout=float(cfg.get("timeout") or 120)))
+    if name == "spark":
+        from lib.chat.spark import SparkBackend, SparkConfig
+
+        url, app_id = cfg.get("url") or _env("METWIN_SPARK_URL"), cfg.get("app_id") or _env("METWIN_SPARK_APP_ID")
+        key, sec = secret("METWIN_SPARK_API_KEY"), secret("METWIN_SPARK_API_SECRET")
+        domain = cfg.get("domain") or _env("METWIN_SPARK_DOMAIN") or ""
+        if not (url and app_id and domain):
+            raise BadInputError("the Spark backend needs its URL, app id and domain (chat settings, or "
+                                "METWIN_SPARK_URL, METWIN_SPARK_APP_ID, METWIN_SPARK_DOMAIN)")
+        if not (key and sec):
+            raise BadInputError("the Spark backend needs METWIN_SPARK_API_KEY and METWIN_SPARK_API_SECRET in "
+                                ".streamlit/secrets.toml or the environment")
+        return SparkBackend(SparkConfig(url=url, app_id=app_id, api_key=key, api_secret=sec, domain=domain,
+                                        patch_id=cfg.get("patch_id") or _env("METWIN_SPARK_PATCH_ID") or ""))
+    raise BadInputError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+
+
+__all__ = ["BACKENDS", "Backend", "ChatError", "ChatParams", "Message", "config", "get_backend", "params",
+           "set_config", "set_params", "window"]

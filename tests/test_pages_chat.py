@@ -1,0 +1,90 @@
+"""The chat page through AppTest with a patched backend, and demo mode (chat only, passcode, disclosure)."""
+from __future__ import annotations
+
+from unittest.mock import patch
+
+from lib import demo
+from lib.chat.base import ChatError
+from lib.workspace import Workspace
+from tests import test_pages
+from tests.test_pages import start
+
+data_dir = test_pages.data_dir
+running_server = test_pages.running_server
+
+CHAT = "pages/chat.py"
+
+
+class Scripted:
+    """A backend that answers from a script, or fails with a ChatError."""
+
+    name, label = "offline", "scripted"
+
+    def __init__(self, reply: str = "好呀[旺柴] 几点？", fail: str | None = None) -> None:
+        self.reply, self.fail, self.seen = reply, fail, []
+
+    def stream(self, messages, params):
+        self.seen.append((list(messages), params))
+        if self.fail:
+            yield "半句"
+            raise ChatError(self.fail, "the model server stopped answering (test)")
+        yield from (self.reply[i:i + 3] for i in range(0, len(self.reply), 3))
+
+    def check(self):
+        return "scripted"
+
+
+def chat_texts(at) -> list[str]:
+    return [m.markdown[0].value if m.markdown else "" for m in at.chat_message]
+
+
+def test_a_message_gets_a_streamed_reply_with_emoji_and_the_disclosure(data_dir):
+    b = Scripted()
+    with patch("lib.chat.get_backend", return_value=b):
+        at = start(CHAT)
+        assert "AI twin of" in at.warning[0].value
+        at.chat_input(key="chat_input").set_value("晚上吃火锅吗").run()
+    assert not at.exception
+    texts = chat_texts(at)
+    assert texts[0] == "晚上吃火锅吗" and texts[1] == "好呀🐶 几点？"
+    messages, params = b.seen[0]
+    assert messages[-1] == {"role": "user", "content": "晚上吃火锅吗"}
+    assert params.temperature == 0.9 and params.system.startswith("你是")  # the persona's prompt goes along
+
+
+def test_an_error_shows_in_the_chat_and_keeps_the_conversation(data_dir):
+    with patch("lib.chat.get_backend", return_value=Scripted(fail="connection")):
+        at = start(CHAT)
+        at.chat_input(key="chat_input").set_value("在吗").run()
+        assert not at.exception
+        assert any("stopped answering" in e.value for e in at.error)
+        assert at.session_state["chat_msgs"][0] == {"role": "user", "content": "在吗"}
+        assert at.session_state["chat_msgs"][1]["content"] == "半句"  # the part that arrived is kept
+    with patch("lib.chat.get_backend", return_value=Scripted()):
+        at.button(key="chat_regen").click().run()
+        assert not at.exception
+        assert at.session_state["chat_msgs"][-1]["content"] == "好呀[旺柴] 几点？"
+        at.button(key="chat_clear").click().run()
+        assert at.session_state["chat_msgs"] == []
+
+
+def test_demo_mode_shows_only_the_chat_behind_the_passcode(data_dir, monkeypatch):
+    ws = Workspace(data_dir / "workspaces" / "sample")
+    demo.set_passcode(ws, "火锅2024")
+    ws.close()
+    monkeypatch.setenv("METWIN_DEMO", "1")
+    monkeypatch.setenv("METWIN_DEMO_WORKSPACE", str(data_dir / "workspaces" / "sample"))
+    monkeypatch.setattr(demo.time, "sleep", lambda s: None)
+    with patch("lib.chat.get_backend", return_value=Scripted()):
+        at = start()
+        assert at.title[0].value == "Chat with the twin" and "AI twin of" in at.warning[0].value
+        assert not at.chat_input and not at.get("expander")  # nothing before the passcode, no settings ever
+        at.text_input[0].set_value("nope")
+        at.button[0].click().run()
+        assert any("not the passcode" in e.value for e in at.error)
+        at.text_input[0].set_value("火锅2024")
+        at.button[0].click().run()
+        assert not at.exception and at.chat_input
+        at.chat_input(key="chat_input").set_value("你好").run()
+        assert chat_texts(at)[1] == "好呀🐶 几点？"
+        assert not at.get("expander")  # still no backend settings for friends
