@@ -353,6 +353,10 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--set-passcode", action="store_true", help="ask for a new passcode (or METWIN_DEMO_PASSCODE)")
     dm.set_defaults(func=cmd_demo)
 
+    from lib.serve import build_parser_args
+
+    build_parser_args(sub)  # serve: the twin over a Spark-compatible WebSocket and an OpenAI-compatible API
+
     fm = sub.add_parser("formats", help="list the export formats MeTwin reads")
     fm.set_defaults(func=cmd_formats)
     return p

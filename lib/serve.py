@@ -1,0 +1,709 @@
+"""The twin server: any chat backend behind the two protocols other programs already speak, on one port.
+
+- ``/v1.1/chat`` (and Spark's other chat paths): an iFLYTEK Spark-compatible WebSocket. The original front end sends
+  one request frame and reads streamed answer frames (formats.md §8.3-8.4); pointing its URL here is all it needs.
+- ``/v1/chat/completions`` and ``/v1/models``: the OpenAI-compatible API (§9), so the official ``openai`` client and
+  chat-bot frameworks connect with ``base_url="http://HOST:PORT/v1"``.
+
+Why one server for both: a twin is one model with one persona; two ports would be two things to start, secure and
+document. Why a thread per answer: backends are synchronous generators (model calls, sqlite); each runs on its own
+daemon thread so the event loop keeps serving other clients, the generator is started, advanced and closed on the same
+thread (sqlite connections and some HTTP clients insist), and a hung model call never blocks Ctrl-C.
+
+Security: on loopback the token is optional; beyond loopback it is required (``check_bind``). Without a token, web
+pages from other sites are refused (their ``Origin`` is not this machine), so a page you happen to visit cannot read
+your twin's answers. Privacy: nothing here logs a message, an answer or a token; uvicorn's access log is off (its lines
+would carry ``?token=``), and a failing backend is logged by exception type only.
+
+Starlette and uvicorn are imported inside the functions that need them: the command line imports this module to add
+the ``serve`` subcommand, and every other command should not pay for a web stack it does not use.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hmac
+import ipaddress
+import json
+import logging
+import math
+import os
+import queue
+import secrets
+import socket
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import aclosing
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from lib.chat.base import Backend, ChatError, ChatParams, Message
+from lib.errors import BadInputError
+
+if TYPE_CHECKING:
+    import uvicorn
+    from starlette.applications import Starlette
+
+DEFAULT_MODEL = "metwin-twin"
+DEFAULT_PORT = 8765
+TOKEN_ENV = "METWIN_SERVE_TOKEN"
+SPARK_PATHS = ("/v1.1/chat", "/v2.1/chat", "/v3.1/chat", "/v3.5/chat", "/v4.0/chat", "/chat/pro-128k",
+               "/chat/max-32k")     # Spark's chat URLs (§8.1): whichever the front end was built for works here
+MAX_BODY = 4 * 1024 * 1024          # bytes of one HTTP request or WebSocket frame; a long chat history is far smaller
+MAX_STREAMS = 8                     # answers in progress at once; more get rate_limit (Spark 10007, HTTP 429)
+REQUEST_WAIT_S = 60.0               # Spark closes a connection that sends no request within 60 s (§8.4); so do we
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
+
+# A ChatError's kind → (Spark header.code, HTTP status, OpenAI error type). Spark's codes per formats.md §8.4.
+ERRORS: dict[str, tuple[int, int, str]] = {
+    "content_filter": (10013, 400, "invalid_request_error"),
+    "rate_limit": (10007, 429, "rate_limit_error"),
+    "bad_request": (10005, 400, "invalid_request_error"),
+    "auth": (11200, 502, "server_error"),        # the backend's credentials, not the client's: a gateway failure
+    "not_found": (10404, 502, "server_error"),
+    "connection": (10222, 502, "server_error"),
+    "timeout": (10222, 504, "server_error"),
+    "server": (10010, 502, "server_error"),
+    "bad_response": (10012, 502, "server_error"),
+}
+UNEXPECTED = (10009, 500, "server_error")        # a backend that raised something other than ChatError
+
+log = logging.getLogger(__name__)
+
+
+# ------------------------------------------------------------------------------------------------ requests, checked
+
+class _Invalid(Exception):
+    """A request we cannot answer, said the way each protocol says it: Spark's code, OpenAI's code and param."""
+
+    def __init__(self, message: str, *, code: str = "invalid_value", param: str | None = None,
+                 spark: int = 10005) -> None:
+        super().__init__(message)
+        self.code, self.param, self.spark = code, param, spark
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A chat request in either protocol, reduced to what a backend takes."""
+
+    messages: list[Message]      # user and assistant turns, in order (the system prompt travels in params)
+    params: ChatParams
+    stream: bool = True
+    include_usage: bool = False
+
+
+def _number(value: Any, param: str, low: float, high: float, *, low_open: bool = False) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _Invalid(f"{param} must be a number", code="invalid_type", param=param, spark=10004)
+    if value < low or value > high or (low_open and value == low):
+        bracket = "(" if low_open else "["
+        raise _Invalid(f"{param} must be in {bracket}{low:g}, {high:g}]", param=param)
+    return float(value)
+
+
+def _count(value: Any, param: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid(f"{param} must be an integer", code="invalid_type", param=param, spark=10004)
+    if value < 1:
+        raise _Invalid(f"{param} must be at least 1", param=param)
+    return value
+
+
+def _content(value: Any, param: str, role: str) -> str:
+    """Text content: a string, or OpenAI's list of ``{"type": "text", "text": ...}`` parts (joined by new lines)."""
+    if isinstance(value, str):
+        return value
+    if value is None and role == "assistant":      # an assistant turn that was only a tool call
+        return ""
+    if isinstance(value, list):
+        texts = []
+        for part in value:
+            if not isinstance(part, dict) or part.get("type") != "text" or not isinstance(part.get("text"), str):
+                raise _Invalid(f"{param} may only hold text parts ({{\"type\": \"text\", \"text\": ...}}); this "
+                               "twin reads text only", param=param)
+            texts.append(part["text"])
+        return "\n".join(texts)
+    raise _Invalid(f"{param} must be a string", code="invalid_type", param=param, spark=10004)
+
+
+def _messages(value: Any, param: str) -> tuple[list[Message], str]:
+    """(user and assistant turns, the request's system prompt) from a message list, checked item by item."""
+    if not isinstance(value, list):
+        raise _Invalid(f"{param} must be a list of {{\"role\", \"content\"}} objects", code="invalid_type",
+                       param=param, spark=10004)
+    if not value:
+        raise _Invalid(f"{param} is empty: send at least one user message", param=param)
+    convo: list[Message] = []
+    system: list[str] = []
+    for i, item in enumerate(value):
+        where = f"{param}[{i}]"
+        if not isinstance(item, dict):
+            raise _Invalid(f"{where} must be an object with role and content", code="invalid_type", param=where,
+                           spark=10004)
+        role = ROLES.get(item.get("role")) if isinstance(item.get("role"), str) else None
+        if role is None:
+            raise _Invalid(f"{where}.role must be system, user or assistant (this twin has no tools)",
+                           param=f"{where}.role")
+        text = _content(item.get("content"), f"{where}.content", role)
+        if role == "system":
+            if text.strip():
+                system.append(text.strip())
+        else:
+            convo.append({"role": role, "content": text})
+    if not any(m["role"] == "user" and m["content"].strip() for m in convo):
+        raise _Invalid(f"{param} has no user message with text: nothing to answer", param=param)
+    return convo, "\n\n".join(system)
+
+
+def _params(defaults: ChatParams, system: str, source: Mapping[str, Any], prefix: str = "") -> ChatParams:
+    """The request's temperature, top_p and max_tokens over the server's defaults; its system prompt over the
+    persona's."""
+    temperature = _number(source.get("temperature"), prefix + "temperature", 0.0, 2.0)
+    top_p = _number(source.get("top_p"), prefix + "top_p", 0.0, 1.0, low_open=True)
+    max_tokens = _count(source.get("max_tokens"), prefix + "max_tokens")
+    if max_tokens is None and "max_completion_tokens" in source:        # the newer OpenAI name
+        max_tokens = _count(source.get("max_completion_tokens"), prefix + "max_completion_tokens")
+    return replace(defaults,
+                   temperature=defaults.temperature if temperature is None else temperature,
+                   top_p=defaults.top_p if top_p is None else top_p,
+                   max_tokens=defaults.max_tokens if max_tokens is None else max_tokens,
+                   system=system or defaults.system)
+
+
+def _json(raw: bytes | str, spark: int) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):   # JSONDecodeError and undecodable bytes alike
+        raise _Invalid("the request is not valid JSON", code="invalid_json", spark=spark) from None
+
+
+def openai_request(raw: bytes, defaults: ChatParams) -> _Request:
+    """A ``POST /v1/chat/completions`` body, checked. Unknown fields (``model``, ``stop``, ``user``, ...) are ignored:
+    there is one model, and chat frameworks send what they like."""
+    data = _json(raw, 10003)
+    if not isinstance(data, dict):
+        raise _Invalid("the request body must be a JSON object", code="invalid_type", spark=10004)
+    if "messages" not in data:
+        raise _Invalid("messages is missing: send {\"messages\": [{\"role\": \"user\", \"content\": \"...\"}]}",
+                       code="missing_required_parameter", param="messages", spark=10004)
+    convo, system = _messages(data["messages"], "messages")
+    stream = data.get("stream")
+    if stream is not None and not isinstance(stream, bool):
+        raise _Invalid("stream must be true or false", code="invalid_type", param="stream", spark=10004)
+    if data.get("n") not in (None, 1):
+        raise _Invalid("n must be 1: the twin gives one answer", param="n")
+    options = data.get("stream_options")
+    if options is not None and not isinstance(options, dict):
+        raise _Invalid("stream_options must be an object", code="invalid_type", param="stream_options", spark=10004)
+    return _Request(convo, _params(defaults, system, data), bool(stream),
+                    bool(options and options.get("include_usage") is True))
+
+
+def spark_request(raw: bytes | str, defaults: ChatParams) -> _Request:
+    """A Spark request frame (§8.3), checked: 10003 not JSON, 10004 wrong shape, 10005 wrong values. ``header``
+    (app_id, uid, patch_id) and ``parameter.chat.domain`` are accepted and ignored: there is one model."""
+    data = _json(raw, 10003)
+    if not isinstance(data, dict):
+        raise _Invalid("the frame must be a JSON object", code="invalid_type", spark=10004)
+    payload = data.get("payload")
+    message = payload.get("message") if isinstance(payload, dict) else None
+    text = message.get("text") if isinstance(message, dict) else None
+    if text is None:
+        raise _Invalid("payload.message.text is missing: send {\"payload\": {\"message\": {\"text\": [{\"role\": "
+                       "\"user\", \"content\": \"...\"}]}}}", code="missing_required_parameter",
+                       param="payload.message.text", spark=10004)
+    header, parameter = data.get("header"), data.get("parameter")
+    if header is not None and not isinstance(header, dict):
+        raise _Invalid("header must be an object", code="invalid_type", param="header", spark=10004)
+    chat = parameter.get("chat") if isinstance(parameter, dict) else None
+    if (parameter is not None and not isinstance(parameter, dict)) or (chat is not None and not isinstance(chat, dict)):
+        raise _Invalid("parameter.chat must be an object", code="invalid_type", param="parameter.chat", spark=10004)
+    convo, system = _messages(text, "payload.message.text")
+    return _Request(convo, _params(defaults, system, chat or {}, "parameter.chat."))
+
+
+# ----------------------------------------------------------------------------------------- the backend, on a thread
+
+class _Pinned:
+    """One daemon thread running calls in order (see the module's docstring for why one, and why a daemon)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._work, name="metwin-serve-answer", daemon=True).start()
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            fn, done = job
+            try:
+                result: tuple[bool, Any] = (True, fn())
+            except BaseException as exc:   # noqa: BLE001 -- handed to the awaiting task, which decides
+                result = (False, exc)
+            try:
+                done(*result)
+            except RuntimeError:           # the event loop is gone (server shutting down): nobody is waiting
+                pass
+
+    async def call(self, fn: Callable[[], Any]) -> Any:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+
+        def settle(ok: bool, value: Any) -> None:
+            if not future.done():
+                future.set_result(value) if ok else future.set_exception(value)
+
+        self._jobs.put((fn, lambda ok, value: loop.call_soon_threadsafe(settle, ok, value)))
+        return await future
+
+    def run_then_stop(self, fn: Callable[[], Any]) -> None:
+        """Queue ``fn`` (after whatever call is still running) and let the thread end; nothing waits for it."""
+        self._jobs.put((fn, lambda ok, value: None))
+        self._jobs.put(None)
+
+
+_END = object()
+
+
+def _next(iterator: Any) -> Any:
+    try:
+        return next(iterator)
+    except StopIteration:                  # cannot cross into an asyncio future
+        return _END
+
+
+def _close(iterator: Any) -> None:
+    close = getattr(iterator, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:                  # noqa: BLE001 -- a backend failing to clean up must not hide the answer
+            log.warning("the twin backend failed while closing a stream")
+
+
+class _Answers:
+    """Runs backends' streams, at most ``limit`` at once."""
+
+    def __init__(self, backend: Backend, limit: int) -> None:
+        self.backend, self.limit, self.running = backend, limit, 0
+
+    async def chunks(self, request: _Request) -> AsyncIterator[str]:
+        """The answer's non-empty chunks. Raises ChatError as the backend does (``rate_limit`` when too many answers
+        are already running). Use with ``aclosing``: closing stops the backend's generator on its own thread."""
+        if self.running >= self.limit:
+            raise ChatError("rate_limit", f"The twin is already giving {self.limit} answers at once. Wait for one "
+                                          "to finish, then try again.")
+        self.running += 1
+        worker = _Pinned()
+        iterator: Any = None
+        try:
+            iterator = await worker.call(lambda: iter(self.backend.stream(request.messages, request.params)))
+            while (chunk := await worker.call(lambda: _next(iterator))) is not _END:
+                if chunk:
+                    yield str(chunk)
+        finally:
+            self.running -= 1
+            worker.run_then_stop(lambda: _close(iterator))
+
+
+def _failure(exc: BaseException, backend: Backend) -> tuple[str, str, int, int, str]:
+    """(message, code, Spark code, HTTP status, OpenAI error type) for a failed answer. A backend bug (anything but
+    ChatError) is logged by type only and said without its text: that text may quote a message."""
+    if isinstance(exc, ChatError):
+        return (str(exc), exc.kind, *ERRORS.get(exc.kind, UNEXPECTED))
+    log.error("the twin backend %r failed: %s", getattr(backend, "name", "?"), type(exc).__name__)
+    message = (f"The twin's backend ({getattr(backend, 'label', 'backend')}) failed unexpectedly "
+               f"({type(exc).__name__}). Check the server's log and the backend's settings.")
+    return (message, "internal_error", *UNEXPECTED)
+
+
+# --------------------------------------------------------------------------------------------------- small helpers
+
+def rough_tokens(text: str) -> int:
+    """A token count good enough for ``usage``: one per CJK (or other wide-script) character, one per four others."""
+    wide = sum(1 for ch in text if ord(ch) >= 0x2E80)
+    return wide + math.ceil((len(text) - wide) / 4)
+
+
+def _usage(request: _Request, answer: str) -> dict[str, int]:
+    prompt = rough_tokens(request.params.system) + sum(rough_tokens(m["content"]) for m in request.messages)
+    completion = rough_tokens(answer)
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on ``host`` keeps the server on this machine."""
+    name = (host or "").strip().lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """Refuse to serve the twin beyond this machine without a token: anyone on the network could read it."""
+    if not is_loopback(host) and not token:
+        raise BadInputError(f"the twin server would listen on {host or 'every address'!r}, beyond this machine, "
+                            f"without a token: set a token with --token or {TOKEN_ENV}, or listen on 127.0.0.1")
+
+
+def _presented_token(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
+    """``Authorization: Bearer <token>``, else ``?token=`` (browsers cannot set headers on a WebSocket)."""
+    scheme, _, value = (headers.get("authorization") or "").strip().partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return query.get("token") or None
+
+
+def _origin_is_local(origin: str) -> bool:
+    try:
+        host = urlsplit(origin).hostname or ""
+    except ValueError:
+        return False
+    return is_loopback(host) or host.endswith(".localhost")
+
+
+def _refusal(token: str | None, headers: Mapping[str, str], query: Mapping[str, str]) -> tuple[int, str, str] | None:
+    """(HTTP status, error code, message) when a request may not use the twin, else None. Never echoes a token."""
+    if token:
+        given = _presented_token(headers, query)
+        if given is None:
+            return 401, "missing_token", ("This twin server needs its token: send the header Authorization: Bearer "
+                                          "<token>, or add ?token=<token> to the URL.")
+        if not hmac.compare_digest(given.encode(), token.encode()):
+            return 401, "invalid_api_key", "The token is wrong. Use the one the twin server was started with."
+        return None
+    origin = headers.get("origin")
+    if origin and not _origin_is_local(origin):
+        return 403, "forbidden_origin", ("Web pages from other sites may not use this twin. Start the server with "
+                                         "--token and add ?token=<token> to the page's URL for the server.")
+    return None
+
+
+def _error_body(message: str, type_: str, code: str, param: str | None = None) -> dict[str, Any]:
+    return {"error": {"message": message, "type": type_, "code": code, "param": param}}
+
+
+def _sse(data: Any) -> str:
+    return f"data: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
+
+
+def _spark_frame(sid: str, status: int, seq: int, content: str, usage: dict[str, int] | None = None) -> str:
+    payload: dict[str, Any] = {"choices": {"status": status, "seq": seq,
+                                           "text": [{"content": content, "role": "assistant", "index": 0}]}}
+    if usage is not None:
+        payload["usage"] = {"text": usage}
+    return json.dumps({"header": {"code": 0, "message": "Success", "sid": sid, "status": status},
+                       "payload": payload}, ensure_ascii=False)
+
+
+def _spark_error(sid: str, code: int, message: str) -> str:
+    return json.dumps({"header": {"code": code, "message": message, "sid": sid, "status": 2}}, ensure_ascii=False)
+
+
+# ------------------------------------------------------------------------------------------------------- the app
+
+def make_app(backend: Backend, system_prompt: str = "", token: str | None = None, model_name: str = DEFAULT_MODEL,
+             *, defaults: ChatParams | None = None, max_streams: int = MAX_STREAMS) -> Starlette:
+    """The ASGI app. ``system_prompt`` is the persona's, used when a request brings none; ``token``, when set, is
+    required from every client; ``defaults`` are the generation parameters a request does not set."""
+    from starlette.applications import Starlette
+    from starlette.exceptions import HTTPException
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response, StreamingResponse
+    from starlette.routing import Route, WebSocketRoute
+    from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+    token = (token or "").strip() or None
+    base = replace(defaults or ChatParams(), system=system_prompt or "")
+    answers = _Answers(backend, max_streams)
+    created = int(time.time())
+    model_card = {"id": model_name, "object": "model", "created": created, "owned_by": "metwin"}
+
+    def error(status: int, message: str, code: str, type_: str | None = None, param: str | None = None) -> Response:
+        type_ = type_ or ("server_error" if status >= 500 else "invalid_request_error")
+        return JSONResponse(_error_body(message, type_, code, param), status_code=status)
+
+    def refused(request: Request) -> Response | None:
+        problem = _refusal(token, request.headers, request.query_params)
+        if problem is None:
+            return None
+        status, code, message = problem
+        return error(status, message, code)
+
+    def chat_error(exc: BaseException) -> tuple[int, dict[str, Any]]:
+        """(HTTP status, OpenAI error body) for a failed answer."""
+        message, code, _, status, type_ = _failure(exc, backend)
+        return status, _error_body(message, type_, code)
+
+    async def index(request: Request) -> Response:
+        """What a person opening the server's address in a browser needs: where the two APIs are."""
+        return JSONResponse({"object": "metwin.twin_server", "model": model_name, "openai_base_url": "/v1",
+                             "spark_websocket": SPARK_PATHS[0], "token_required": bool(token)})
+
+    async def models(request: Request) -> Response:
+        denied = refused(request)
+        return denied if denied is not None else JSONResponse({"object": "list", "data": [model_card]})
+
+    async def model(request: Request) -> Response:
+        if (denied := refused(request)) is not None:
+            return denied
+        if request.path_params["model"] != model_name:
+            return error(404, f"This server has one model, {model_name!r}.", "model_not_found", param="model")
+        return JSONResponse(model_card)
+
+    async def read_body(request: Request) -> bytes | None:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            return None
+        body = bytearray()
+        async for part in request.stream():
+            body += part
+            if len(body) > MAX_BODY:
+                return None
+        return bytes(body)
+
+    async def completions(request: Request) -> Response:
+        if (denied := refused(request)) is not None:
+            return denied
+        raw = await read_body(request)
+        if raw is None:
+            return error(413, f"The request is larger than {MAX_BODY // (1024 * 1024)} MiB. Send less history.",
+                         "request_too_large")
+        try:
+            req = openai_request(raw, base)
+        except _Invalid as exc:
+            return error(400, str(exc), exc.code, param=exc.param)
+        ident, now = f"chatcmpl-{secrets.token_hex(12)}", int(time.time())
+        chunks = answers.chunks(req)
+        if not req.stream:
+            try:
+                async with aclosing(chunks):
+                    answer = "".join([chunk async for chunk in chunks])
+            except Exception as exc:       # noqa: BLE001 -- ChatError, or a backend bug said without its text
+                status, body = chat_error(exc)
+                return JSONResponse(body, status_code=status)
+            return JSONResponse({
+                "id": ident, "object": "chat.completion", "created": now, "model": model_name,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer},
+                             "finish_reason": "stop", "logprobs": None}],
+                "usage": _usage(req, answer)})
+        try:        # wait for the first chunk, so an answer that fails at once is a plain HTTP error
+            first = await anext(chunks, None)
+        except Exception as exc:           # noqa: BLE001
+            await chunks.aclose()
+            status, body = chat_error(exc)
+            return JSONResponse(body, status_code=status)
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
+            return _sse({"id": ident, "object": "chat.completion.chunk", "created": now, "model": model_name,
+                         "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]})
+
+        async def events() -> AsyncIterator[str]:
+            parts = [first] if first is not None else []
+            async with aclosing(chunks):
+                yield chunk({"role": "assistant", "content": ""})
+                if first is not None:
+                    yield chunk({"content": first})
+                try:
+                    async for piece in chunks:
+                        parts.append(piece)
+                        yield chunk({"content": piece})
+                except Exception as exc:   # noqa: BLE001 -- the headers are sent: say it in the stream (as vLLM)
+                    yield _sse(chat_error(exc)[1])
+                    yield "data: [DONE]\n\n"
+                    return
+            yield chunk({}, "stop")
+            if req.include_usage:
+                yield _sse({"id": ident, "object": "chat.completion.chunk", "created": now, "model": model_name,
+                            "choices": [], "usage": _usage(req, "".join(parts))})
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def spark(ws: WebSocket) -> None:
+        problem = _refusal(token, ws.headers, ws.query_params)
+        if problem is not None:
+            status, code, message = problem
+            body = {"message": message, **_error_body(message, "invalid_request_error", code)}  # Spark reads message
+            if "websocket.http.response" in ws.scope.get("extensions", {}):
+                await ws.send_denial_response(JSONResponse(body, status_code=status))
+            else:
+                await ws.close(code=1008)
+            return
+        await ws.accept()
+        sid = f"cht{secrets.token_hex(4)}@mt{secrets.token_hex(8)}"
+        try:
+            try:
+                received = await asyncio.wait_for(ws.receive(), REQUEST_WAIT_S)
+            except TimeoutError:
+                return
+            if received["type"] != "websocket.receive":
+                return
+            raw = received.get("text")
+            if raw is None:
+                raw = received.get("bytes") or b""
+            try:
+                req = spark_request(raw, base)
+            except _Invalid as exc:
+                await ws.send_text(_spark_error(sid, exc.spark, str(exc)))
+                return
+            seq, parts = 0, []
+            try:
+                async with aclosing(answers.chunks(req)) as chunks:
+                    async for piece in chunks:
+                        await ws.send_text(_spark_frame(sid, 0 if seq == 0 else 1, seq, piece))
+                        parts.append(piece)
+                        seq += 1
+            except (WebSocketDisconnect, OSError):
+                raise
+            except Exception as exc:       # noqa: BLE001 -- ChatError, or a backend bug said without its text
+                message, _, code, _, _ = _failure(exc, backend)
+                await ws.send_text(_spark_error(sid, code, message))
+                return
+            answer = "".join(parts)
+            usage = {"question_tokens": rough_tokens(next(m["content"] for m in reversed(req.messages)
+                                                          if m["role"] == "user")), **_usage(req, answer)}
+            await ws.send_text(_spark_frame(sid, 2, seq, "", usage))
+        except (WebSocketDisconnect, OSError):
+            return                         # the client left; the answer's generator is already closed
+        finally:
+            if ws.application_state != WebSocketState.DISCONNECTED:
+                try:
+                    await ws.close()
+                except (WebSocketDisconnect, RuntimeError, OSError):  # the client closed first
+                    pass
+
+    async def not_found(request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 404
+        if status == 405:
+            return error(405, f"{request.method} is not allowed on {request.url.path}.", "method_not_allowed")
+        return error(404, f"Nothing at {request.url.path}. The OpenAI-compatible API is under /v1 "
+                          f"(/v1/chat/completions, /v1/models); the Spark WebSocket is {SPARK_PATHS[0]}.",
+                     "not_found")
+
+    routes = [Route("/", index), Route("/v1/models", models), Route("/v1/models/{model:path}", model),
+              Route("/v1/chat/completions", completions, methods=["POST"]),
+              *(WebSocketRoute(path, spark) for path in SPARK_PATHS)]
+    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+
+
+# ------------------------------------------------------------------------------------------------------- serving
+
+def listen_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``, so a port in use is one clear sentence rather than uvicorn's exit."""
+    if not 0 <= port <= 65535:
+        raise BadInputError(f"port {port} is not a port number: choose one from 1 to 65535 (default {DEFAULT_PORT})")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host.strip("[]") or None, port,
+                                                             type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+    except socket.gaierror:
+        raise BadInputError(f"cannot listen on {host!r}: no such address on this machine; use 127.0.0.1 "
+                            "(this machine only) or 0.0.0.0 (the network, with a token)") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        sock.close()
+        raise BadInputError(f"cannot listen on {host}:{port} ({exc.strerror or type(exc).__name__}): choose another "
+                            "--port, or stop the program using it") from None
+    return sock
+
+
+class _DenialNoise(logging.Filter):
+    """uvicorn's sans-I/O WebSocket protocol logs "returned without completing handshake" after every handshake
+    refused with an HTTP response (the ASGI denial extension), though the client got our 401 or 403 as meant. A
+    refused client is not a server error: drop that one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "ASGI callable returned without completing handshake."
+
+
+def make_server(backend: Backend, host: str = "127.0.0.1", port: int = DEFAULT_PORT, token: str | None = None,
+                system_prompt: str = "", model_name: str = DEFAULT_MODEL, **app_options: Any) -> uvicorn.Server:
+    """A uvicorn server for the app, not yet running: warnings only (uvicorn's info lines name each WebSocket's URL,
+    ``?token=`` included) and no access log. Raises BadInputError beyond loopback without a token."""
+    import uvicorn
+
+    token = (token or "").strip() or None
+    check_bind(host, token)
+    app = make_app(backend, system_prompt, token, model_name, **app_options)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
+                            proxy_headers=False, server_header=False, ws_max_size=MAX_BODY,
+                            timeout_graceful_shutdown=5)
+    errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _DenialNoise) for f in errors.filters):
+        errors.addFilter(_DenialNoise())
+    return uvicorn.Server(config)
+
+
+def serve(backend: Backend, host: str = "127.0.0.1", port: int = DEFAULT_PORT, token: str | None = None,
+          system_prompt: str = "", model_name: str = DEFAULT_MODEL, **app_options: Any) -> None:
+    """Serve the twin until interrupted (Ctrl-C)."""
+    server = make_server(backend, host, port, token, system_prompt, model_name, **app_options)
+    sock = listen_socket(host, port)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+
+
+# -------------------------------------------------------------------------------------------------- command line
+
+def build_parser_args(sub: Any) -> argparse.ArgumentParser:
+    """Add ``serve`` to the command line's subparsers (``sub`` is what ``add_subparsers()`` returned)."""
+    sv = sub.add_parser("serve", help="serve the twin: a Spark-compatible WebSocket and an OpenAI-compatible API on "
+                                      "one port")
+    sv.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
+    sv.add_argument("--backend", default="offline", help="the twin's backend: offline, openai or spark "
+                                                         "(default offline)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine "
+                                                        "only; anything else needs a token)")
+    sv.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    sv.add_argument("--token", help=f"bearer token clients must send (better: the {TOKEN_ENV} environment variable, "
+                                     "which other users cannot see in the process list)")
+    sv.add_argument("--model-name", default=DEFAULT_MODEL, help=f"model id in /v1/models (default {DEFAULT_MODEL})")
+    sv.set_defaults(func=cmd_serve)
+    return sv
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``python -m lib serve``: the workspace's twin (its backend, persona prompt and chat settings), served."""
+    token = (args.token or os.environ.get(TOKEN_ENV) or "").strip() or None
+    check_bind(args.host, token)                    # before loading anything: fail at once, not in a minute
+    sock = listen_socket(args.host, args.port)      # likewise a port in use
+    try:
+        from lib import chat, persona
+        from lib.workspace import Workspace, open_workspace
+
+        ws = Workspace(Path(args.workspace)) if args.workspace else open_workspace()
+        backend = chat.get_backend(args.backend, ws)
+        model_name = args.model_name or DEFAULT_MODEL
+        server = make_server(backend, args.host, args.port, token, persona.prompt(ws), model_name,
+                             defaults=chat.params(ws))
+        port = sock.getsockname()[1]
+        host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
+        print(f"twin server ({backend.label}) on http://{host}:{port}\n"
+              f"  OpenAI-compatible: base_url http://{host}:{port}/v1, model {model_name}\n"
+              f"  Spark-compatible WebSocket: ws://{host}:{port}{SPARK_PATHS[0]}\n"
+              + ("  clients must send the token (Authorization: Bearer, or ?token=)\n" if token else "")
+              + "  Ctrl-C stops it", flush=True)
+        server.run(sockets=[sock])
+    finally:
+        sock.close()
+    return 0
+
+
+__all__ = ["DEFAULT_MODEL", "DEFAULT_PORT", "SPARK_PATHS", "TOKEN_ENV", "build_parser_args", "check_bind",
+           "cmd_serve", "is_loopback", "listen_socket", "make_app", "make_server", "openai_request", "rough_tokens",
+           "serve", "spark_request"]
