@@ -608,6 +608,6 @@ def _preview_part(part, fmt: str | None, rows: int) -> dict:
         "has_me_flag": bool(df["is_me"].notna().all()),
         "participants": participants(df)[:50],
         "me_candidates": propose_me(df, parsed.me_candidates) if df["is_me"].isna().any() else [],
-        "head": df.head(rows)[["chat", "sender", "time", "kind", "text"]],
+        "head": df.head(rows)[["chat", "sender", "time", "kind", "text", "is_me"]],
         "notes": parsed.notes,
     }

@@ -183,7 +183,8 @@ with guard(ui):
                 st.caption(m.get("backend", ""))
             else:
                 st.markdown(md_escape(m["content"]))
-    prompt = st.chat_input(ui.t("chat.placeholder", name=name), key="chat_input", max_chars=4000)
+    # submit_mode="stop": while a reply streams, the send button is a stop button (the partial reply is kept above)
+    prompt = st.chat_input(ui.t("chat.placeholder", name=name), key="chat_input", max_chars=4000, submit_mode="stop")
     if prompt:
         msgs.append({"role": "user", "content": prompt})
         with st.chat_message("user", avatar=AVATARS["user"]):

@@ -6,6 +6,7 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from lib.importers import BadInputError, formats
@@ -81,6 +82,26 @@ def me_options(parts: list[dict]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+# Local avatars as data URIs: streamlit-chat would otherwise fetch each bubble's picture from api.dicebear.com.
+AVATAR_ME = ("data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='40' height='40'>"
+             "<circle cx='20' cy='20' r='18' fill='%234f7a74'/></svg>")
+AVATAR_THEM = ("data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='40' height='40'>"
+               "<circle cx='20' cy='20' r='18' fill='%239bb8b2'/></svg>")
+PREVIEW_BUBBLES = 20  # streamlit-chat draws each bubble in its own iframe: keep it few
+
+
+def transcript_preview(head, part: dict, key: str) -> None:
+    """The first messages as chat bubbles (streamlit-chat: text only, never allow_html, unique keys, local
+    avatars). Who is "me" comes from the export's own flag, else the proposed name."""
+    from streamlit_chat import message
+
+    guess = (part.get("me_candidates") or [None])[0]
+    for i, r in enumerate(head.head(PREVIEW_BUBBLES).itertuples(index=False)):
+        mine = r.sender == guess if pd.isna(r.is_me) else bool(r.is_me)
+        text = r.text if r.text else f"[{r.kind}]"
+        message(f"{r.sender}: {text}", is_user=mine, key=f"{key}_{i}", logo=AVATAR_ME if mine else AVATAR_THEM)
+
+
 def render_preview(src: Source, fmt: str | None) -> tuple[Source, str | None] | None:
     """Show what one source holds; returns ``(source, me)`` when at least one of its files can be imported."""
     st.markdown(f"**{md_escape(src.name)}**")
@@ -104,9 +125,13 @@ def render_preview(src: Source, fmt: str | None) -> tuple[Source, str | None] | 
                         names=md_escape(", ".join(people[:12]) + (" …" if len(people) > 12 else ""))))
         head = part["head"].assign(time=part["head"]["time"].astype(str).str.replace("T", " "),
                                    kind=[ui.term("kind", k) for k in part["head"]["kind"]])
-        st.dataframe(head, hide_index=True, width="stretch", height=220, column_config={
-            "chat": ui.t("preview.chat"), "sender": ui.t("preview.sender"), "time": ui.t("preview.time"),
-            "kind": ui.t("preview.kind"), "text": ui.t("preview.text")})
+        table, bubbles = st.tabs([ui.t("preview.as_table"), ui.t("preview.as_chat")])
+        with table:
+            st.dataframe(head.drop(columns=["is_me"]), hide_index=True, width="stretch", height=220, column_config={
+                "chat": ui.t("preview.chat"), "sender": ui.t("preview.sender"), "time": ui.t("preview.time"),
+                "kind": ui.t("preview.kind"), "text": ui.t("preview.text")})
+        with bubbles:
+            transcript_preview(head, part, f"pv_{src.key}_{part['file']}")
         for note in part["notes"]:
             st.caption(ui.t("import.note", note=md_escape(note)))
     ok = [p for p in parts if "error" not in p]
