@@ -4,7 +4,7 @@ from __future__ import annotations
 EN: dict[str, str] = {
     "nav.twin": "Twin",
     "page.chat": "Chat",
-    "chat.title": "Chat with the twin",
+    "chat.title": "Chat",
     "chat.disclosure": "You are talking to an **AI twin of {name}**, not to {name}. Its replies are generated from "
                        "{name}'s own messages and can be wrong.",
     "chat.settings": "Backend and settings",
@@ -51,7 +51,7 @@ EN: dict[str, str] = {
 ZH: dict[str, str] = {
     "nav.twin": "分身",
     "page.chat": "聊天",
-    "chat.title": "和分身聊天",
+    "chat.title": "聊天",
     "chat.disclosure": "你正在和 **{name} 的 AI 分身** 聊天，而不是 {name} 本人。它的回复由 {name} 自己的消息生成，可能有误。",
     "chat.settings": "后端与设置",
     "chat.backend": "后端",

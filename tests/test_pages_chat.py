@@ -77,7 +77,7 @@ def test_demo_mode_shows_only_the_chat_behind_the_passcode(data_dir, monkeypatch
     monkeypatch.setattr(demo.time, "sleep", lambda s: None)
     with patch("lib.chat.get_backend", return_value=Scripted()):
         at = start()
-        assert at.title[0].value == "Chat with the twin" and "AI twin of" in at.warning[0].value
+        assert at.title[0].value == "Chat" and "AI twin of" in at.warning[0].value
         assert not at.chat_input and not at.get("expander")  # nothing before the passcode, no settings ever
         at.text_input[0].set_value("nope")
         at.button[0].click().run()
