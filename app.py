@@ -26,6 +26,7 @@ FULL: dict[str, list[PageDef]] = {
         PageDef("pages/statistics.py", "page.statistics", ":material/bar_chart:"),
     ],
     "nav.twin": [
+        PageDef("pages/train.py", "page.train", ":material/model_training:"),
         PageDef("pages/chat.py", "page.chat", ":material/forum:"),
     ],
 }

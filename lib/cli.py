@@ -273,6 +273,47 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo.run(Path(args.workspace), args.host, args.port, args.allow_host)
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    """LoRA fine-tuning on an exported ShareGPT file (the optional training extra)."""
+    from lib.train import TrainConfig, available
+
+    if not available():
+        raise BadInputError("training needs the optional extra: pip install -r requirements-train.txt")
+    from lib.train import train
+
+    cfg = TrainConfig(data=args.data, base_model=args.base_model, out=args.out, epochs=args.epochs, lr=args.lr,
+                      lora_rank=args.lora_rank, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
+                      target_modules=args.target_modules, max_steps=args.max_steps, cutoff_len=args.cutoff_len,
+                      batch_size=args.batch_size, grad_accum=args.grad_accum, val=args.val,
+                      eval_steps=args.eval_steps, save_steps=args.save_steps, seed=args.seed, resume=args.resume)
+    if problems := cfg.problems():
+        raise BadInputError(" ".join(problems))
+    stop_file = Path(args.out) / "STOP"
+    stop_file.unlink(missing_ok=True)  # a stop asked of an earlier run must not end this one (e.g. a resume)
+
+    def progress(info: dict) -> None:
+        if info.get("kind") == "train" and "loss" in info and info.get("step", 0) % max(1, args.print_every) == 0:
+            print(f"step {info['step']}: loss {info['loss']:.4f}", flush=True)
+
+    result = train(cfg, progress=progress, should_stop=stop_file.exists)  # advice is logged by train() itself
+    summary = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(result).items()
+               if isinstance(v, (int, float, str, bool, Path, type(None)))}
+    print(json.dumps(summary, ensure_ascii=False))
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from lib.train import available
+
+    if not available():
+        raise BadInputError("merging needs the optional extra: pip install -r requirements-train.txt")
+    from lib.train import merge
+
+    merge(args.base_model, args.adapter, args.out)
+    print(f"merged {args.adapter} into {args.base_model}: {args.out} (serve it with vLLM or chat with it locally)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib", description="MeTwin: chat exports to a digital twin.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -356,6 +397,34 @@ def build_parser() -> argparse.ArgumentParser:
     from lib.serve import build_parser_args
 
     build_parser_args(sub)  # serve: the twin over a Spark-compatible WebSocket and an OpenAI-compatible API
+
+    tr = sub.add_parser("train", help="LoRA fine-tuning on an exported ShareGPT file (needs requirements-train.txt)")
+    tr.add_argument("--data", required=True, help="ShareGPT JSON from python -m lib export (train.json)")
+    tr.add_argument("--base-model", required=True, help="local folder of a chat model (MeTwin downloads nothing)")
+    tr.add_argument("--out", required=True, help="run folder: adapter/, checkpoints/, log.jsonl, run_card.json")
+    tr.add_argument("--epochs", type=int, default=3)
+    tr.add_argument("--lr", type=float, default=1e-4)
+    tr.add_argument("--lora-rank", type=int, default=8)
+    tr.add_argument("--lora-alpha", type=int, default=16)
+    tr.add_argument("--lora-dropout", type=float, default=0.05)
+    tr.add_argument("--target-modules", default="auto", help='"auto", "all" or a list such as q_proj,v_proj')
+    tr.add_argument("--max-steps", type=int, default=-1, help="> 0 overrides epochs")
+    tr.add_argument("--cutoff-len", type=int, default=1024)
+    tr.add_argument("--batch-size", type=int, default=1)
+    tr.add_argument("--grad-accum", type=int, default=4)
+    tr.add_argument("--val", help="validation ShareGPT file (val.json): evaluation loss")
+    tr.add_argument("--eval-steps", type=int, default=50)
+    tr.add_argument("--save-steps", type=int, default=100)
+    tr.add_argument("--seed", type=int, default=42)
+    tr.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
+    tr.add_argument("--print-every", type=int, default=10)
+    tr.set_defaults(func=cmd_train)
+
+    mg = sub.add_parser("merge", help="merge a LoRA adapter into its base model (for vLLM)")
+    mg.add_argument("--base-model", required=True)
+    mg.add_argument("--adapter", required=True)
+    mg.add_argument("--out", required=True)
+    mg.set_defaults(func=cmd_merge)
 
     fm = sub.add_parser("formats", help="list the export formats MeTwin reads")
     fm.set_defaults(func=cmd_formats)

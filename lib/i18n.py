@@ -585,9 +585,9 @@ ZH: dict[str, str] = {
     "pii.rescan_help": "重新扫描所有消息。你的决定会保留。",
 }
 
-from lib import i18n_chat, i18n_curation, i18n_export  # noqa: E402 - page groups keep their words in their own module
+from lib import i18n_chat, i18n_curation, i18n_export, i18n_train  # noqa: E402 - page groups keep their words in their own module
 
-for _group in (i18n_curation, i18n_export, i18n_chat):
+for _group in (i18n_curation, i18n_export, i18n_chat, i18n_train):
     EN.update(_group.EN)
     ZH.update(_group.ZH)
 TRANSLATIONS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}

@@ -60,6 +60,14 @@ def settings() -> None:
                     st.rerun()
             have = secret("METWIN_SPARK_API_KEY") and secret("METWIN_SPARK_API_SECRET")
             st.caption(ui.t("chat.spark_keys_found" if have else "chat.spark_keys_none"))
+        elif name == "local":
+            with st.form("chat_local"):
+                base = st.text_input(ui.t("chat.local_base"), cfg.get("base_model", ""), help=ui.t("chat.local_base_help"))
+                adapter = st.text_input(ui.t("chat.local_adapter"), cfg.get("adapter", ""),
+                                        help=ui.t("chat.local_adapter_help"))
+                if st.form_submit_button(ui.t("chat.save")):
+                    chat_lib.set_config(ui.ws, "local", {"base_model": base, "adapter": adapter})
+                    st.rerun()
         else:
             st.caption(ui.t("chat.offline_help"))
         p = chat_lib.params(ui.ws)

@@ -2,7 +2,8 @@
 
 - ``offline``: the embedded default, the owner's own redacted replies chosen by relevance (no model, key or server);
 - ``openai``: any OpenAI-compatible server;
-- ``spark``: iFLYTEK Spark over its signed WebSocket, fine-tuned MaaS models included.
+- ``spark``: iFLYTEK Spark over its signed WebSocket, fine-tuned MaaS models included;
+- ``local``: a transformers model on this machine with a LoRA adapter trained here (optional training extra).
 
 Endpoints (URLs, model names, app ids) are workspace settings; keys are not. Keys come from ``secret(name)`` --
 ``.streamlit/secrets.toml`` or the environment -- so they never land in a workspace file or an export.
@@ -15,7 +16,7 @@ from typing import Callable
 from lib.chat.base import Backend, ChatError, ChatParams, Message, window
 from lib.errors import BadInputError
 
-BACKENDS: tuple[str, ...] = ("offline", "openai", "spark")
+BACKENDS: tuple[str, ...] = ("offline", "openai", "spark", "local")
 SETTING = "chat.backends"
 Secret = Callable[[str], "str | None"]
 
@@ -87,6 +88,14 @@ def get_backend(name: str, ws, secret: Secret = _env) -> Backend:
                                 ".streamlit/secrets.toml or the environment")
         return SparkBackend(SparkConfig(url=url, app_id=app_id, api_key=key, api_secret=sec, domain=domain,
                                         patch_id=cfg.get("patch_id") or _env("METWIN_SPARK_PATCH_ID") or ""))
+    if name == "local":
+        from lib.chat.local import LocalModel
+
+        base = cfg.get("base_model") or _env("METWIN_LOCAL_MODEL")
+        if not base:
+            raise BadInputError("the local backend needs the base model's folder (chat settings, or the Train page's "
+                                "\"use in chat\")")
+        return LocalModel(base, cfg.get("adapter") or "")
     raise BadInputError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
 
 
