@@ -92,3 +92,28 @@ def test_train_page_form_advice_and_use_in_chat(ready):
     assert not at.exception
     cfg = chat_lib.config(Workspace(ws.path))["local"]
     assert cfg["adapter"].endswith("adapter") and cfg["base_model"] == str(base)
+
+
+def test_merge_command_writes_a_model_the_local_backend_loads(ready, tmp_path: Path):
+    import subprocess
+    import sys
+
+    from lib.chat.base import ChatParams
+    from lib.chat.local import LocalModel
+
+    ws, out, base = ready
+    run = runs.start(ws, {"data": str(out / "train.json"), "base_model": str(base), "epochs": 1, "max_steps": 2,
+                          "cutoff_len": 512, "grad_accum": 1})
+    done = wait(ws, run.id)
+    merged = tmp_path / "merged"
+    r = subprocess.run([sys.executable, "-m", "lib", "merge", "--base-model", str(base), "--adapter",
+                        str(done.path / "adapter"), "--out", str(merged)], capture_output=True, text=True,
+                       cwd=Path(__file__).resolve().parents[1], timeout=300)
+    assert r.returncode == 0, r.stderr
+    reply = "".join(LocalModel(str(merged)).stream([{"role": "user", "content": "你好"}],
+                                                   ChatParams(temperature=0, max_tokens=5)))
+    assert isinstance(reply, str)
+    bad = subprocess.run([sys.executable, "-m", "lib", "train", "--data", str(tmp_path / "none.json"),
+                          "--base-model", str(base), "--out", str(tmp_path / "r")], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], timeout=300)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ")
