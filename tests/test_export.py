@@ -106,7 +106,7 @@ def test_every_record_is_valid_for_llamafactory(turns, opener, max_turns, max_ch
         item = {"conversations": [{"from": t.role, "value": t.text} for t in chunk]}
         assert lf_problems(item) == []
         assert len(chunk) // 2 <= max_turns or len(chunk) == 2
-    last_gpt = max((i for i, (r, _) in enumerate(turns) if r == "gpt"), default=-1)
+    last_gpt = max((i for i, (r, t) in enumerate(turns) if r == "gpt" and t.strip()), default=-1)
     if opener == "neutral" and last_gpt >= 0:  # nothing is lost but the other side's trailing turns
         texts = "\n".join(t.text for t in seq)
         assert all(t in texts for _, t in turns[:last_gpt + 1] if t.strip())
