@@ -28,10 +28,12 @@ FULL: dict[str, list[PageDef]] = {
     "nav.twin": [
         PageDef("pages/train.py", "page.train", ":material/model_training:"),
         PageDef("pages/chat.py", "page.chat", ":material/forum:"),
+        PageDef("pages/who_said_it.py", "page.game", ":material/quiz:"),
     ],
 }
 # Demo mode (python -m lib demo): friends get the chat page and nothing else.
-DEMO: dict[str, list[PageDef]] = {"nav.twin": [PageDef("pages/chat.py", "page.chat", ":material/forum:", default=True)]}
+DEMO: dict[str, list[PageDef]] = {"nav.twin": [PageDef("pages/chat.py", "page.chat", ":material/forum:", default=True),
+                                                PageDef("pages/who_said_it.py", "page.game", ":material/quiz:")]}
 SECTIONS = DEMO if demo.enabled() else FULL
 
 
@@ -40,7 +42,7 @@ def main() -> None:
         reroute(SECTIONS)
     st.session_state.pop("_rerouted", None)
     ui = frame()
-    page = st.navigation(nav_pages(SECTIONS, ui.lang if ui else "en"), position="hidden" if demo.enabled() else "sidebar")
+    page = st.navigation(nav_pages(SECTIONS, ui.lang if ui else "en"))
     with routed(ui):
         page.run()
 

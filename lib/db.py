@@ -205,6 +205,18 @@ MIGRATIONS: list[str] = [
         counts TEXT NOT NULL
     );
     """,
+    # v5: the "Who said it?" game: one row per answer, keyed by an anonymous per-session token (no names, no IPs).
+    """
+    CREATE TABLE game_answers (
+        id INTEGER PRIMARY KEY,
+        session TEXT NOT NULL,                 -- random token per browser session
+        item TEXT NOT NULL,                    -- which context/reply pair was shown
+        backend TEXT NOT NULL,                 -- the twin that wrote the other candidate
+        picked_real INTEGER NOT NULL,          -- 1: the friend found the owner's real reply
+        at TEXT NOT NULL
+    );
+    CREATE INDEX game_answers_backend ON game_answers(backend);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

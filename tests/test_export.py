@@ -251,3 +251,25 @@ def test_cached_records_follow_decisions(ws: Workspace):
     LabelStore(ws).set_label(mid, "affection")
     again, _, _ = cached_records(ws, opts)
     assert again is not first and again[0].turns[-1].emotion == "affection"
+
+
+def test_held_out_conversations_never_reach_a_training_export(sample: Workspace, tmp_path: Path):
+    from lib.eval import holdout
+    from lib.export import holdout_records
+
+    held = holdout.choose(sample, share=0.2)
+    try:
+        latest = [r[0] for r in sample.conn.execute(
+            "SELECT id FROM conv_effective WHERE effective_reason = '' ORDER BY start_time DESC LIMIT 3")]
+        assert set(latest) <= held  # the latest conversations: a twin is used on the future
+        recs, report, _ = records(sample, ExportOptions())
+        assert not {r.conv_id for r in recs} & held
+        assert report.dropped["held out for evaluation (conversations)"] == len(held)
+        evals = holdout_records(sample)
+        assert evals and {r.conv_id for r in evals} <= held
+        rep = export(sample, "sharegpt", tmp_path / "x", ExportOptions())
+        blob = (tmp_path / "x" / "train.json").read_text() + (tmp_path / "x" / "val.json").read_text()
+        assert all(r.turns[-1].text not in blob for r in evals if len(r.turns[-1].text) > 12)
+        assert "held out for evaluation" in (tmp_path / "x" / "README.md").read_text() and rep.counts["records"]
+    finally:
+        holdout.clear(sample)

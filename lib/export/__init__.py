@@ -58,9 +58,9 @@ def records(ws, opts: ExportOptions, save_version: bool = False) -> tuple[list[R
     return recs, report, version
 
 
-def _records(ws, opts: ExportOptions, save_version: bool):
+def _records(ws, opts: ExportOptions, save_version: bool, only: set[int] | None = None):
     version, redactor, lang, system_for = _context(ws, opts, save_version)
-    recs, report = build(ws, opts, system_for, redactor, lang)
+    recs, report = build(ws, opts, system_for, redactor, lang, only=only)
     if opts.include_mbti and recs:
         from lib.mbti_store import augment
 
@@ -69,6 +69,17 @@ def _records(ws, opts: ExportOptions, save_version: bool):
         report.mbti = len(extra)
         recs.extend(extra)
     return recs, report, version, redactor
+
+
+def holdout_records(ws, opts: ExportOptions | None = None) -> list[Record]:
+    """The held-out conversations as records (redacted like an export), for evaluation only."""
+    from lib.eval.holdout import ids
+
+    held = ids(ws)
+    if not held:
+        return []
+    recs, _, _, _ = _records(ws, opts or ExportOptions(val_ratio=0, dedup="none", min_chars=0), False, only=held)
+    return recs
 
 
 def cached_records(ws, opts: ExportOptions) -> tuple[list[Record], BuildReport, int | None]:
@@ -85,7 +96,8 @@ def cached_records(ws, opts: ExportOptions) -> tuple[list[Record], BuildReport, 
         "(SELECT COALESCE(group_concat(key || '=' || value), '') FROM settings WHERE key LIKE 'persona.%' "
         " OR key LIKE 'traits.%' OR key LIKE 'mbti.%' OR key LIKE 'pii.%') || '|' || "
         "(SELECT COUNT(*) || ':' || COALESCE(SUM(status = 'rejected'), 0) FROM pii_values) || '|' || "
-        "(SELECT COUNT(*) FROM mbti_records)").fetchone()[0]
+        "(SELECT COUNT(*) FROM mbti_records) || '|' || "
+        "(SELECT COALESCE(MAX(value), '') FROM settings WHERE key = 'eval.holdout')").fetchone()[0]
     key = "export.records." + json.dumps(opts.to_dict(), sort_keys=True) + stamp
     old = [k for k in ws._cache if k.startswith("export.records.") and k != key]
     for k in old[:-3]:  # a few option sets stay warm (the Export and Statistics pages use different ones)

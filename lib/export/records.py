@@ -113,13 +113,19 @@ def _majority(labels: list[str]) -> str | None:
     return next(lab for lab in reversed(labels) if counts[lab] == best)  # ties: the latest
 
 
-def build(ws, opts: ExportOptions, system_for, redactor, lang: str) -> tuple[list[Record], BuildReport]:
-    """The records of a workspace. ``system_for(chat_id) -> str`` gives the (already redacted) system prompt."""
+def build(ws, opts: ExportOptions, system_for, redactor, lang: str,
+          only: set[int] | None = None) -> tuple[list[Record], BuildReport]:
+    """The records of a workspace. ``system_for(chat_id) -> str`` gives the (already redacted) system prompt.
+
+    Conversations held out for evaluation (:mod:`lib.eval.holdout`) never become records; ``only`` builds exactly
+    those conversations instead (the evaluation's own records)."""
     from lib.curation import CurationStore
+    from lib.eval.holdout import ids as holdout_ids
     from lib.labels import LabelStore
 
     opts.check()
     report = BuildReport()
+    held = holdout_ids(ws)
     cond = "v.effective_reason = ''"
     if opts.include_groups:
         cond = f"(v.effective_reason = '' OR v.effective_reason = '{C_GROUP}')"
@@ -127,8 +133,16 @@ def build(ws, opts: ExportOptions, system_for, redactor, lang: str) -> tuple[lis
         "SELECT m.id, m.conv_id, m.chat_id, m.time, m.is_me, m.kind, COALESCE(e.text, m.text) AS text, m.turn, "
         "v.start_time FROM messages m JOIN conv_effective v ON v.id = m.conv_id "
         f"LEFT JOIN message_edits e ON e.message_id = m.id WHERE {cond} ORDER BY m.conv_id, m.time, m.id", ws.conn)
+    if only is not None:
+        df = df[df["conv_id"].isin(only)]
+    elif held:
+        keep = ~df["conv_id"].isin(held)
+        if not keep.all():
+            report.dropped["held out for evaluation (conversations)"] = int(df.loc[~keep, "conv_id"].nunique())
+            df = df[keep]
     if df.empty:
         return [], report
+    df = df.reset_index(drop=True)
     df["is_me"] = df["is_me"].astype(bool)
     texts = df["text"].astype(str).tolist()
     for i, mid in enumerate(df["id"].tolist()):

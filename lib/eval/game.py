@@ -1,0 +1,96 @@
+""""Who said it?": a friend sees a real context and two replies, the owner's real one and the twin's, shuffled, and
+picks the real one. The fooling rate (how often the twin's reply was picked) with a Wilson interval is the most human
+measure of the twin we have.
+
+Items come from held-out conversations (never trained on) when there are any, else from the validation split; every
+text is redacted like an export. Answers are stored anonymously: a random token per browser session, the item, the
+backend and whether the real reply was found. No names, no addresses, nothing the friend typed.
+"""
+from __future__ import annotations
+
+import hashlib
+import random
+import secrets
+import time
+from dataclasses import dataclass
+
+from lib.chat.base import ChatError, ChatParams
+
+CONTEXT_TURNS = 4
+
+
+@dataclass
+class Item:
+    key: str  # stable id of the (conversation, turn) shown
+    context: list[dict]  # [{"role": "user"|"assistant", "content"}], oldest first, ending with the other side
+    real: str
+    twin: str = ""
+    real_first: bool = True  # which side shows the real reply (shuffled per session)
+
+
+def new_session() -> str:
+    return secrets.token_hex(8)
+
+
+def _pool(ws) -> list:
+    from lib.export import ExportOptions, holdout_records, records
+
+    recs = holdout_records(ws)
+    if not recs:
+        recs = [r for r in records(ws, ExportOptions(val_ratio=0.2))[0] if r.split == "val"]
+    return [r for r in recs if r.source == "chat"]
+
+
+def items(ws, n: int = 10, seed: int = 0) -> list[Item]:
+    """``n`` contexts with the owner's real reply (without the twin's yet: :func:`fill` asks the backend)."""
+    out: list[Item] = []
+    for r in _pool(ws):
+        for i in range(1, len(r.turns), 2):
+            real = r.turns[i].text.strip()
+            if len(real) < 2 or real.startswith("["):
+                continue
+            ctx = [{"role": "user" if t.role == "human" else "assistant", "content": t.text}
+                   for t in r.turns[max(0, i - CONTEXT_TURNS):i]]
+            out.append(Item(f"{r.conv_id}:{r.part}:{i}", ctx, real))
+    rng = random.Random(seed)
+    rng.shuffle(out)
+    picked = out[:n]
+    for it in picked:
+        it.real_first = rng.random() < 0.5
+    return picked
+
+
+def fill(item: Item, backend, params: ChatParams) -> Item:
+    """Ask the twin for its reply to the item's context. A backend error leaves ``twin`` empty (the item is skipped)."""
+    try:
+        item.twin = "".join(backend.stream(item.context, params)).strip()
+    except ChatError:
+        item.twin = ""
+    return item
+
+
+def record(ws, session: str, item: Item, backend: str, picked_real: bool) -> None:
+    ws.conn.execute("INSERT INTO game_answers(session, item, backend, picked_real, at) VALUES (?, ?, ?, ?, ?)",
+                    (hashlib.sha256(session.encode()).hexdigest()[:16], item.key, backend, int(picked_real),
+                     time.strftime("%Y-%m-%dT%H:%M:%S")))
+
+
+def score(ws, session: str | None = None, backend: str | None = None) -> dict:
+    """Answers, how many found the real reply, the fooling rate and its 95 % Wilson interval."""
+    from lib.eval.metrics import wilson_interval
+
+    where, params = [], []
+    if session is not None:
+        where.append("session = ?")
+        params.append(hashlib.sha256(session.encode()).hexdigest()[:16])
+    if backend is not None:
+        where.append("backend = ?")
+        params.append(backend)
+    w = ("WHERE " + " AND ".join(where)) if where else ""
+    n, real = ws.conn.execute(f"SELECT COUNT(*), COALESCE(SUM(picked_real), 0) FROM game_answers {w}",
+                              params).fetchone()
+    fooled = int(n) - int(real)
+    lo, hi = wilson_interval(fooled, int(n)) if n else (0.0, 1.0)
+    return {"answers": int(n), "found_real": int(real), "fooled": fooled,
+            "fooling_rate": fooled / n if n else 0.0, "ci95": (lo, hi),
+            "sessions": ws.conn.execute(f"SELECT COUNT(DISTINCT session) FROM game_answers {w}", params).fetchone()[0]}

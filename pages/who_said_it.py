@@ -1,0 +1,109 @@
+""""Who said it?": a real context, two replies (the owner's and the twin's, shuffled), pick the real one. A running
+score for the player and the twin's fooling rate over every answer, with a confidence interval. Also in demo mode.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from lib import chat as chat_lib
+from lib import demo, persona
+from lib.chat.base import ChatParams
+from lib.chat.emoji import to_unicode
+from lib.errors import BadInputError
+from lib.eval import game
+from pages import guard, md_escape, secret, setup
+
+ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
+
+ss = st.session_state
+ROUND = 10
+
+
+def deal() -> None:
+    """A new round: contexts from held-out conversations, each with the twin's reply."""
+    name = ui.ws.get_setting("chat.backend") or "offline"
+    backend = chat_lib.get_backend(name if name in chat_lib.BACKENDS else "offline", ui.ws, secret)
+    p = chat_lib.params(ui.ws)
+    params = ChatParams(p.temperature, p.top_p, p.max_tokens, p.history, persona.prompt(ui.ws))
+    dealt = [game.fill(it, backend, params) for it in game.items(ui.ws, ROUND, seed=ss.get("game_round", 0))]
+    ss["game_items"] = [it for it in dealt if it.twin and it.twin != it.real]
+    ss["game_backend"] = backend.name
+    ss["game_pos"] = 0
+    ss.setdefault("game_session", game.new_session())
+    ss["game_round"] = ss.get("game_round", 0) + 1
+
+
+def answer(picked_real: bool) -> None:
+    it = ss["game_items"][ss["game_pos"]]
+    game.record(ui.ws, ss["game_session"], it, ss["game_backend"], picked_real)
+    ss["game_last"] = picked_real
+    ss["game_pos"] += 1
+
+
+def bubble(text: str, who: str, mine: bool) -> str:
+    import html
+
+    bg = "#dcefe9" if mine else "#f1f3f5"
+    align = "margin-left:auto;" if mine else ""
+    return (f'<div style="max-width:80%;margin:4px 0;{align}background:{bg};border-radius:10px;padding:6px 10px">'
+            f'<div style="font-size:0.75em;color:#6b7280">{html.escape(who)}</div>'
+            f'{html.escape(to_unicode(text)).replace(chr(10), "<br>")}</div>')
+
+
+name = persona.owner_name(ui.ws)
+st.title(ui.t("game.title"))
+st.caption(ui.t("game.caption", name=md_escape(name)))
+
+with guard(ui):
+    if demo.enabled() and not ss.get("demo_ok"):
+        st.info(ui.t("demo.ask"), icon=":material/lock:")
+        st.page_link("pages/chat.py", label=ui.t("page.chat"), icon=":material/forum:")
+        st.stop()
+    if "game_items" not in ss:
+        with st.spinner(ui.t("game.dealing")):
+            try:
+                deal()
+            except BadInputError as exc:
+                st.error(md_escape(str(exc)), icon=":material/error:")
+                st.stop()
+    mine = game.score(ui.ws, session=ss["game_session"])
+    everyone = game.score(ui.ws, backend=ss["game_backend"])
+    c1, c2, c3 = st.columns(3)
+    c1.metric(ui.t("game.you"), f"{mine['found_real']} / {mine['answers']}", border=True)
+    lo, hi = everyone["ci95"]
+    c2.metric(ui.t("game.fooling"), f"{everyone['fooling_rate']:.0%}", border=True,
+              help=ui.t("game.fooling_help", lo=f"{lo:.0%}", hi=f"{hi:.0%}", n=everyone["answers"]))
+    c3.metric(ui.t("game.players"), f"{everyone['sessions']:,}", border=True)
+    if "game_last" in ss:
+        if ss.pop("game_last"):
+            st.success(ui.t("game.right"), icon=":material/task_alt:")
+        else:
+            st.warning(ui.t("game.wrong", name=md_escape(name)), icon=":material/smart_toy:")
+    items = ss["game_items"]
+    if not items:
+        st.info(ui.t("game.no_items"), icon=":material/hourglass_empty:")
+        st.stop()
+    if ss["game_pos"] >= len(items):
+        st.success(ui.t("game.done", n=len(items)), icon=":material/celebration:")
+        if st.button(ui.t("game.again"), type="primary", icon=":material/replay:"):
+            ss.pop("game_items")
+            st.rerun()
+        st.stop()
+    it = items[ss["game_pos"]]
+    st.caption(ui.t("game.position", pos=ss["game_pos"] + 1, total=len(items)))
+    with st.container(border=True):
+        st.markdown(f"**{ui.t('game.context')}**")
+        st.html("".join(bubble(m["content"], ui.t("game.them") if m["role"] == "user" else name,
+                               m["role"] == "assistant") for m in it.context))
+        first, second = (it.real, it.twin) if it.real_first else (it.twin, it.real)
+        a, b = st.columns(2)
+        with a:
+            st.markdown("**A**")
+            st.html(bubble(first, "A", True))
+            st.button(ui.t("game.pick", letter="A", name=name), key="game_a", type="primary", shortcut="A",
+                      on_click=answer, args=(it.real_first,))
+        with b:
+            st.markdown("**B**")
+            st.html(bubble(second, "B", True))
+            st.button(ui.t("game.pick", letter="B", name=name), key="game_b", type="primary", shortcut="B",
+                      on_click=answer, args=(not it.real_first,))
