@@ -29,6 +29,7 @@ FULL: dict[str, list[PageDef]] = {
         PageDef("pages/train.py", "page.train", ":material/model_training:"),
         PageDef("pages/chat.py", "page.chat", ":material/forum:"),
         PageDef("pages/who_said_it.py", "page.game", ":material/quiz:"),
+        PageDef("pages/fidelity.py", "page.fidelity", ":material/analytics:"),
     ],
 }
 # Demo mode (python -m lib demo): friends get the chat page and nothing else.
@@ -42,7 +43,7 @@ def main() -> None:
         reroute(SECTIONS)
     st.session_state.pop("_rerouted", None)
     ui = frame()
-    page = st.navigation(nav_pages(SECTIONS, ui.lang if ui else "en"))
+    page = st.navigation(nav_pages(SECTIONS, ui.lang if ui else "en"), expanded=True)  # every page visible
     with routed(ui):
         page.run()
 

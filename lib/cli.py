@@ -314,6 +314,30 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    """The fidelity report: the twin (and baselines) against my real replies in held-out conversations."""
+    from lib import chat as chat_lib
+    from lib.eval import report
+
+    from lib.eval import holdout
+
+    ws = _workspace(args.workspace)
+    if not holdout.ids(ws):
+        holdout.choose(ws)  # before any backend is built: the offline twin must not index the held-out replies
+    backends = [(chat_lib.get_backend(args.backend, ws), f"{args.backend} (measured)")]
+    if args.backend != "offline":
+        backends.append((chat_lib.get_backend("offline", ws), "offline retrieval twin (baseline)"))
+    if args.backend == "local":
+        from lib.chat.local import LocalModel
+
+        cfg = chat_lib.config(ws).get("local", {})
+        backends.append((LocalModel(cfg.get("base_model", "")), "untuned base model (baseline)"))
+    rep = report.run(ws, backends, n=args.n, out=Path(args.out))
+    print(report.markdown(rep))
+    print(f"wrote {Path(args.out) / 'fidelity.json'} and fidelity.md")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m lib", description="MeTwin: chat exports to a digital twin.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -425,6 +449,13 @@ def build_parser() -> argparse.ArgumentParser:
     mg.add_argument("--adapter", required=True)
     mg.add_argument("--out", required=True)
     mg.set_defaults(func=cmd_merge)
+
+    ev = sub.add_parser("eval", help="fidelity report: the twin against my real replies in held-out conversations")
+    ev.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
+    ev.add_argument("--backend", default="offline", help="offline, openai, spark or local (baselines are added)")
+    ev.add_argument("--n", type=int, default=200, help="replies to measure (default 200)")
+    ev.add_argument("--out", required=True, help="folder for fidelity.json and fidelity.md")
+    ev.set_defaults(func=cmd_eval)
 
     fm = sub.add_parser("formats", help="list the export formats MeTwin reads")
     fm.set_defaults(func=cmd_formats)

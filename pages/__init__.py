@@ -142,7 +142,7 @@ def reroute(sections: dict[str, list[PageDef]]) -> None:
         return
     st.session_state["_rerouted"] = True
     lang = st.session_state.get("lang") or normalize_lang(st.query_params.get("lang"))
-    st.navigation(nav_pages(sections, lang if lang in LANGS else DEFAULT_LANG))
+    st.navigation(nav_pages(sections, lang if lang in LANGS else DEFAULT_LANG), expanded=True)
     st.rerun()
 
 

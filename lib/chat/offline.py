@@ -220,7 +220,7 @@ class OfflineTwin:
         stamp = content_stamp(ws) + "|" + ws.conn.execute(
             "SELECT (SELECT COALESCE(MAX(id), 0) || ':' || COUNT(*) FROM decision_log) || '|' || "
             "(SELECT COALESCE(group_concat(key || '=' || value), '') FROM settings WHERE key LIKE 'persona.%' "
-            " OR key LIKE 'pii.%') || '|' || "
+            " OR key = 'eval.holdout' OR key LIKE 'pii.%') || '|' || "
             "(SELECT COUNT(*) || ':' || COALESCE(SUM(status = 'rejected'), 0) FROM pii_values) || '|' || "
             "(SELECT COUNT(*) FROM pii_hits)").fetchone()[0]
         twin = shared_cache(ws, "chat.offline", stamp, lambda: cls.from_records(records(ws, export_options())[0]))

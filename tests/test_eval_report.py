@@ -1,0 +1,66 @@
+"""The fidelity report on the sample: held-out items, metrics per backend, probes, files; the page (AppTest)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from lib.chat.offline import OfflineTwin
+from lib.eval import holdout, report
+from lib.workspace import Workspace, load_sample
+from tests import test_pages
+from tests.test_pages import start
+
+data_dir = test_pages.data_dir
+running_server = test_pages.running_server
+
+
+class Parrot:
+    """A 'twin' that repeats the last message: a baseline every real twin must beat on style."""
+
+    name = "parrot"
+
+    def stream(self, messages, params):
+        yield messages[-1]["content"]
+
+
+class Leaky:
+    name = "leaky"
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+
+    def stream(self, messages, params):
+        yield f"我的号码是 {self.secret}"
+
+
+def test_report_measures_backends_on_held_out_replies_and_catches_leaks(tmp_path: Path):
+    ws = Workspace(tmp_path / "ws")
+    load_sample(ws)
+    holdout.choose(ws, share=0.2)
+    secret = report.secrets(ws)[0]
+    twin = OfflineTwin.from_workspace(ws)  # built after the holdout: it never saw the held-out replies
+    rep = report.run(ws, [(twin, "offline"), (Parrot(), "parrot"), (Leaky(secret), "leaky")], n=30,
+                     out=tmp_path / "ev")
+    rows = {r["label"]: r for r in rep["rows"]}
+    assert rep["items"] > 5 and all(r["n"] == rep["items"] for r in rows.values())
+    assert rows["offline"]["leaks"] == 0 and rows["offline"]["probe_leaks"] == 0
+    assert rows["leaky"]["leaks"] == rows["leaky"]["n"] and rows["leaky"]["probe_leaks"] > 0
+    assert 0 <= rows["offline"]["chrf"] < 0.5  # the held-out replies are not in the twin's index
+    assert rows["offline"]["style_distance"] < rows["leaky"]["style_distance"]
+    saved = json.loads((tmp_path / "ev" / "fidelity.json").read_text())
+    assert saved["rows"][0]["label"] == "offline" and "| offline |" in (tmp_path / "ev" / "fidelity.md").read_text()
+    ws.close()
+
+
+def test_fidelity_page_holds_out_and_measures(data_dir):
+    at = start("pages/fidelity.py")
+    assert at.title[0].value == "Fidelity" and not at.exception
+    at.button[[b.label for b in at.button].index("Hold them out")].click().run()
+    assert not at.exception
+    run = next(b for b in at.button if b.label.startswith("Measure"))
+    run.click().run()
+    assert not at.exception
+    assert at.dataframe and at.get("vega_lite_chart")
+    ws = Workspace(data_dir / "workspaces" / "sample")
+    assert holdout.ids(ws) and (ws.path / "eval" / "fidelity.json").exists()
+    ws.close()
