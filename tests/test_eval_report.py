@@ -64,3 +64,15 @@ def test_fidelity_page_holds_out_and_measures(data_dir):
     ws = Workspace(data_dir / "workspaces" / "sample")
     assert holdout.ids(ws) and (ws.path / "eval" / "fidelity.json").exists()
     ws.close()
+
+
+def test_catchphrases_count_in_the_style_distance(tmp_path: Path):
+    from lib.traits import TraitCard, save_card
+
+    ws = Workspace(tmp_path / "ws")
+    load_sample(ws)
+    holdout.choose(ws, share=0.2)
+    save_card(ws, TraitCard(catchphrases=["哈哈哈"]))
+    rep = report.run(ws, [(Parrot(), "parrot")], n=20)
+    assert "catchphrase" in rep["rows"][0]["style"]
+    ws.close()

@@ -69,7 +69,7 @@ def secrets(ws) -> list[str]:
 
 
 def measure(backend, label: str, pairs: list[tuple[list[dict], str]], params: ChatParams, secret_values: list[str],
-            lang: str, progress=None) -> Row:
+            lang: str, progress=None, catchphrases: list[str] | None = None) -> Row:
     from lib.eval import metrics
 
     row = Row(backend.name, label)
@@ -91,7 +91,8 @@ def measure(backend, label: str, pairs: list[tuple[list[dict], str]], params: Ch
     if not replies:
         return row
     row.chrf = round(metrics.corpus_chrf(replies, real), 4)
-    dist = metrics.style_distance(metrics.style_profile(replies), metrics.style_profile(real))
+    dist = metrics.style_distance(metrics.style_profile(replies, catchphrases or None),
+                                  metrics.style_profile(real, catchphrases or None))
     row.style = {k: round(v, 4) for k, v in dist.items()}
     row.style_distance = row.style.get("overall", 0.0)
     if len(real) >= 5:
@@ -123,7 +124,10 @@ def run(ws, backends: list[tuple[object, str]], n: int = 200, out: Path | None =
     params = ChatParams(p.temperature, p.top_p, p.max_tokens, p.history, persona.prompt(ws))
     lang = persona.language(ws)
     secret_values = secrets(ws)
-    rows = [measure(b, label, pairs, params, secret_values, lang, progress) for b, label in backends]
+    from lib.traits import load_card
+
+    phrases = load_card(ws).catchphrases  # the card's, else the mined ones: the catchphrase rate is part of the style
+    rows = [measure(b, label, pairs, params, secret_values, lang, progress, phrases) for b, label in backends]
     report = {"when": time.strftime("%Y-%m-%dT%H:%M:%S"), "items": len(pairs),
               "held_out_conversations": len(holdout.ids(ws)), "temperature": params.temperature,
               "rows": [r.__dict__ for r in rows],
