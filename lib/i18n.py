@@ -46,6 +46,7 @@ EN: dict[str, str] = {
     "common.my_turns_help": "Your replies (bubbles sent in a row merged) inside trainable conversations.",
     "common.my_turns": "My turns",
     "common.me": "me",
+    "common.empty": "Nothing here yet: this workspace has no messages. Import your chats first.",
     # home
     "home.title": "Home",
     "home.caption": "Workspace **{name}** · `{path}`",
@@ -338,6 +339,7 @@ ZH: dict[str, str] = {
     "common.my_turns_help": "可训练对话中你的回复（连续发出的消息合并为一轮）。",
     "common.my_turns": "我的发言轮次",
     "common.me": "我",
+    "common.empty": "这里还没有内容：这个工作区没有消息。请先导入聊天记录。",
     "home.title": "首页",
     "home.caption": "工作区 **{name}** · `{path}`",
     "home.empty": "这个工作区还是空的。导入你的聊天记录（微信、QQ、Telegram、WhatsApp），看看分身能从中学到多少你自己的说话方式。",

@@ -186,6 +186,14 @@ def secret(name: str) -> str | None:
     return str(value) if value else os.environ.get(name) or None
 
 
+def require_messages(ui: UI) -> None:
+    """Pages that work on messages: on an empty workspace, say so, point to the Import page and stop the run."""
+    if ui.ws.is_empty():
+        st.info(ui.t("common.empty"), icon=":material/upload_file:")
+        st.page_link("pages/import_chats.py", label=ui.t("home.go_import"), icon=":material/arrow_forward:")
+        st.stop()
+
+
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 

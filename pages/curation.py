@@ -13,7 +13,7 @@ import streamlit as st
 from lib.curation import DROP_REASONS, PLACEMENTS, VIEWS, CharacterTraits, CurationStore
 from lib.curation_rules import REASONS
 from lib.errors import BadInputError
-from pages import guard, md_escape, setup
+from pages import guard, md_escape, require_messages, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -271,10 +271,7 @@ st.caption(ui.t("cur.caption"))
 
 with guard(ui):
     cur = store()
-    if ui.ws.is_empty():
-        st.info(ui.t("pii.empty"), icon=":material/upload_file:")
-        st.page_link("pages/import_chats.py", label=ui.t("home.go_import"), icon=":material/arrow_forward:")
-        st.stop()
+    require_messages(ui)
     if msg := ss.pop("_cur_flash", None):
         st.toast(md_escape(msg), icon=":material/check_circle:")
     if err := ss.pop("_cur_error", None):

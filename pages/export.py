@@ -18,7 +18,7 @@ from lib.export import FORMATS, ExportOptions, cached_records
 from lib.export import export as run_export
 from lib.export.formats import alpaca_item, openai_item, sharegpt_item
 from lib.export.records import DEDUP, OPENERS, SPLITS, TRAITS
-from pages import guard, md_escape, setup
+from pages import guard, md_escape, require_messages, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -132,10 +132,7 @@ st.caption(ui.t("exp.caption"))
 
 with guard(ui):
     ws = ui.ws
-    if ws.is_empty():
-        st.info(ui.t("pii.empty"), icon=":material/upload_file:")
-        st.page_link("pages/import_chats.py", label=ui.t("home.go_import"), icon=":material/arrow_forward:")
-        st.stop()
+    require_messages(ui)
     fmt, opts = options()
     try:
         opts.check()

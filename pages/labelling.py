@@ -13,7 +13,7 @@ import streamlit as st
 from lib.curation import CharacterTraits, CurationStore
 from lib.errors import BadInputError
 from lib.labels import LOW_CONFIDENCE, QUEUES, LabelStore, llm_items
-from pages import guard, md_escape, secret, setup
+from pages import guard, md_escape, require_messages, secret, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -383,10 +383,7 @@ st.caption(ui.t("lab.caption", low=f"{LOW_CONFIDENCE:.1f}"))
 
 with guard(ui):
     s = store()
-    if ui.ws.is_empty():
-        st.info(ui.t("pii.empty"), icon=":material/upload_file:")
-        st.page_link("pages/import_chats.py", label=ui.t("home.go_import"), icon=":material/arrow_forward:")
-        st.stop()
+    require_messages(ui)
     ensure_suggested(s)
     if msg := ss.pop("_lab_flash", None):
         st.toast(md_escape(msg), icon=":material/check_circle:")

@@ -10,7 +10,7 @@ import streamlit as st
 from lib import persona
 from lib.errors import BadInputError
 from lib.pii.redactor import Redactor
-from pages import guard, md_escape, setup
+from pages import guard, md_escape, require_messages, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -103,10 +103,7 @@ st.caption(ui.t("per.caption"))
 
 with guard(ui):
     ws = ui.ws
-    if ws.is_empty():
-        st.info(ui.t("pii.empty"), icon=":material/upload_file:")
-        st.page_link("pages/import_chats.py", label=ui.t("home.go_import"), icon=":material/arrow_forward:")
-        st.stop()
+    require_messages(ui)
     left, right = st.columns(2, gap="large")
     with left:
         editor(ws)

@@ -14,7 +14,7 @@ from lib.pii.base import KINDS
 from lib.pii.diff import before_after
 from lib.pii.operators import MODES
 from lib.pii.store import STATUSES, PiiStore
-from pages import guard, md_escape, setup
+from pages import guard, md_escape, require_messages, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -366,10 +366,7 @@ st.caption(ui.t("pii.caption"))
 
 with guard(ui):
     s = store()
-    if ui.ws.is_empty():
-        st.info(ui.t("pii.empty"), icon=":material/upload_file:")
-        st.page_link("pages/import_chats.py", label=ui.t("home.go_import"), icon=":material/arrow_forward:")
-        st.stop()
+    require_messages(ui)
     ensure_scanned(s)
     if msg := ss.pop("_pii_flash", None):
         st.toast(md_escape(msg), icon=":material/check_circle:")

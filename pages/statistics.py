@@ -9,7 +9,7 @@ import streamlit as st
 
 from lib.export import ExportOptions, cached_records
 from lib.stats import export_stats, workspace_stats
-from pages import ACCENT, guard, render_funnel, setup
+from pages import ACCENT, guard, render_funnel, require_messages, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -48,9 +48,7 @@ st.caption(ui.t("stat.caption"))
 
 with guard(ui):
     ws = ui.ws
-    if ws.is_empty():
-        st.info(ui.t("pii.empty"), icon=":material/upload_file:")
-        st.stop()
+    require_messages(ui)
     with st.spinner(ui.t("stat.computing")):
         e = export_figures(ws)  # first: it brings the redaction scan up to date, which the PII counts read
         w = ws._cached("stats.workspace", lambda: workspace_stats(ws))

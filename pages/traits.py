@@ -11,7 +11,7 @@ import streamlit as st
 
 from lib.errors import BadInputError
 from lib.traits import TraitCard, cached_traits, load_card, save_card
-from pages import ACCENT, guard, md_escape, setup
+from pages import ACCENT, guard, md_escape, require_messages, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -80,10 +80,7 @@ st.title(ui.t("tr.title"))
 st.caption(ui.t("tr.caption"))
 
 with guard(ui):
-    if ui.ws.is_empty():
-        st.info(ui.t("pii.empty"), icon=":material/upload_file:")
-        st.page_link("pages/import_chats.py", label=ui.t("home.go_import"), icon=":material/arrow_forward:")
-        st.stop()
+    require_messages(ui)
     with st.spinner(ui.t("tr.mining")):
         tr = cached_traits(ui.ws)
     if not tr.messages:
