@@ -89,7 +89,9 @@ def cmd_formats(args: argparse.Namespace) -> int:
 
 
 def cmd_pii_scan(args: argparse.Namespace) -> int:
-    """Stream ``{"id", "text"}`` lines to ``{"id", "spans"}`` lines; a bad line gets an ``error`` line, not a stop."""
+    """Stream ``{"id", "text"}`` lines to ``{"id", "spans"}`` lines; a bad line gets an ``error`` line, not a stop.
+
+    Lines are one chat in order: each line is judged with the line before it as context."""
     from lib.pii.analyzer import Analyzer, hits_to_json
     from lib.pii.base import AnalyzerConfig
 
@@ -106,6 +108,7 @@ def cmd_pii_scan(args: argparse.Namespace) -> int:
     out = sys.stdout
     bad = 0
     buf: list[str] = []
+    prev: str | None = None  # the previous line's text: a question the next line may answer ("pin?" → "4821")
     with src:
         for n, line in enumerate(src, 1):
             if not line.strip():
@@ -118,7 +121,8 @@ def cmd_pii_scan(args: argparse.Namespace) -> int:
             if isinstance(rec, dict):
                 rid = rec.get("id")
                 if isinstance(rec.get("text"), str):
-                    hits = analyzer.analyze(rec["text"])
+                    hits = analyzer.analyze(rec["text"], prev)
+                    prev = rec["text"]
                     if hits:
                         buf.append(json.dumps({"id": rid, "spans": hits_to_json(hits)}, ensure_ascii=False))
                     else:  # most lines: skip building and encoding a dict
@@ -129,7 +133,7 @@ def cmd_pii_scan(args: argparse.Namespace) -> int:
             elif not error:
                 error = 'expected an object {"id", "text"}'
             if error:
-                bad += 1
+                bad, prev = bad + 1, None
                 print(f"error: line {n}: {error}", file=sys.stderr)
                 buf.append(json.dumps({"id": rid, "spans": [], "error": f"line {n}: {error}"}, ensure_ascii=False))
             if len(buf) >= 2000:

@@ -217,6 +217,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX game_answers_backend ON game_answers(backend);
     """,
+    # v6: people an export names outside its sender column (WeChat remarks, nicknames and wxids, Telegram usernames,
+    # contact lists): known names for redaction, kept per import so deleting an import forgets them.
+    """
+    CREATE TABLE known_names (
+        name TEXT NOT NULL,
+        source TEXT NOT NULL,                  -- "remark", "nickname", "wxid", "username", "contact", ...
+        import_id INTEGER NOT NULL REFERENCES imports(id) ON DELETE CASCADE,
+        PRIMARY KEY (name, source, import_id)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

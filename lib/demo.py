@@ -3,7 +3,8 @@
 One switch -- ``python -m lib demo`` -- starts the app with only the chat page (no data pages, no settings), behind a
 passcode the owner sets, with the "AI twin of <name>" disclosure always visible. Only then may the app listen beyond
 127.0.0.1, and only on the hosts the owner names. Each friend's browser session has its own conversation (Streamlit
-session state); nothing they type is stored.
+session state); nothing they type is stored. Every reply friends see comes through :func:`lib.chat.get_backend`,
+behind the workspace's output guard (:mod:`lib.pii.guard`): no placeholder, no private value.
 
 The passcode is stored as a salted PBKDF2 hash in the workspace; a wrong guess costs a growing delay per session.
 """

@@ -11,8 +11,12 @@ EN: dict[str, str] = {
     "per.caption": "The twin's system prompt, written from your trait card and habits. Lines whose placeholders are "
                    "empty disappear. Saving records a version; every export records the version it used.",
     "per.name": "The twin's name",
-    "per.name_help": "Usually your own name, as friends call you. Personal data in the prompt is redacted like "
-                     "messages unless you mark it not private on the Redaction page.",
+    "per.name_help": "The name your twin goes by in its prompt, exports and replies. It is never redacted, so pick "
+                     "one you are happy to show (your own name too, if you like). Other personal data in the prompt "
+                     "is redacted like messages unless you mark it not private on the Redaction page.",
+    "per.name_ask": "What should your twin be called? Until you choose, it goes by **{name}**.",
+    "per.name_keep": "Keep {name}",
+    "per.name_saved": "The twin is now called {name}",
     "per.template": "System prompt template",
     "per.template_help": "Placeholders: {fields}. Write {{ or }} for a literal brace.",
     "per.save": "Save version",
@@ -136,7 +140,11 @@ ZH: dict[str, str] = {
     "per.title": "人设",
     "per.caption": "分身的系统提示词，由你的特征卡和说话习惯生成。占位符为空的行会自动省略。保存即记录一个版本；每次导出都会记录所用的版本。",
     "per.name": "分身的名字",
-    "per.name_help": "通常是朋友们称呼你的名字。提示词中的个人信息会像消息一样被脱敏，除非你在脱敏审核页面将其标记为非隐私。",
+    "per.name_help": "分身在提示词、导出数据和回复中使用的名字。它不会被脱敏，请选一个你愿意公开的名字（也可以用你自己的名字）。"
+                     "提示词中的其他个人信息会像消息一样被脱敏，除非你在脱敏审核页面将其标记为非隐私。",
+    "per.name_ask": "你的分身叫什么名字？在你选定之前，它叫 **{name}**。",
+    "per.name_keep": "就叫{name}",
+    "per.name_saved": "分身现在叫 {name}",
     "per.template": "系统提示词模板",
     "per.template_help": "占位符：{fields}。写 {{ 或 }} 表示花括号本身。",
     "per.save": "保存版本",

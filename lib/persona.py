@@ -1,6 +1,12 @@
 """The twin's persona: a system prompt written from a template, the trait card, the mined habits and per-chat
 relationship notes. Versioned: every export records the version it used, so a dataset can be traced to its prompt.
 
+The twin's own name is a workspace setting the owner chooses once on the Persona page (:func:`twin_name`; a neutral
+default per language until then, :data:`DEFAULT_TWIN_NAMES`). It is never redacted: :func:`render` with ``redact``
+redacts the prompt around the name's slots and inserts the name afterwards, so no placeholder ever stands for the
+twin itself, while the owner's real name elsewhere in the prompt (a relationship note) is still redacted. The output
+guard lets the name pass in replies too.
+
 Template rules: placeholders are ``{name}``, ``{personality}``, ``{occupation}``, ``{interests}``, ``{mbti}``,
 ``{habits}``, ``{catchphrases}`` and ``{relationship}``. A template line whose placeholders are all empty is left
 out, so a half-filled card still gives a clean prompt. Any other ``{...}`` is an error the owner sees at once.
@@ -11,6 +17,7 @@ import json
 import re
 import string
 from dataclasses import dataclass
+from typing import Callable
 
 from lib import decisions
 from lib.errors import BadInputError
@@ -18,6 +25,12 @@ from lib.traits import TraitCard, Traits, cached_traits, load_card
 
 FIELDS = ("name", "personality", "occupation", "interests", "mbti", "habits", "catchphrases", "relationship")
 MAX_TEMPLATE = 6000
+# The name a twin goes by until its owner picks one: neutral (not a person's name, so never taken for personal data),
+# short, and plainly not the owner. The one source of the default, per prompt language.
+DEFAULT_TWIN_NAMES: dict[str, str] = {"zh": "小T", "en": "Twin"}
+TWIN_NAME_SETTING = "persona.twin_name"
+MAX_NAME = 60
+_NAME_SLOT = "\ue000"  # a private-use character: in no template, no message, no recognizer's pattern
 
 DEFAULT_TEMPLATES: dict[str, str] = {
     "zh": (
@@ -64,14 +77,17 @@ def language(ws) -> str:
     return "zh" if letters and cjk / letters >= 0.5 else "en"
 
 
-def owner_name(ws) -> str:
-    """The name saved on the persona page, else the name the owner has in most chats, else "me"."""
-    saved = ws.get_setting("persona.name")
-    if saved:
+def twin_name(ws, lang: str | None = None) -> str:
+    """The name the twin goes by: the owner's choice, else the neutral default of the prompt's language."""
+    saved = ws.get_setting(TWIN_NAME_SETTING)
+    if saved and str(saved).strip():
         return str(saved)
-    row = ws.conn.execute("SELECT me_name, COUNT(*) FROM chats WHERE me_name != '' GROUP BY me_name "
-                          "ORDER BY 2 DESC LIMIT 1").fetchone()
-    return row[0] if row else "me"
+    return DEFAULT_TWIN_NAMES[lang or language(ws)]
+
+
+def twin_name_chosen(ws) -> bool:
+    """True once the owner has saved a name for the twin (the Persona page asks until then)."""
+    return bool(str(ws.get_setting(TWIN_NAME_SETTING) or "").strip())
 
 
 def template(ws) -> str:
@@ -105,10 +121,14 @@ def set_template(ws, text: str | None) -> None:
 
 
 def set_name(ws, name: str) -> None:
-    name = " ".join(str(name).split())[:60]
+    """Save the name the twin goes by (whitespace collapsed, at most :data:`MAX_NAME` characters)."""
+    name = " ".join(str(name).split())[:MAX_NAME]
     if not name:
         raise BadInputError("the twin needs a name")
-    ws.set_setting("persona.name", name)
+    if "{" in name or "}" in name or _NAME_SLOT in name:
+        raise BadInputError("the twin's name cannot contain braces")
+    ws.set_setting(TWIN_NAME_SETTING, name)
+    ws.touch()  # what was built with the old name (the output guard) is rebuilt
 
 
 def relationships(ws) -> dict[int, str]:
@@ -163,7 +183,7 @@ def values(ws, card: TraitCard | None = None, traits: Traits | None = None, chat
     sep = "、" if lang == "zh" else ", "
     rel = relationships(ws).get(int(chat_id), "") if chat_id is not None else ""
     return {
-        "name": owner_name(ws),
+        "name": twin_name(ws, lang),
         "personality": card.personality,
         "occupation": card.occupation,
         "interests": sep.join(card.interests),
@@ -174,8 +194,16 @@ def values(ws, card: TraitCard | None = None, traits: Traits | None = None, chat
     }
 
 
-def render(text: str, vals: dict[str, str]) -> str:
-    """Fill the template; drop lines whose placeholders are all empty (and lines left blank)."""
+def render(text: str, vals: dict[str, str], redact: Callable[[str], str] | None = None) -> str:
+    """Fill the template; drop lines whose placeholders are all empty (and lines left blank).
+
+    ``redact`` (an export's :meth:`~lib.pii.redactor.Redactor.text`): the filled prompt is redacted with the twin's
+    name left out, then the name goes into its slots, so the twin is never called by a placeholder and the owner's
+    real name elsewhere in the prompt is still redacted."""
+    if redact is not None:
+        name = vals.get("name", "")
+        slotted = render(text, {**vals, "name": _NAME_SLOT if name else ""})
+        return name.join(redact(part) if part.strip() else part for part in slotted.split(_NAME_SLOT))
     out = []
     for line in check_template(text).split("\n"):
         fields = [f for _, f, _, _ in string.Formatter().parse(line) if f]
@@ -187,9 +215,18 @@ def render(text: str, vals: dict[str, str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
 
 
-def prompt(ws, chat_id: int | None = None) -> str:
-    """The system prompt for one chat (or without a relationship note)."""
-    return render(template(ws), values(ws, chat_id=chat_id))
+def prompt(ws, chat_id: int | None = None, redact: Callable[[str], str] | None = None) -> str:
+    """The system prompt for one chat (or without a relationship note); redacted around the twin's name with
+    ``redact`` (what an export writes, what the Persona page previews)."""
+    return render(template(ws), values(ws, chat_id=chat_id), redact)
+
+
+def shown_prompt(text: str, name: str, redact: Callable[[str], str]) -> str:
+    """A stored prompt (a saved version, the owner's own history view) redacted for display, every occurrence of the
+    twin's ``name`` kept. Exports never use this: they render with :func:`render`'s slots."""
+    if not name or name not in text:
+        return redact(text)
+    return name.join(redact(part) if part.strip() else part for part in text.split(name))
 
 
 def latest(ws) -> Version | None:
@@ -202,7 +239,7 @@ def save_version(ws) -> Version:
     """Record the current persona as a version, unless it is the same as the latest one. Returns the version."""
     traits = cached_traits(ws)
     card = load_card(ws, traits)
-    name, tmpl = owner_name(ws), template(ws)
+    name, tmpl = twin_name(ws), template(ws)
     text = render(tmpl, values(ws, card, traits))
     last = latest(ws)
     if last and (last.name, last.template, last.card, last.prompt) == (name, tmpl, card.to_dict(), text):

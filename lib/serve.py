@@ -678,7 +678,9 @@ def build_parser_args(sub: Any) -> argparse.ArgumentParser:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """``python -m lib serve``: the workspace's twin (its backend, persona prompt and chat settings), served."""
+    """``python -m lib serve``: the workspace's twin (its backend, persona prompt and chat settings), served. The
+    backend comes from :func:`lib.chat.get_backend`, so every answer, over HTTP and WebSocket alike, passes the
+    workspace's output guard (:mod:`lib.pii.guard`) before it is sent."""
     token = (args.token or os.environ.get(TOKEN_ENV) or "").strip() or None
     check_bind(args.host, token)                    # before loading anything: fail at once, not in a minute
     sock = listen_socket(args.host, args.port)      # likewise a port in use

@@ -71,8 +71,10 @@ def export_stats(records) -> dict:
 
 def workspace_stats(ws) -> dict:
     """Figures of the workspace before export: funnel, drop reasons, messages over time (mine vs theirs), per-chat
-    share, habits (emoji, stickers, punctuation), emotion labels and PII counts by kind."""
+    share, habits (emoji, stickers, punctuation), emotion labels and PII counts by kind. Chat names go through the
+    redaction contract: a chart is a surface like any export file."""
     from lib.labels import LabelStore
+    from lib.pii.redactor import surface_redactor
     from lib.pii.store import PiiStore
     from lib.traits import cached_traits
 
@@ -83,12 +85,14 @@ def workspace_stats(ws) -> dict:
     traits = cached_traits(ws)
     pii = PiiStore(ws).counts_by_kind()
     labels = LabelStore(ws).distribution()
+    red = surface_redactor(ws)
     return {
         "funnel": dict(ws.funnel()),
         "drop_reasons": [{"level": r.level, "reason": r.reason, "items": int(r.items), "messages": int(r.messages or 0)}
                          for r in ws.drop_reasons().itertuples()],
         "monthly": monthly.astype({"mine": int, "theirs": int}).to_dict("records"),
-        "per_chat": [{"chat": r.name, "messages": int(r.messages), "mine": int(r.mine), "trainable": int(r.trainable)}
+        "per_chat": [{"chat": red.text(r.name), "messages": int(r.messages), "mine": int(r.mine),
+                      "trainable": int(r.trainable)}
                      for r in chats.head(20).itertuples()],
         "habits": {"top_emoji": traits.top_emoji, "top_bracket_emoji": traits.top_bracket_emoji,
                    "sticker_share": traits.sticker_share, "punctuation": traits.punctuation,

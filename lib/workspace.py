@@ -216,6 +216,7 @@ class Workspace:
             raise BadInputError(errors[0] if len(errors) == 1 else "; ".join(errors))
         notes.extend(f"skipped {e}" for e in errors)
         frames = []
+        people = sorted({(str(n).strip(), src) for parsed in parsed_parts for n, src in parsed.people if str(n).strip()})
         me_used = ""
         hint_base = self.conn.execute("SELECT COALESCE(MAX(conv_hint), -1) + 1 FROM messages").fetchone()[0]
         for parsed in parsed_parts:
@@ -239,7 +240,7 @@ class Workspace:
         try:
             self._writes += 1
             with db.transaction(self.conn):
-                n_new, n_dup = self._write(df, shown, digest, size, fmt_used, raw_path, me_used, notes)
+                n_new, n_dup = self._write(df, shown, digest, size, fmt_used, raw_path, me_used, notes, people)
         except BaseException:
             raw_path.unlink(missing_ok=True)
             raise
@@ -249,7 +250,7 @@ class Workspace:
         return FileResult(shown, "imported", msg, fmt_used, n_new, n_dup, me_used, notes)
 
     def _write(self, df: pd.DataFrame, shown: str, digest: str, size: int, fmt: str, raw_path: Path, me: str,
-               notes: list[str]) -> tuple[int, int]:
+               notes: list[str], people: list[tuple[str, str]] = ()) -> tuple[int, int]:
         """Insert one parsed file inside the caller's transaction. Returns (new messages, duplicates skipped)."""
         c = self.conn
         cur = c.execute(
@@ -258,6 +259,8 @@ class Workspace:
             (shown, digest, size, fmt, str(raw_path.relative_to(self.path)), _time.strftime("%Y-%m-%dT%H:%M:%S"),
              0, me, json.dumps(notes, ensure_ascii=False)))
         import_id = cur.lastrowid
+        c.executemany("INSERT OR IGNORE INTO known_names(name, source, import_id) VALUES(?,?,?)",
+                      [(n, src, import_id) for n, src in people])
         chats = df.groupby(["family", "chat_key"], sort=False).agg(
             name=("chat", "first"), is_group=("is_group", "max")).reset_index()
         mine = df.loc[df["is_me"].fillna(False).astype(bool)]

@@ -4,7 +4,6 @@ behind the owner's passcode, with the "AI twin of <name>" disclosure always visi
 """
 from __future__ import annotations
 
-import json
 import time
 from typing import Iterator
 
@@ -12,9 +11,11 @@ import streamlit as st
 
 from lib import chat as chat_lib
 from lib import demo, persona
+from lib.chat import transcript
 from lib.chat.base import ChatError, ChatParams
 from lib.chat.emoji import StreamConverter, to_unicode
 from lib.errors import BadInputError
+from lib.pii.redactor import surface_redactor
 from pages import guard, md_escape, secret, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
@@ -125,11 +126,8 @@ def answer() -> None:
 
 
 def transcript_text(msgs: list[dict], name: str) -> str:
-    lines = []
-    for m in msgs:
-        who = {"user": ui.t("chat.you"), "assistant": name, "error": ui.t("chat.error")}.get(m["role"], m["role"])
-        lines.append(f"{who}: {m['content']}")
-    return "\n".join(lines) + "\n"
+    who = {"user": ui.t("chat.you"), "assistant": name, "error": ui.t("chat.error")}
+    return transcript.transcript_text(msgs, who, surface_redactor(ui.ws).text)
 
 
 def toolbar(msgs: list[dict], name: str) -> None:
@@ -146,7 +144,7 @@ def toolbar(msgs: list[dict], name: str) -> None:
         st.download_button(ui.t("chat.download"), transcript_text(msgs, name), disabled=not msgs,
                            file_name=f"chat-{time.strftime('%Y%m%d-%H%M')}.txt", mime="text/plain",
                            icon=":material/download:", key="chat_download")
-        st.download_button(ui.t("chat.download_json"), json.dumps(msgs, ensure_ascii=False, indent=1),
+        st.download_button(ui.t("chat.download_json"), transcript.transcript_json(msgs, surface_redactor(ui.ws).text),
                            disabled=not msgs, file_name=f"chat-{time.strftime('%Y%m%d-%H%M')}.json",
                            mime="application/json", icon=":material/data_object:", key="chat_download_json")
 
@@ -166,7 +164,7 @@ def passcode_gate() -> None:
     st.stop()
 
 
-name = persona.owner_name(ui.ws)
+name = persona.twin_name(ui.ws)
 st.title(ui.t("chat.title"))
 st.warning(ui.t("chat.disclosure", name=md_escape(name)), icon=":material/smart_toy:")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.errors import BadInputError
-from lib.export import FORMATS, ExportOptions, cached_records
+from lib.export import FORMATS, ExportOptions, cached_records, export_dir, zip_name
 from lib.export import export as run_export
 from lib.export.formats import alpaca_item, openai_item, sharegpt_item
 from lib.export.records import DEDUP, OPENERS, SPLITS, TRAITS
@@ -145,7 +144,7 @@ with guard(ui):
         st.warning(ui.t("exp.nothing"), icon=":material/warning:")
         st.stop()
     if st.button(ui.t("exp.run", fmt=ui.t(f"exp.fmt.{fmt}")), type="primary", icon=":material/download:"):
-        out = ws.path / "exports" / f"{fmt}-{time.strftime('%Y%m%d-%H%M%S')}"
+        out = export_dir(ws, fmt)
         with st.spinner(ui.t("exp.writing")):
             rep = run_export(ws, fmt, out, opts)
         ss["_exp_last"] = str(out)
@@ -154,8 +153,9 @@ with guard(ui):
         result(rep)
     last = ss.get("_exp_last")
     if last and Path(last).is_dir():
-        st.download_button(ui.t("exp.download", name=Path(last).name), zipped(Path(last)),
-                           file_name=f"{Path(last).name}.zip", mime="application/zip", icon=":material/folder_zip:",
+        zname = zip_name(ws, Path(last))
+        st.download_button(ui.t("exp.download", name=zname.removesuffix(".zip")), zipped(Path(last)),
+                           file_name=zname, mime="application/zip", icon=":material/folder_zip:",
                            key="exp_download")
     st.subheader(ui.t("exp.preview"))
     st.caption(ui.t("exp.preview_help", n=len(recs), convs=report.conversations))

@@ -1,6 +1,6 @@
-"""Persona: the twin's system prompt, written from a template filled by the trait card and the mined habits, with a
-live preview (as it will be exported: redacted) and per-chat relationship notes. Saving records a version; every
-export records the version it used.
+"""Persona: the twin's name (asked once; never redacted) and its system prompt, written from a template filled by the
+trait card and the mined habits, with a live preview (as it will be exported: redacted around the twin's name) and
+per-chat relationship notes. Saving records a version; every export records the version it used.
 """
 from __future__ import annotations
 
@@ -30,9 +30,23 @@ def redactor(ws) -> Redactor:
     return Redactor(ws, scan=False)
 
 
+def ask_name(ws) -> None:
+    """Until the owner picks the twin's name: say what it is called now, and let them keep it in one click."""
+    if persona.twin_name_chosen(ws):
+        return
+    current = persona.twin_name(ws)
+    st.info(ui.t("per.name_ask", name=md_escape(current)), icon=":material/badge:")
+    if st.button(ui.t("per.name_keep", name=current), key="per_name_keep", icon=":material/check:"):
+        persona.set_name(ws, current)
+        st.toast(ui.t("per.name_saved", name=current), icon=":material/check_circle:")
+        st.rerun()
+
+
 def editor(ws) -> str:
+    ask_name(ws)
     with st.form("persona_form", border=False):
-        name = st.text_input(ui.t("per.name"), persona.owner_name(ws), max_chars=60, help=ui.t("per.name_help"))
+        name = st.text_input(ui.t("per.name"), persona.twin_name(ws), max_chars=persona.MAX_NAME,
+                             help=ui.t("per.name_help"))
         text = st.text_area(ui.t("per.template"), persona.template(ws), height=300,
                             help=ui.t("per.template_help", fields=", ".join(f"{{{f}}}" for f in persona.FIELDS)))
         c1, c2 = st.columns(2)
@@ -58,12 +72,12 @@ def preview(ws) -> None:
     chat = st.selectbox(ui.t("per.preview_for"), [None, *names], key="per_chat",
                         format_func=lambda c: ui.t("per.no_chat") if c is None else names.get(c, str(c)))
     try:
-        text = persona.prompt(ws, chat)
+        text = persona.prompt(ws, chat, redact=redactor(ws).text)  # as an export writes it: the twin's name kept
     except BadInputError as exc:
         st.error(md_escape(str(exc)), icon=":material/error:")
         return
     st.caption(ui.t("per.preview_help"))
-    st.code(redactor(ws).text(text), language=None, wrap_lines=True)
+    st.code(text, language=None, wrap_lines=True)
 
 
 def relationships(ws) -> None:
@@ -95,7 +109,7 @@ def history(ws) -> None:
             st.caption(ui.t("per.no_versions"))
         for v in versions:
             st.markdown(f"**v{v.id}** · {v.created.replace('T', ' ')} · {md_escape(v.name)}")
-            st.code(red.text(v.prompt), language=None, wrap_lines=True)
+            st.code(persona.shown_prompt(v.prompt, v.name, red.text), language=None, wrap_lines=True)
 
 
 st.title(ui.t("per.title"))

@@ -6,12 +6,14 @@ rejecting what is not private, and choosing what the rest becomes.
 from __future__ import annotations
 
 import html
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from lib.pii.base import KINDS
-from lib.pii.diff import before_after
+from lib.pii import spans
+from lib.pii.diff import Occurrence, card
 from lib.pii.operators import MODES
 from lib.pii.store import STATUSES, PiiStore
 from pages import guard, md_escape, require_messages, setup
@@ -28,7 +30,16 @@ ROLE_STYLE = {
     "after": {"focus": "background:#cfe9d6;font-weight:600;border-radius:3px;padding:0 2px",
               "other": "background:#e4eef0;border-radius:3px;padding:0 2px"},
 }
+SPAN_KEYS = (  # (edge, grow, shortcut, icon): one word at a time, on the first occurrence shown
+    ("start", True, "Alt+Shift+Left", ":material/first_page:"),
+    ("start", False, "Alt+Shift+Right", ":material/chevron_right:"),
+    ("end", False, "Shift+Left", ":material/chevron_left:"),
+    ("end", True, "Shift+Right", ":material/last_page:"),
+)
 ss = st.session_state
+# Reports a text selection in the card's "Before" column (offsets into the message); no network, no markup.
+select_text = st.components.v2.component(
+    "metwin_pii_select", js=(Path(__file__).parent / "assets" / "select_text.js").read_text(encoding="utf-8"))
 
 
 def store() -> PiiStore:
@@ -105,10 +116,45 @@ def undo_last() -> None:
     undo = ss.get("pii_undo") or []
     if not undo:
         return
-    value_id, status, replacement = undo.pop()
-    store().restore(value_id, status, replacement)
-    ss["pii_focus"] = value_id
+    entry = undo.pop()
+    if isinstance(entry, spans.SpanChange):  # a span correction or a marked value: configuration, rows and hits
+        ss["pii_focus"] = spans.undo(store(), entry) or None
+    else:
+        value_id, status, replacement = entry
+        store().restore(value_id, status, replacement)
+        ss["pii_focus"] = value_id
     ss["_pii_flash"] = ui.t("pii.done.undo")
+
+
+def remember(change: spans.SpanChange) -> None:
+    undo = ss.setdefault("pii_undo", [])
+    undo.append(change)
+    del undo[:-10]
+
+
+def resize(value_id: int, message_id: int, start: int, end: int) -> None:
+    """Span key callback: the value becomes the new text everywhere, saved at once, undoable."""
+    try:
+        change = spans.set_span(store(), value_id, message_id, start, end)
+    except ValueError as exc:
+        ss["_pii_error"] = str(exc)
+        return
+    remember(change)
+    ss["pii_focus"] = change.value_id
+    ss["_pii_flash"] = ui.t("pii.done.span", value=store().value(change.value_id)["value"])
+
+
+def mark_value() -> None:
+    """Mark callback: every occurrence of the text becomes an accepted detection of the chosen kind."""
+    try:
+        change = spans.mark(store(), ss.get("pii_mark_text", ""), ss.get("pii_mark_kind", spans.MARK_KIND))
+    except ValueError as exc:
+        ss["_pii_error"] = str(exc)
+        return
+    remember(change)
+    v = store().value(change.value_id)
+    ss["pii_mark_text"] = ""
+    ss["_pii_flash"] = ui.t("pii.done.marked", n=v["n_hits"], value=v["value"])
 
 
 def move(step: int) -> None:
@@ -137,36 +183,62 @@ def allow_value(value_id: int) -> None:
 
 
 def segments_html(segs: list[tuple[str, str]], side: str) -> str:
+    """Message text as escaped data (never markup); line breaks kept by pre-wrap so offsets match the text."""
     parts = []
     for text, role in segs:
-        esc = html.escape(text).replace("\n", "<br>")
+        esc = html.escape(text)
         parts.append(f'<span style="{ROLE_STYLE[side][role]}">{esc}</span>' if role else esc)
     return "".join(parts)
 
 
-def message_line(m: dict, body: str, muted: bool = False) -> str:
-    who = ui.t("common.me") if m["is_me"] else (m["sender"] or "?")
-    style = "color:#6b7280;font-size:0.9em" if muted else ""
-    return (f'<div style="{style};margin:2px 0"><span style="color:#6b7280">{html.escape(m["time"][:16].replace("T", " "))} · '
-            f'{html.escape(who)}:</span> {body}</div>')
+def message_line(line, body: str, side: str) -> str:
+    """One message of the card. The "before" body carries its message id: a selection in it can be marked."""
+    who = ui.t("common.me") if line.is_me else (line.sender or "?")
+    style = "margin:2px 0" if line.main else "margin:2px 0;color:#6b7280;font-size:0.9em"
+    mid = f' data-pii-mid="{int(line.message_id)}"' if side == "before" else ""
+    return (f'<div style="{style}"><span style="color:#6b7280">'
+            f'{html.escape(line.time[:16].replace("T", " "))} · {html.escape(who)}:</span> '
+            f'<span style="white-space:pre-wrap"{mid}>{body}</span></div>')
 
 
-def render_occurrence(s: PiiStore, occ: dict, value: dict) -> None:
-    spans = s.message_hits([occ["message_id"]]).get(occ["message_id"], [])
-    if value["status"] == "rejected":
-        spans = [*spans, (occ["start"], occ["end"], value["id"], value["max_score"])]
-    reps = s.replacements(vid for _, _, vid, _ in spans if not (vid == value["id"] and value["status"] == "rejected"))
-    before, after = before_after(occ["text"], spans, reps, value["id"])
-    ctx_before = "".join(message_line(m, html.escape(m["text"]), muted=True) for m in occ["before"])
-    ctx_after = "".join(message_line(m, html.escape(m["text"]), muted=True) for m in occ["after"])
-    st.caption(":material/chat: " + md_escape(occ["chat"]))
-    left, right = st.columns(2)
-    with left:
-        st.markdown(f"**{ui.t('pii.before')}**")
-        st.html(ctx_before + message_line(occ, segments_html(before, "before")) + ctx_after)
-    with right:
-        st.markdown(f"**{ui.t('pii.after')}**")
-        st.html(ctx_before + message_line(occ, segments_html(after, "after")) + ctx_after)
+def render_occurrence(occ: Occurrence) -> None:
+    """Before and after of the occurrence and its neighbours: "after" is what the export writes for every line."""
+    st.caption(":material/chat: " + md_escape(occ.chat))
+    for col, side in zip(st.columns(2), ("before", "after")):
+        with col:
+            st.markdown(f"**{ui.t(f'pii.{side}')}**")
+            st.html("".join(message_line(ln, segments_html(getattr(ln, side), side), side) for ln in occ.lines))
+
+
+def span_buttons(value: dict, occ: Occurrence) -> None:
+    """Widen or narrow the value by one word at either end, on the first occurrence shown (keys in SPAN_KEYS)."""
+    with st.container(horizontal=True):
+        for edge, grow, key, icon in SPAN_KEYS:
+            new = spans.step(occ.text, occ.start, occ.end, edge, grow)
+            st.button(ui.t(f"pii.span.{edge}.{'grow' if grow else 'shrink'}"), shortcut=key, icon=icon,
+                      key=f"pii_span_{edge}_{int(grow)}", disabled=new is None, help=ui.t("pii.span_help"),
+                      on_click=resize, args=(value["id"], occ.message_id, *(new or (0, 0))))
+
+
+def mark_form(occs: list[Occurrence]) -> None:
+    """Mark a value the scan missed: prefilled from a selection in the card, or typed (the keyboard-free way)."""
+    picked = select_text(key="pii_select", on_selected_change=lambda: None)
+    sel = picked.get("selected") if picked else None
+    if sel:
+        texts = {ln.message_id: "".join(t for t, _ in ln.before) for o in occs for ln in o.lines}
+        text = texts.get(int(sel.get("mid", -1)))
+        if text is not None:
+            a, b = spans.snap(text, int(sel.get("start", 0)), int(sel.get("end", 0)))
+            ss["pii_mark_text"] = text[a:b]
+        else:
+            ss["pii_mark_text"] = str(sel.get("text", "")).strip()
+    with st.container(horizontal=True, vertical_alignment="bottom"):
+        st.text_input(ui.t("pii.mark"), key="pii_mark_text", max_chars=200, help=ui.t("pii.mark_help"),
+                      placeholder=ui.t("pii.mark_placeholder"), width=360)
+        st.selectbox(ui.t("pii.f.kind"), list(KINDS), index=list(KINDS).index(spans.MARK_KIND), key="pii_mark_kind",
+                     format_func=lambda k: ui.t(f"pii.kind.{k}"), width=220)
+        st.button(ui.t("pii.mark_button"), icon=":material/ink_highlighter:", key="pii_mark_btn",
+                  on_click=mark_value)
 
 
 def review(s: PiiStore, f: dict) -> None:
@@ -198,8 +270,9 @@ def review(s: PiiStore, f: dict) -> None:
         with meta:
             st.markdown(ui.t("pii.status_line", status=ui.t(f"pii.status.{value['status']}"),
                              rep=s.replacement_of(value).replace("`", "'")))  # a code span: shown verbatim
-        for occ in s.occurrences(value["id"], limit=OCCURRENCES, context=1):
-            render_occurrence(s, occ, value)
+        occs = card(s, value, limit=OCCURRENCES, context=1)
+        for occ in occs:
+            render_occurrence(occ)
         if value["n_hits"] > OCCURRENCES:
             st.caption(ui.t("pii.more_occurrences", n=value["n_hits"] - OCCURRENCES))
         vid = value["id"]
@@ -224,6 +297,9 @@ def review(s: PiiStore, f: dict) -> None:
             c1.text_input(ui.t("pii.edit"), value=value["replacement"] or "", key=f"pii_rep_{vid}",
                           placeholder=s.replacement_of({**value, "replacement": None}), help=ui.t("pii.edit_help"))
             c2.form_submit_button(ui.t("pii.save"), on_click=save_replacement, args=(vid,))
+        if occs:
+            span_buttons(value, occs[0])
+        mark_form(occs)
     st.caption(ui.t("pii.keys"))
 
 

@@ -50,7 +50,7 @@ def bubble(text: str, who: str, mine: bool) -> str:
             f'{html.escape(to_unicode(text)).replace(chr(10), "<br>")}</div>')
 
 
-name = persona.owner_name(ui.ws)
+name = persona.twin_name(ui.ws)
 st.title(ui.t("game.title"))
 st.caption(ui.t("game.caption", name=md_escape(name)))
 

@@ -59,5 +59,5 @@ def test_get_backend_builds_the_local_model_from_the_settings(tiny, tmp_path: Pa
     ws = Workspace(tmp_path / "ws")
     chat_lib.set_config(ws, "local", {"base_model": str(base), "adapter": str(adapter)})
     b = chat_lib.get_backend("local", ws)
-    assert isinstance(b, LocalModel) and b.adapter == str(adapter)
+    assert isinstance(b.inner, LocalModel) and b.adapter == str(adapter)  # behind the output guard
     ws.close()

@@ -44,7 +44,8 @@ def test_report_measures_backends_on_held_out_replies_and_catches_leaks(tmp_path
     rows = {r["label"]: r for r in rep["rows"]}
     assert rep["items"] > 5 and all(r["n"] == rep["items"] for r in rows.values())
     assert rows["offline"]["leaks"] == 0 and rows["offline"]["probe_leaks"] == 0
-    assert rows["leaky"]["leaks"] == rows["leaky"]["n"] and rows["leaky"]["probe_leaks"] > 0
+    assert rows["leaky"]["raw_leaks"] == rows["leaky"]["n"] and rows["leaky"]["raw_probe_leaks"] > 0
+    assert rows["leaky"]["leaks"] == 0 and rows["leaky"]["probe_leaks"] == 0  # the output guard caught every one
     assert 0 <= rows["offline"]["chrf"] < 0.5  # the held-out replies are not in the twin's index
     assert rows["offline"]["style_distance"] < rows["leaky"]["style_distance"]
     saved = json.loads((tmp_path / "ev" / "fidelity.json").read_text())

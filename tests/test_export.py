@@ -189,7 +189,7 @@ def test_labels_tags_and_notes_reach_the_records(ws: Workspace, tmp_path: Path):
     gpt = [m for m in data[0]["conversations"] if m["from"] == "gpt"]
     assert [m.get("emotion") for m in gpt] == ["playful", "affection"]
     assert gpt[0]["character_traits"] == {"personality": "outgoing", "occupation": "student", "interests": ["hiking"]}
-    assert data[0]["system"].endswith("阿杰是大学室友")
+    assert data[0]["system"].endswith("是大学室友") and "阿杰" not in data[0]["system"]  # the contact's name: redacted
     assert data[1]["conversations"][0]["value"].startswith("（背景：那天加班很晚）")
     export(ws, "llamafactory", tmp_path / "l", ExportOptions(val_ratio=0))
     plain = load(tmp_path / "l" / "metwin_train.json")

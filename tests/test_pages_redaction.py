@@ -149,3 +149,85 @@ def test_every_kind_status_mode_and_view_has_words_in_both_languages():
     keys = [f"pii.kind.{k}" for k in KINDS] + [f"pii.status.{s}" for s in STATUSES]
     keys += [f"pii.mode.{m}" for m in MODES] + [f"pii.view.{v}" for v in views]
     assert [k for k in keys if k not in EN or k not in ZH] == []
+
+
+def focus(at, data_dir, kind: str, contains: str) -> dict:
+    """Open the review card of one value (as a click in the table does)."""
+    ws = sample(data_dir)
+    try:
+        df, _ = PiiStore(ws).queue(kinds=[kind], limit=50)
+        row = next(r for r in df.to_dict("records") if contains in r["value"])
+    finally:
+        ws.close()
+    at.session_state["pii_focus"] = int(row["id"])
+    at.run()
+    assert not at.exception and card_value(at) == row["value"].replace("`", "")
+    return row
+
+
+def after_html(at) -> str:
+    """The "After" column of the first occurrence (the card renders before, after, before, after...)."""
+    return at.get("html")[1].proto.body
+
+
+def test_after_view_replaces_the_neighbours_pending_detections(data_dir):
+    at = start(PAGE)
+    focus(at, data_dir, "PHONE", "139")  # the sample's phone is sent right before a home address
+    after = after_html(at)
+    assert "<ADDRESS_" not in after  # escaped: the placeholder is data, not markup
+    assert "&lt;ADDRESS_" in after and "文三路" not in after  # the neighbour's address, still pending, is replaced
+    assert "文三路" in at.get("html")[0].proto.body  # "before" shows what the owner is checking
+
+
+def test_span_keys_narrow_and_widen_the_value_everywhere_and_undo(data_dir):
+    at = start(PAGE)
+    row = focus(at, data_dir, "ADDRESS", "文三路")
+    at.button(key="pii_span_start_0").click().run()  # drop the first character (Han: one at a time)
+    assert not at.exception and card_value(at) == row["value"][1:]
+    ws = sample(data_dir)
+    v = PiiStore(ws).value(int(row["id"]))
+    assert (v["value"], v["idx"]) == (row["value"][1:], row["idx"])  # saved at once, same placeholder
+    ws.close()
+    at.button(key="pii_span_start_1").click().run()  # and widen it back
+    assert not at.exception and card_value(at) == row["value"]
+    assert "文三路" not in after_html(at)
+    at.button(key="pii_undo_btn").click().run()
+    assert card_value(at) == row["value"][1:]
+    at.button(key="pii_undo_btn").click().run()
+    assert card_value(at) == row["value"]
+    ws = sample(data_dir)
+    s = PiiStore(ws)
+    assert s.value(int(row["id"]))["value"] == row["value"] and s.terms() == [] and s.allow_list() == []
+    assert s.pending_messages() == 0  # no full rescan left behind
+    ws.close()
+
+
+def test_mark_a_missed_value_with_the_fallback_input(data_dir):
+    at = start(PAGE)
+    assert at.selectbox(key="pii_mark_kind").value == "CUSTOM"
+    at.text_input(key="pii_mark_text").input("周末徒步群").run()
+    at.selectbox(key="pii_mark_kind").set_value("CUSTOM").run()
+    at.button(key="pii_mark_btn").click().run()
+    assert not at.exception and not at.error
+    ws = sample(data_dir)
+    try:
+        df, _ = PiiStore(ws).queue(kinds=["CUSTOM"], statuses=["accepted"])
+        assert list(df["value"]) == ["周末徒步群"] and int(df.iloc[0]["n_hits"]) >= 1
+        from lib.pii.redactor import Redactor
+
+        r = Redactor(ws)
+        rows = ws.conn.execute("SELECT id, text FROM messages WHERE text LIKE '%周末徒步群%'").fetchall()
+        assert rows and all("周末徒步群" not in r.message(mid, text) for mid, text in rows)
+    finally:
+        ws.close()
+    assert at.text_input(key="pii_mark_text").value == ""
+    at.button(key="pii_undo_btn").click().run()
+    ws = sample(data_dir)
+    assert PiiStore(ws).queue(kinds=["CUSTOM"], statuses=["accepted"])[1] == 0
+    ws.close()
+
+
+def test_marking_nothing_is_a_clear_error(data_dir):
+    at = start(PAGE)
+    at.button(key="pii_mark_btn").click().run()
+    assert not at.exception and "select or type" in at.error[0].value

@@ -58,7 +58,16 @@ def set_params(ws, p: ChatParams) -> None:
 
 
 def get_backend(name: str, ws, secret: Secret = _env) -> Backend:
-    """The backend ``name`` configured for ``ws``. Raises BadInputError saying what is missing."""
+    """The backend ``name`` configured for ``ws``, behind the workspace's output guard (:mod:`lib.pii.guard`): every
+    reply it streams has its placeholders rendered and private values replaced, wherever it is shown or sent. Raises
+    BadInputError saying what is missing."""
+    from lib.pii.guard import guarded
+
+    return guarded(_make(name, ws, secret), ws)
+
+
+def _make(name: str, ws, secret: Secret) -> Backend:
+    """The bare backend (no guard): only :func:`get_backend` calls it."""
     if name == "offline":
         from lib.chat.offline import OfflineTwin
 

@@ -27,6 +27,10 @@ last message weighs 1.0, the one before 0.5, then 0.25... (``QUERY_DECAY``). A c
 BM25 plus ``CONTEXT_WEIGHT`` times its context's BM25: the last message mostly picks the reply, earlier turns break
 ties between prompts that look alike (the same "好呀" after talk of hiking or of a film).
 
+*Privacy.* A reply that shows a redaction form (``<PHONE_1>``, ``138****5678``) scores ``PRIVATE_PENALTY`` times
+its match: the twin prefers replies that hold none. Such a reply is still chosen when only it fits; the output guard
+(:mod:`lib.pii.guard`) then renders its placeholders as the owner's surrogates, so a friend never sees a tag.
+
 *Choice.* Replies the twin already gave in this conversation are skipped. Temperature 0 takes the best; above 0 the
 top ``TOP_K`` distinct replies scoring at least half the best are sampled with a softmax over their scores relative
 to the best (``params.top_p`` applies as nucleus sampling), from an RNG seeded by the conversation's text: the same conversation always gets the
@@ -41,7 +45,7 @@ import time
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -58,6 +62,7 @@ QUERY_MESSAGES = 6  # messages of the conversation that form the query (0.5**5 ~
 TOP_K = 5  # distinct replies sampled among when temperature > 0
 MIN_RELATIVE = 0.5  # candidates scoring below half the best are not sampled
 SHARPNESS = 0.1  # at temperature 1, a reply scoring 10% below the best is e times less likely
+PRIVATE_PENALTY = 0.5  # a reply showing a placeholder or a masked value scores half: chosen only when nothing safe fits
 COMMON_REPLIES = 20  # frequent short replies used when nothing in the query is known
 CHUNK_CHARS = 6  # stream chunk size when no line break or punctuation comes sooner
 
@@ -123,6 +128,7 @@ class Candidate:
     prompt_score: float = 0.0
     context_score: float = 0.0
     conv_id: int | None = None
+    private: bool = False  # shows a placeholder or a masked value (ranked lower; the guard renders it)
     chosen: bool = False  # the one stream() gives for this conversation and these parameters
 
 
@@ -181,13 +187,17 @@ class OfflineTwin:
             prompt = len(turns) - 2
             spans.append((max(base, prompt - CONTEXT_TURNS), prompt, prompt + 1))
         self.delay = delay
+        self._private_test = None
         self._build(turns, spans, [None] * len(spans))
 
     @classmethod
-    def from_records(cls, records: Iterable, delay: float = 0.0) -> OfflineTwin:
+    def from_records(cls, records: Iterable, delay: float = 0.0,
+                     private: Callable[[str], bool] | None = None) -> OfflineTwin:
         """From export records (:class:`lib.export.records.Record`): every gpt turn answering a human turn, train and
-        validation alike; MBTI augmentation is not the owner talking and stays out."""
+        validation alike; MBTI augmentation is not the owner talking and stays out. ``private`` says which replies
+        to rank lower (default: those showing a redaction form)."""
         twin = cls.__new__(cls)
+        twin._private_test = private
         turns: list[str] = []
         spans: list[tuple[int, int, int]] = []
         convs: list[int | None] = []
@@ -221,9 +231,17 @@ class OfflineTwin:
             "SELECT (SELECT COALESCE(MAX(id), 0) || ':' || COUNT(*) FROM decision_log) || '|' || "
             "(SELECT COALESCE(group_concat(key || '=' || value), '') FROM settings WHERE key LIKE 'persona.%' "
             " OR key = 'eval.holdout' OR key LIKE 'pii.%') || '|' || "
-            "(SELECT COUNT(*) || ':' || COALESCE(SUM(status = 'rejected'), 0) FROM pii_values) || '|' || "
+            "(SELECT COALESCE(SUM(source != 'surface'), 0) || ':' || COALESCE(SUM(status = 'rejected'), 0) "
+            " FROM pii_values) || '|' || "  # values the build itself creates (chat names) are no change
             "(SELECT COUNT(*) FROM pii_hits)").fetchone()[0]
-        twin = shared_cache(ws, "chat.offline", stamp, lambda: cls.from_records(records(ws, export_options())[0]))
+        def build() -> OfflineTwin:
+            from lib.pii.guard import OutputGuard
+
+            # Ranked lower: replies the output guard would change (a tag, or a value the export left in clear).
+            private = OutputGuard.for_workspace(ws).holds_private
+            return cls.from_records(records(ws, export_options())[0], private=private)
+
+        twin = shared_cache(ws, "chat.offline", stamp, build)
         if delay != twin.delay:
             twin = twin.with_delay(delay)
         return twin
@@ -247,6 +265,17 @@ class OfflineTwin:
         self._prompt = np.array([s[1] for s in spans], dtype=np.int64)
         self._reply = np.array([s[2] for s in spans], dtype=np.int64)
         self._reply_norm = [_norm(turns[r]) for r in self._reply.tolist()]
+        from lib.pii.guard import holds_redaction_form
+
+        test = getattr(self, "_private_test", None) or holds_redaction_form
+        memo: dict[str, bool] = {}  # short replies repeat a lot: test each text once
+        flags = []
+        for r in self._reply.tolist():
+            if turns[r] not in memo:
+                memo[turns[r]] = bool(test(turns[r]))
+            flags.append(memo[turns[r]])
+        self._private = np.array(flags, dtype=bool)
+        self._private_test = None  # not kept: the shared index must not hold a workspace's guard
         n = len(spans)
         self.size = n
         vocab: dict[str, int] = {}
@@ -315,6 +344,8 @@ class OfflineTwin:
         sp = self._fp.score(q, self.size)
         sc = self._fc.score(q, self.size)
         total = sp + np.float32(CONTEXT_WEIGHT) * sc
+        if self._private.any():
+            total = np.where(self._private, total * np.float32(PRIVATE_PENALTY), total)
         out: list[Candidate] = []
         seen: set[str] = set()
         positive = int(np.count_nonzero(total > 0))
@@ -344,7 +375,8 @@ class OfflineTwin:
 
     def _candidate(self, i: int, score: float, sp: float, sc: float) -> Candidate:
         lo, p, r = int(self._lo[i]), int(self._prompt[i]), int(self._reply[i])
-        return Candidate(self._turns[r], self._turns[p], self._turns[lo:p], score, sp, sc, self._convs[i])
+        return Candidate(self._turns[r], self._turns[p], self._turns[lo:p], score, sp, sc, self._convs[i],
+                         bool(self._private[i]))
 
     def _choose(self, cands: list[Candidate], params: ChatParams, rng: np.random.Generator) -> int:
         if params.temperature <= 0 or len(cands) == 1 or cands[0].score <= 0:

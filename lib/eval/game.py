@@ -3,7 +3,8 @@ picks the real one. The fooling rate (how often the twin's reply was picked) wit
 measure of the twin we have.
 
 Items come from held-out conversations (never trained on) when there are any, else from the validation split; every
-text is redacted like an export. Answers are stored anonymously: a random token per browser session, the item, the
+text is redacted like an export, then shown through the output guard (placeholders as the owner's surrogates, as in
+the twin's replies, so a tag cannot give the real reply away). Answers are stored anonymously: a random token per browser session, the item, the
 backend and whether the real reply was found. No names, no addresses, nothing the friend typed.
 """
 from __future__ import annotations
@@ -55,8 +56,13 @@ def items(ws, n: int = 10, seed: int = 0) -> list[Item]:
     rng = random.Random(seed)
     rng.shuffle(out)
     picked = out[:n]
+    from lib.pii.guard import guard_for
+
+    guard = guard_for(ws)  # a friend plays: the real side's placeholders become the same fakes the twin's side shows
     for it in picked:
         it.real_first = rng.random() < 0.5
+        it.real = guard(it.real)
+        it.context = [{**m, "content": guard(m["content"])} for m in it.context]
     return picked
 
 

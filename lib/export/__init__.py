@@ -15,7 +15,8 @@ from pathlib import Path
 from lib.export.formats import FORMATS, write
 from lib.export.records import BuildReport, ExportOptions, Record, build
 
-__all__ = ["FORMATS", "ExportOptions", "ExportReport", "Record", "cached_records", "export", "records"]
+__all__ = ["FORMATS", "ExportOptions", "ExportReport", "Record", "cached_records", "export", "export_dir", "records",
+           "zip_name"]
 
 
 @dataclass
@@ -45,7 +46,7 @@ def _context(ws, opts: ExportOptions, save: bool):
     def system_for(chat_id: int) -> str:
         if chat_id not in cache:
             vals = {**base_vals, "relationship": persona.relationships(ws).get(int(chat_id), "")}
-            cache[chat_id] = redactor.text(persona.render(tmpl, vals))
+            cache[chat_id] = persona.render(tmpl, vals, redactor.text)  # the twin's own name is never redacted
         return cache[chat_id]
 
     return version, redactor, lang, system_for
@@ -84,7 +85,8 @@ def holdout_records(ws, opts: ExportOptions | None = None) -> list[Record]:
 
 def cached_records(ws, opts: ExportOptions) -> tuple[list[Record], BuildReport, int | None]:
     """:func:`records`, reused across reruns of the Export and Statistics pages until anything that feeds them
-    changes: messages, decisions (labels, curation: the undo log), persona, traits or MBTI settings, redaction."""
+    changes: messages, decisions (labels, curation: the undo log), persona, traits or MBTI settings, redaction. Values
+    that a build itself creates for names outside the messages (``source = 'surface'``) do not count as a change."""
     from lib.pii.store import PiiStore
 
     store = PiiStore(ws)
@@ -95,7 +97,8 @@ def cached_records(ws, opts: ExportOptions) -> tuple[list[Record], BuildReport, 
         "SELECT (SELECT COALESCE(MAX(id), 0) FROM decision_log) || '|' || "
         "(SELECT COALESCE(group_concat(key || '=' || value), '') FROM settings WHERE key LIKE 'persona.%' "
         " OR key LIKE 'traits.%' OR key LIKE 'mbti.%' OR key LIKE 'pii.%') || '|' || "
-        "(SELECT COUNT(*) || ':' || COALESCE(SUM(status = 'rejected'), 0) FROM pii_values) || '|' || "
+        "(SELECT COALESCE(SUM(source != 'surface'), 0) || ':' || COALESCE(SUM(status = 'rejected'), 0) "
+        " FROM pii_values) || '|' || "
         "(SELECT COUNT(*) FROM mbti_records) || '|' || "
         "(SELECT COALESCE(MAX(value), '') FROM settings WHERE key = 'eval.holdout')").fetchone()[0]
     key = "export.records." + json.dumps(opts.to_dict(), sort_keys=True) + stamp
@@ -103,6 +106,20 @@ def cached_records(ws, opts: ExportOptions) -> tuple[list[Record], BuildReport, 
     for k in old[:-3]:  # a few option sets stay warm (the Export and Statistics pages use different ones)
         del ws._cache[k]
     return ws._cached(key, lambda: records(ws, opts))
+
+
+def export_dir(ws, fmt: str, when: float | None = None) -> Path:
+    """Where the app writes an export: ``<workspace>/exports/<format>-<time>/``. The folder's own name is made of the
+    format and the time only, never of a workspace, chat or file name: those carry people's names."""
+    return ws.path / "exports" / f"{fmt}-{_time.strftime('%Y%m%d-%H%M%S', _time.localtime(when))}"
+
+
+def zip_name(ws, folder: Path) -> str:
+    """The download name of an export folder as one zip, through the redaction contract: a folder named by hand (the
+    command line takes any ``--out``) may carry a person's name."""
+    from lib.pii.redactor import safe_file_name, surface_redactor
+
+    return safe_file_name(Path(folder).name, surface_redactor(ws), default="metwin-export") + ".zip"
 
 
 def export(ws, fmt: str, out: Path, opts: ExportOptions | None = None) -> ExportReport:

@@ -56,6 +56,9 @@ class ParsedExport:
     me_candidates: list[str] = field(default_factory=list)
     # Human-readable notes about the file ("3 messages had no sender and were marked system").
     notes: list[str] = field(default_factory=list)
+    # People the file names outside the sender column, as (name, source): WeChat remarks, nicknames and wxids,
+    # Telegram usernames and contacts. Redaction treats them as known names (lib/pii/store.py gazetteer).
+    people: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

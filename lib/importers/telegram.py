@@ -213,7 +213,40 @@ def parse(path: Path, text: str | None) -> ParsedExport:
     else:
         df["is_me"] = ((df["sender_id"] == me_id) & (df["sender"] != "")).astype("boolean")
     return ParsedExport(messages=df, format="telegram_json", me_candidates=_me_candidates(df, data, me_id),
-                        notes=notes)
+                        notes=notes, people=people(data, chats))
+
+
+def people(data: dict[str, Any], chats: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Names the export holds outside ``from``: the account's own name and username, the contact list, and every
+    @mention (a username is a name: "@lily_w" identifies Lily as surely as her display name)."""
+    out: set[tuple[str, str]] = set()
+
+    def person(obj: Any, source: str) -> None:
+        if not isinstance(obj, dict):
+            return
+        first, last = str(obj.get("first_name") or "").strip(), str(obj.get("last_name") or "").strip()
+        full = " ".join(p for p in (first, last) if p) or str(obj.get("name") or "").strip()
+        if full:
+            out.add((full, source))
+        user = str(obj.get("username") or "").strip().lstrip("@")
+        if user:
+            out.add((user, "username"))
+
+    person(data.get("personal_information"), "me")
+    for key in ("contacts", "frequent_contacts"):
+        section = data.get(key)
+        items = section.get("list") if isinstance(section, dict) else section
+        for item in items if isinstance(items, list) else []:
+            person(item, "contact")
+    for chat in chats:
+        for msg in chat.get("messages") or []:
+            entities = msg.get("text_entities") if isinstance(msg, dict) else None
+            for ent in entities if isinstance(entities, list) else []:
+                if isinstance(ent, dict) and ent.get("type") in ("mention", "mention_name"):
+                    name = str(ent.get("text") or "").strip()
+                    if name:
+                        out.add((name.lstrip("@"), "username" if name.startswith("@") else "mention"))
+    return sorted(out)
 
 
 def _notes(skipped: Counter[str], clock: _Clock, n_chats: int) -> list[str]:

@@ -419,6 +419,18 @@ _NAME_ID = re.compile(r"^(.*)\(([^()]+)\)$")
 _STEM_SUFFIX = re.compile(r"(?:_utf8|_train|_dev|_chat)$")
 
 
+def wechat_people(remark: pd.Series, nick: pd.Series, ids: pd.Series) -> list[tuple[str, str]]:
+    """Every remark, nickname and wxid the file shows: the sender column keeps only one name per person (the remark
+    when there is one), but the nickname and the id name the same person in other exports and in free text."""
+    out: set[tuple[str, str]] = set()
+    for col, source in ((remark, "remark"), (nick, "nickname"), (ids, "wxid")):
+        for value in pd.unique(col.astype(str)):
+            value = value.strip()
+            if value and value.lower() not in ("nan", "none"):
+                out.add((value, source))
+    return sorted(out)
+
+
 def looks_like_wxid(value: str) -> bool:
     """True for WeChat ids (``wxid_…``, custom ids, ``…@chatroom``); false for numbers and display names."""
     return bool(_WXID.match(value))
@@ -686,7 +698,8 @@ def parse_v2_csv(path: Path, text: str | None = None) -> ParsedExport:
         "quote": quote,
     })
     me = rank_me_candidates(sender[is_me.fillna(False).astype(bool).to_numpy()], set())
-    return ParsedExport(finish(out), "memotrace_csv", me_candidates=me, notes=notes + time_notes)
+    return ParsedExport(finish(out), "memotrace_csv", me_candidates=me, notes=notes + time_notes,
+                        people=wechat_people(remark, nick, sender_id))
 
 
 # --------------------------------------------------------------------------------------------------------------------

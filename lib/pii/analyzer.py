@@ -23,6 +23,10 @@ class Analyzer:
     Speed: most chat lines hold no ASCII digit or letter, and most recognizers need one. A recognizer declares what
     it needs in its ``needs`` attribute (one of :data:`GATES`; empty: run on every line), and the analyzer checks
     those features once per line instead of letting every recognizer search for its own.
+
+    Context across messages: a recognizer with an ``analyze_followup(text, prev)`` method (see
+    :mod:`lib.pii.recognizers.followup`) is not run per line; ``analyze(text, prev)`` calls it only when the previous
+    message is given and ``text`` is short enough to be a value sent alone (its ``wants(text)`` says).
     """
 
     def __init__(self, config: AnalyzerConfig | None = None, recognizers: list[Recognizer] | None = None) -> None:
@@ -33,6 +37,9 @@ class Analyzer:
             recognizers = default_recognizers(self.config)
         self.recognizers = recognizers
         self._allow = {default_norm(a) for a in self.config.allow}
+        self._followups = [r for r in recognizers if hasattr(r, "analyze_followup")]
+        recognizers = [r for r in recognizers if not hasattr(r, "analyze_followup")]
+        self._max_answer = max((getattr(r, "max_answer", 1 << 30) for r in self._followups), default=0)
         gated: dict[str, list[Recognizer]] = {g: [] for g in GATES}
         for rec in recognizers:
             gate = getattr(rec, "needs", "")
@@ -72,11 +79,30 @@ class Analyzer:
                    and (not h.norm or h.norm not in self._allow)]
         return out
 
-    def analyze(self, text: str) -> list[Hit]:
+    def analyze(self, text: str, prev: str | None = None) -> list[Hit]:
+        """Hits in ``text``; ``prev`` is the message before it in the same chat (a question it may answer)."""
         if not text:
             return []
         hits = self.candidates(text)
+        if prev and self._followups and len(text) <= self._max_answer and self.wants_prev(text):  # cheap tests first
+            hits = hits + self._followup_candidates(text, prev)
         return resolve(hits, text) if len(hits) > 1 else hits
+
+    def wants_prev(self, text: str) -> bool:
+        """Whether the previous message could change what ``text`` holds: callers fetch it only then."""
+        for rec in self._followups:
+            if rec.wants(text):
+                return True
+        return False
+
+    def _followup_candidates(self, text: str, prev: str) -> list[Hit]:
+        folded = fold_width(text) if _WIDE.search(text) else text
+        out = [h for rec in self._followups for h in rec.analyze_followup(folded, prev)
+               if h.score >= self.config.threshold and h.end > h.start]
+        if self._allow and out:
+            out = [h for h in out if default_norm(text[h.start:h.end]) not in self._allow
+                   and (not h.norm or h.norm not in self._allow)]
+        return out
 
     def analyze_many(self, texts: Iterable[str]) -> Iterator[list[Hit]]:
         for t in texts:

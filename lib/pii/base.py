@@ -66,11 +66,15 @@ class Recognizer(Protocol):
 
 @dataclass(frozen=True)
 class Term:
-    """An owner-kept term: a literal (matched as a plain substring, CJK-safe) or a regular expression."""
+    """An owner-kept term: a literal (matched as a plain substring, CJK-safe) or a regular expression.
+
+    Also a value the workspace already knows (``norm`` set: a phone found once with context is the same value, with
+    the same placeholder, wherever else it appears)."""
 
     pattern: str
     kind: str = "CUSTOM"
     is_regex: bool = False
+    norm: str = ""
 
 
 @dataclass

@@ -26,12 +26,14 @@ import pandas as pd
 from lib import db
 from lib.pii.analyzer import Analyzer
 from lib.pii.base import KINDS, AnalyzerConfig, Recognizer, Term, default_norm
+from lib.pii.recognizers.person import KNOWN_NAME_REASONS
 
 # Bump when recognizer logic changes: the next scan of every workspace is then a full rescan.
-DETECTOR_VERSION = 1
+DETECTOR_VERSION = 2
 STATUSES: tuple[str, ...] = ("pending", "accepted", "rejected", "skipped")
 BATCH = 5000
 MAX_TERM_LENGTH = 200
+MIN_KNOWN_VALUE = 6  # shorter values found once are not looked for everywhere ("1234" is in too many messages)
 
 
 @dataclass
@@ -61,9 +63,22 @@ class PiiStore:
 
     # ----- configuration ------------------------------------------------------------------------------------------
     def regions(self) -> tuple[str, ...]:
-        return tuple(self.ws.get_setting("pii.regions", ["CN"]))
+        """Phone regions for national formats: the owner's setting, else those the workspace shows (never empty)."""
+        return self.owner_regions() or self.inferred_regions()
+
+    def owner_regions(self) -> tuple[str, ...]:
+        """The owner's explicit phone regions; empty when the owner never set any (the inferred ones apply)."""
+        return tuple(self.ws.get_setting("pii.regions", None) or ())
+
+    def inferred_regions(self) -> tuple[str, ...]:
+        """Regions read from the messages and exports (:mod:`lib.pii.regions`), cached until the workspace changes."""
+        from lib.pii.regions import infer_regions
+
+        return self.ws._cached("pii.inferred_regions", lambda: infer_regions(self.ws))
 
     def set_regions(self, regions: Iterable[str]) -> None:
+        """Pin the phone regions. Empty, or exactly the inferred ones while nothing is pinned (a settings form saved
+        unchanged), leaves them inferred, so they keep following the workspace."""
         import phonenumbers
 
         clean = []
@@ -73,7 +88,10 @@ class PiiStore:
                 raise ValueError(f"unknown phone region {r!r}: use a two-letter country code such as CN, US or GB")
             if r not in clean:
                 clean.append(r)
-        self.ws.set_setting("pii.regions", clean or ["CN"])
+        if not clean or (not self.owner_regions() and tuple(clean) == self.inferred_regions()):
+            self.conn.execute("DELETE FROM settings WHERE key = 'pii.regions'")
+        else:
+            self.ws.set_setting("pii.regions", clean)
 
     def threshold(self) -> float:
         return float(self.ws.get_setting("pii.threshold", 0.5))
@@ -110,11 +128,17 @@ class PiiStore:
         return value
 
     def gazetteer(self) -> tuple[str, ...]:
-        """Names the import already knows: chat partners, senders, the owner, plus the owner's own list.
+        """Known names: the export's own people, the owner's list, and every name found in free text anywhere.
 
-        Group names are left out (a group title is not a person); ids like ``wxid_…`` are WECHAT_ID's business.
+        The export's people are chat partners, senders, the owner (per chat), chat names of one-to-one chats, and the
+        names a format keeps outside its sender column (``known_names``: WeChat remarks and nicknames, Telegram
+        usernames and contacts). A PERSON value a recognizer found in some message and the owner did not reject
+        joins them, so a name mentioned once in full is known in every other message (its parts too:
+        :mod:`lib.pii.names`). Group names are left out (a group title is not a person); ``wxid_…`` ids are
+        WECHAT_ID's business.
         """
         names = set(self.ws._cached("pii.import_names", self._import_names)) | set(self.owner_names())
+        names |= set(self.learned_names())
         return tuple(sorted(n.strip() for n in names if n and n.strip() and not n.startswith("wxid_")))
 
     def _import_names(self) -> frozenset[str]:
@@ -122,7 +146,34 @@ class PiiStore:
         names = {r[0] for r in self.conn.execute("SELECT name FROM chats WHERE is_group = 0")}
         names |= {r[0] for r in self.conn.execute("SELECT me_name FROM chats")}
         names |= {r[0] for r in self.conn.execute("SELECT DISTINCT sender FROM messages")}
+        names = {n for n in names if not _looks_like_id(n)}
+        names |= {r[0] for r in self.conn.execute("SELECT DISTINCT name FROM known_names WHERE source != 'wxid'")}
         return frozenset(names)
+
+    def learned_names(self) -> list[str]:
+        """Names found in messages (PERSON values with detections that the owner has not rejected).
+
+        Found by any recognizer: a known name found again adds nothing, and a free-text name becomes known. Rejecting
+        the value removes it (and its parts) at the next scan, which is then a full rescan."""
+        rows = self.conn.execute(
+            "SELECT value, norm FROM pii_values WHERE kind = 'PERSON' AND status != 'rejected' AND n_hits > 0")
+        # a value first seen through a part ("Tom" of Tom Hartley) keeps that surface; it is not a name of its own
+        return [value for value, norm in rows if default_norm(value) == norm]
+
+    def known_values(self) -> tuple[Term, ...]:
+        """Values found somewhere (with context, or validated) and not rejected: the same text elsewhere is the same
+        value, even where its context is missing ("身份证号3201…" once, "3201… 帮我订票" later). Names have their own
+        path (:meth:`gazetteer`); short values are left out, a 3-character code would match everywhere."""
+        rows = self.conn.execute(
+            "SELECT kind, value, norm FROM pii_values WHERE kind NOT IN ('PERSON', 'CUSTOM') AND status != 'rejected' "
+            "AND n_hits > 0 AND length(value) >= ?", (MIN_KNOWN_VALUE,))
+        return tuple(Term(v, k, norm=n) for k, v, n in rows if v.strip())
+
+    def known_ids(self) -> tuple[Term, ...]:
+        """User-chosen WeChat ids the export shows (``lily_w88``): known WECHAT_ID values wherever they appear."""
+        rows = self.conn.execute("SELECT DISTINCT name FROM known_names WHERE source = 'wxid'")
+        return tuple(Term(r[0], "WECHAT_ID") for r in rows
+                     if len(r[0]) >= 6 and not r[0].startswith("wxid_") and "@" not in r[0])
 
     def terms(self) -> list[tuple[int, Term]]:
         return [(r[0], Term(r[1], r[2], bool(r[3]))) for r in
@@ -133,7 +184,7 @@ class PiiStore:
 
     def config(self) -> AnalyzerConfig:
         return AnalyzerConfig(regions=self.regions(), names=self.gazetteer(),
-                              terms=tuple(t for _, t in self.terms()),
+                              terms=tuple(t for _, t in self.terms()) + self.known_ids() + self.known_values(),
                               allow=frozenset(self.allow_list()), threshold=self.threshold())
 
     @staticmethod
@@ -216,10 +267,65 @@ class PiiStore:
         self._scan_range(analyzer, values, upto, last, report, progress, "messages", state=new_state)
         with db.transaction(self.conn):
             self._refresh_aggregates()
+        self._spread_names(cfg, new_state, values, last, report, progress)
         self.ws._writes += 1
         report.new_values = values.created
         report.seconds = _time.perf_counter() - t0
         return report
+
+    def _spread_names(self, cfg: AnalyzerConfig, state: dict, values: "_ValueIndex", last: int, report: ScanReport,
+                      progress) -> None:
+        """Names and values this scan found become known: look for them (names with their parts) in every message,
+        earlier ones included, so "Emma" three weeks before "my sister Emma Rossi" is found too, and so is a number
+        sent once with its context and once without."""
+        from lib.pii.recognizers.custom import CustomRecognizer
+        from lib.pii.recognizers.person import PersonRecognizer
+
+        known_names, known_terms = set(cfg.names), {_term_key(t) for t in cfg.terms}
+        for _ in range(3):  # a pass finds known names and values only, so one pass settles it; the bound is a guard
+            now = self.config()
+            names = tuple(n for n in now.names if n not in known_names)
+            terms = tuple(t for t in now.terms if _term_key(t) not in known_terms)
+            if not names and not terms:
+                # what is known now ("Daniel" found alone may have become a part of Daniel Okafor) is what the
+                # next scan compares with: recorded as it is, so that scan has nothing to add or redo
+                with db.transaction(self.conn):
+                    self.ws.set_setting("pii.scan", {**state, "names": list(now.names),
+                                                     "terms": [list(_term_key(t)) for t in now.terms], "upto": last})
+                return
+            known_names |= set(names)
+            known_terms |= {_term_key(t) for t in terms}
+            recs: list[Recognizer] = []
+            if names:
+                recs.append(PersonRecognizer(names))
+            if terms:
+                recs.append(CustomRecognizer(terms, reason="known value (found elsewhere in the workspace)"))
+            again = ScanReport()  # the same messages a second time: their count is not "scanned" twice
+            self._scan_range(Analyzer(cfg, recognizers=recs), values, 0, last, again, progress,
+                             "names and values found in messages")
+            report.hits += again.hits
+            with db.transaction(self.conn):
+                if names:
+                    self._prefer_known_names()
+                self.ws.set_setting("pii.scan", {**state, "names": sorted(known_names),
+                                                 "terms": [list(k) for k in sorted(known_terms)], "upto": last})
+                self._refresh_aggregates()
+
+    def _prefer_known_names(self) -> None:
+        """Where a free-text name hit ("Daniel", found alone) and a known-name hit (the part "Daniel" of Daniel
+        Okafor) cover the same span, keep the known one: it groups the mention under the full name's value, so the
+        person has one placeholder and one decision. A scan of new messages does the same through the analyzer's
+        overlap rule (known names score higher)."""
+        known = " OR ".join(f"h2.reason LIKE '{r}%'" for r in KNOWN_NAME_REASONS)
+        self.conn.execute(f"""
+            DELETE FROM pii_hits WHERE id IN (
+              SELECT h1.id FROM pii_hits h1
+              JOIN pii_hits h2 ON h2.message_id = h1.message_id AND h2.start = h1.start AND h2.end = h1.end
+                               AND h2.value_id != h1.value_id
+              JOIN pii_values v1 ON v1.id = h1.value_id
+              JOIN pii_values v2 ON v2.id = h2.value_id
+              WHERE v1.kind = 'PERSON' AND v2.kind = 'PERSON' AND ({known})
+                AND NOT ({known.replace('h2.', 'h1.')}))""")
 
     def _scan_range(self, analyzer: Analyzer, values: "_ValueIndex", lo: int, hi: int, report: ScanReport,
                     progress, what: str, state: dict | None = None) -> None:
@@ -228,15 +334,25 @@ class PiiStore:
         total = self.conn.execute("SELECT COUNT(*) FROM messages WHERE id > ? AND id <= ? AND text != ''",
                                   (lo, hi)).fetchone()[0]
         done, cursor = 0, lo
+        # The message before each one in its chat is its context (a question it may answer). Batches go by id, which
+        # follows (time, id) within a chat import by import: the last text seen per chat is the predecessor, and only
+        # a chat's first message in this range (or one out of time order) asks the database, when it could be a value.
+        last: dict[int, tuple[str, int, str]] = {}
         while True:
-            rows = self.conn.execute(f"SELECT m.id, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} "
+            rows = self.conn.execute(f"SELECT m.id, m.chat_id, m.time, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} "
                                      "WHERE m.id > ? AND m.id <= ? AND m.text != '' "
                                      "ORDER BY m.id LIMIT ?", (cursor, hi, BATCH)).fetchall()
             if not rows:
                 break
             out = []
-            for mid, text in rows:
-                for h in analyzer.analyze(text):
+            for mid, chat_id, t, text in rows:
+                prev = None
+                if analyzer.wants_prev(text):
+                    seen = last.get(chat_id)
+                    prev = seen[2] if seen is not None and (seen[0], seen[1]) < (t, mid) else \
+                        self._previous_text(chat_id, t, mid)
+                last[chat_id] = (t, mid, text)
+                for h in analyzer.analyze(text, prev):
                     out.append((mid, h, text[h.start:h.end]))
             with db.transaction(self.conn):
                 for mid, h, surface in out:
@@ -268,14 +384,16 @@ class PiiStore:
         analyzer = Analyzer(self.config())
         values = _ValueIndex(self.conn)
         marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(f"SELECT m.id, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} WHERE m.id IN ({marks})",
-                                 ids).fetchall()
+        rows = self.conn.execute(f"SELECT m.id, m.chat_id, m.time, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} "
+                                 f"WHERE m.id IN ({marks})", ids).fetchall()
         with db.transaction(self.conn):
             touched = {r[0] for r in self.conn.execute(
                 f"SELECT DISTINCT value_id FROM pii_hits WHERE message_id IN ({marks})", ids)}
             self.conn.execute(f"DELETE FROM pii_hits WHERE message_id IN ({marks})", ids)
-            for mid, text in rows:
-                for h in analyzer.analyze(text or ""):
+            for mid, chat_id, t, text in rows:
+                text = text or ""
+                prev = self._previous_text(chat_id, t, mid) if analyzer.wants_prev(text) else None
+                for h in analyzer.analyze(text, prev):
                     vid = values.get(h.kind, h.norm or default_norm(text[h.start:h.end]), text[h.start:h.end])
                     touched.add(vid)
                     self.conn.execute("INSERT OR IGNORE INTO pii_hits(message_id, start, end, value_id, score, "
@@ -287,6 +405,14 @@ class PiiStore:
         report.new_values = values.created
         report.seconds = _time.perf_counter() - t0
         return report
+
+    def _previous_text(self, chat_id: int, t: str, mid: int) -> str | None:
+        """The (effective) text of the message before ``(t, mid)`` in its chat, skipping media without text."""
+        row = self.conn.execute(
+            f"SELECT {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} WHERE m.chat_id = ? AND m.text != '' "
+            "AND (m.time < ? OR (m.time = ? AND m.id < ?)) ORDER BY m.time DESC, m.id DESC LIMIT 1",
+            (chat_id, t, t, mid)).fetchone()
+        return row[0] if row else None
 
     def _drop_allowed(self, norms: Iterable[str]) -> None:
         norms = set(norms)
@@ -514,6 +640,15 @@ class PiiStore:
                     f"AND h.message_id IN ({','.join('?' * len(chunk))})", chunk):
                 out.setdefault(mid, []).append((s, e, vid, score))
         return out
+
+
+_ID_SHAPE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _looks_like_id(name: str) -> bool:
+    """A sender id used as a name by formats without display names (``user12345``, a QQ number): not a person's
+    name to look for in text, and other recognizers (QQ, WECHAT_ID) own those shapes."""
+    return bool(_ID_SHAPE.match(name)) and any(ch.isdigit() for ch in name)
 
 
 def _term_key(t: Term) -> tuple[str, str, int]:

@@ -73,128 +73,390 @@ def _cn_hits(text: str) -> list[Hit]:
             if text.startswith(lead, start):
                 start += len(lead)
                 break
+        pc = _CN_PC.match(text, end)  # 邮编100102 / ，100102 right after the address belongs to it
+        if pc:
+            end, reason = pc.end(), reason + " + postcode"
         hits.append(Hit("ADDRESS", start, end, score, reason))
     return hits
 
 
-# --- English ------------------------------------------------------------------------------------------------------
-# Full words, then abbreviations (which may carry a dot: ``St.``; a dot after a full word ends the sentence).
-_SUFFIX = (r"(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terrace|Square|Highway|Parkway|Circle|Crescent"
-           r"|Close|Alley|Row|(?:St|Ave|Rd|Blvd|Ln|Dr|Ct|Pl|Ter|Sq|Hwy|Pkwy|Cir)\.?)")
-_WORD = r"(?:[A-Za-z][A-Za-z\u00C0-\u024F'’-]*\.?|[0-9]{1,3}(?:st|nd|rd|th))"
+# --- English and international street lines ----------------------------------------------------------------------
+# An address is an *anchor* (a street line, a PO box, a street corner) extended left over building numbers and a
+# unit, and right over unit, town, state, country and postcode, so the whole address is one span and nothing leaks.
+_L = r"[^\W\d_]"  # any letter, Latin or not (Greek and Icelandic street names occur in international contacts)
+_WORD = rf"{_L}(?:{_L}|['’.∆/-])*"
+_TOKEN = rf"(?:{_WORD}|[0-9]{{1,3}}(?:st|nd|rd|th))"
+# Street types: these end an English street name on their own ...
+_STRONG = (r"Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terrace|Square|Highway|Parkway|Circle|Crescent"
+           r"|Close|Alley|Row|Gardens|Grove|Mews|Walk|Parade|Trail|Turnpike|Expressway|Freeway|Plaza|Embankment"
+           r"|Causeway|Quay|Wharf|Broadway|Motorway"
+           r"|(?:St|Ave|Av|Rd|Blvd|Ln|Dr|Ct|Pl|Ter|Terr|Sq|Hwy|Pkwy|Cir|Cres|Gdns|Trl|Tpke|Expy|Fwy|Plz|Str)\.?")
+# ... these are everyday words too (``3 National Parks``), so they need support: a unit, postcode, context word.
+_WEAK = (r"Park|Parks|Point|Hill|Hills|View|Union|Pass|Mall|Island|Isle|Valley|Meadows?|Fields?|Falls|Commons|Creek"
+         r"|Brook|Forges?|Coves?|Rapids|Radial|Crossroads?|Crossing|Gateway|Landing|Harbou?rs?|Junction|Heights"
+         r"|Ridge|Run|Estates?|Loop|Path|Pike|Route|Bypass|Spur|Vista|Village|Rise|Vale|Bend|Glen|Knoll|Mills?"
+         r"|Port|Station|Lodge|Manor|Oval|Orchards?|Pines|Plains?|Shores?|Springs?|Trace|Track|Tunnel|Wells?"
+         r"|Corners?|Dale|Ferry|Ford|Forest|Haven|Hollow|Lakes?|Mount|Mountains?|Passage|Prairie|Ramp|Skyway"
+         r"|Stream|Streets|Squares|Courts|Roads|Lanes|Drives|Ways|Walks|Points|Views|Green|Summit|Cliffs?|Fort")
+_DIR = r"(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)"
 _NOT_FIRST = r"(?!(?:the|a|an|my|your|our|his|her|their|this|that|of|in|on|at|to|for|and|or|with|by|is|it|i)\s)"
-_UNIT = r"(?:,? ?(?:Apt\.?|Apartment|Suite|Ste\.?|Unit|Room|Rm\.?|Floor|Fl\.?|#) ?#?[0-9][A-Za-z0-9-]{0,5}(?![A-Za-z0-9]))"
-# The English patterns carry no leading look-behind (it would make ``re`` try every position of every line); the
-# left boundary is checked in code, which also takes in a building number written before the street
-# (``6750 Koskikatu 25``).
+# ``14 Elm Road``, ``1600 Pennsylvania Avenue NW``, ``22 baker st`` (case is judged in code).
 _EN_STREET = re.compile(
-    rf"(?P<street>[0-9]{{1,5}}[A-Za-z]?(?:-[0-9]{{1,5}})? "
-    r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.? )?"
-    # as few words as possible before the suffix: ``90 Whitchurch Road street`` ends at Road
-    rf"{_NOT_FIRST}(?P<words>{_WORD}(?: {_WORD}){{0,3}}?) (?P<suffix>{_SUFFIX})(?![A-Za-z0-9])"
-    r"(?: (?:N|S|E|W|NE|NW|SE|SW)\.?(?![A-Za-z]))?)"
-    rf"(?P<unit>{_UNIT})?",
+    rf"(?P<num>[0-9]{{1,5}}[A-Za-z]?(?:[-/][0-9]{{1,5}}[A-Za-z]?)?),? (?:{_DIR}\.? )?"
+    rf"{_NOT_FIRST}(?P<words>{_TOKEN}(?: {_TOKEN}){{0,3}}?) (?:(?P<strong>{_STRONG})|(?P<weak>{_WEAK}))"
+    rf"(?![^\W_])(?: {_DIR}\.?(?![^\W_]))?",
     re.IGNORECASE,
 )
-_CAP = r"[A-Z\u00C0-\u00DE][A-Za-z\u00C0-\u024F'’-]+"
-# Continental forms common in international contacts: ``Via Roma 131``, ``Rua Diadema 1903``, ``Friedhofstrasse 33``.
+# Street types written before the name: ``29 Rue de Tanger``, ``137 Avenue Teboulbi``, ``Via Roma 131``.
+_PREFIX_TYPES = ("via", "viale", "piazza", "vicolo", "corso", "largo", "rua", "rue", "calle", "avenida", "avda.", "av",
+                 "av.", "avenue", "carrer", "paseo", "strada", "travessa", "praça", "chemin", "boulevard", "allée",
+                 "quai", "impasse", "ul.", "ulica", "al.", "c/", "λ.", "λεωφόρος", "οδός", "οδ.", "trg", "rruga",
+                 "rúa", "carrera", "camino", "estrada", "travesía", "ronda", "pod", "nad")
 _EN_PREFIXED = re.compile(
-    r"(?:Via|Viale|Piazza|Vicolo|Corso|Largo|Rua|Rue|Calle|Avenida|Avda\.|Carrer|Strada"
-    r"|Travessa|Praça|Chemin|Boulevard|Allée|Quai|ul\.|Ulica) "
-    r"(?:(?:de|da|do|di|del|della|des|du|la|le|dos|das|von|van) |d')?"
-    rf"{_CAP}(?: {_CAP}){{0,3}},? [0-9]{{1,5}}[a-z]?(?![0-9A-Za-z]){_UNIT}?"
+    r"(?P<num>[0-9]{1,5}[A-Za-z]?),? (?P<type>Rue|Avenue|Boulevard|Allée|Impasse|Quai|Chemin|Via|Viale|Rua|Calle"
+    r"|Avenida|Av\.?|Avda\.|Paseo|Piazza|Corso|Strada|Travessa|Praça|Carrer) "
+    rf"(?P<words>(?:(?:de la|de l'|du|des|de|d'|da|do|dos|das|di|del|della|dei|la|le|al) ?)?{_WORD}"
+    rf"(?: {_WORD}){{0,3}})",
+    re.IGNORECASE,
 )
-_EN_SUFFIXED = re.compile(
-    r"[A-Z\u00C0-\u00DE][a-z\u00DF-\u024F]{2,}"
-    r"(?:strasse|straße|str\.|weg|gasse|platz|allee|damm|laan|straat|gracht|plein|vej|gade|gatan|vägen|veien|katu"
-    rf"|kuja|polku|tie) [0-9]{{1,5}}[a-z]?(?![0-9A-Za-z]){_UNIT}?"
-)
-# French number-first lines: ``29 Rue de Tanger``, ``33 avenue de Provence`` (the particle keeps English out).
-_EN_FRENCH = re.compile(
-    r"[0-9]{1,5},? (?:(?:[Rr]ue|[Aa]venue|[Bb]oulevard|[Aa]llée|[Ii]mpasse|[Qq]uai|[Cc]hemin) "
-    r"(?:de la |de l'|du |des |de |d')|[Rr]ue )"
-    r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’-]*(?: [A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F'’-]*){0,2}"
-    rf"(?![A-Za-z0-9]){_UNIT}?"
-)
+# Types glued to the name or written after it, in the languages international contacts use (Koskikatu 25,
+# Friedhofstrasse 33, Søndergade 52, Erzsébet tér 19, Király u. 15, Trenerys gate 232).
+_GLUED = ("strasse", "straße", "str.", "gasse", "weg", "platz", "allee", "damm", "laan", "straat", "gracht", "plein",
+          "vej", "gade", "gatan", "gata", "vägen", "veien", "vegen", "katu", "kuja", "polku", "tie", "stræti",
+          "straeti", "stræde", "vegur", "braut", "vænget", "utca", "útja", "ulica", "ulice", "cesta", "sokak",
+          "caddesi")
+_TYPE_WORDS = frozenset(_PREFIX_TYPES) | {"u.", "utca", "út", "útja", "tér", "rkp.", "krt.", "str.", "str", "gate",
+                                          "vei", "vej", "gata", "gatan", "terrasse", "straat", "laan", "weg", "kapu", "tee", "wei",
+                                          "sor", "köz", "fasor", "street", "road", "avenue", "lane", "drive"}
+_NAME_NUM = re.compile(rf"(?P<last>{_WORD}) (?P<num>[0-9]{{1,5}}[A-Za-z]?(?:[-/][0-9]{{1,4}})?)(?![^\W_])")
+_PO_BOX = re.compile(r"(?:P\.? ?O\.? ?Box|Post Office Box|Postbox|PO Box) ?#?[0-9]{1,6}(?![0-9])", re.IGNORECASE)
+_CORNER = re.compile(r"(?:the )?corner of (?P<a>[^\n,;!?]{3,60}?) (?:and|&) (?P<b>(?:[^\W_][\w.'’-]* ?){1,4})",
+                     re.IGNORECASE)
 # US military mail: ``PSC 3294, Box 9168 APO AA 61487``, ``USNS Vincent FPO AP 68422``.
 _EN_MILITARY = re.compile(
     r"(?<![A-Za-z0-9])(?:(?:PSC|Unit|CMR) [0-9]{4},? Box [0-9]{4}|(?:USNS|USNV|USS|USCGC) [A-Z][a-z]+)"
-    r"\s+(?:APO|FPO|DPO) (?:AA|AE|AP) [0-9]{5}(?![0-9])"
+    r"\s+(?:APO|FPO|DPO) (?:AA|AE|AP) [0-9]{5}(?![0-9])",
+    re.IGNORECASE,
 )
-# What may follow a street line and still be the address: unit, city, state, country, postcode, each after a comma,
-# a line break or a space, and each capitalised (``, Springfield, IL 62704``, ``\n Suite 132\n LONDON\n UK``).
-_ZIP = r"[0-9]{4,6}(?:-[0-9]{4})?"
-_CONT = re.compile(
-    rf"(?:(?:,? *\n *|, *| +)(?:{_UNIT.replace(',? ?', '', 1)}|[A-Z]{{2}}(?: +{_ZIP})?"
-    rf"|(?!I\b){_CAP}(?: {_CAP}){{0,3}}(?: +{_ZIP})?|[0-9]{{5}}(?:-[0-9]{{4}})?)(?![A-Za-z0-9])){{1,5}}"
-)
-# Cheap first tests: a number then a word (street lines), a word then a number (continental forms).
-_NUMBER_WORD = re.compile(r"[0-9][A-Za-z]? [A-Za-z0-9]")
-_WORD_NUMBER = re.compile(r"[A-Za-z\u00C0-\u024F.],? [0-9]")
-_LEAD_NO = re.compile(r"(?<![0-9A-Za-z])[0-9]{1,5} $")
-_EN_CONTEXT = ("address", "live at", "lives at", "living at", "located at", "ship to", "send to", "deliver to",
-               "mail to", "move to", "moved to", "地址")
+
+# --- the parts around a street line ---
+_UNIT_WORDS = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Rm|Floor|Fl|Level|Lvl|Bldg|Building|#)"
+_UNIT = re.compile(rf"{_UNIT_WORDS}\.? ?#?(?:[0-9][0-9A-Za-z-]{{0,5}}|[A-Z](?![^\W_]))(?![^\W_])", re.IGNORECASE)
+_LEFT_UNIT = re.compile(rf"(?<![^\W_]){_UNIT_WORDS}\.? ?#?[0-9][0-9A-Za-z-]{{0,5}},? $", re.IGNORECASE)
+_LEFT_NO = re.compile(r"(?<![^\W_])[0-9]{1,5}[A-Za-z]?,? $")
+_UNIT_NAMES = frozenset({"apt", "apt.", "apartment", "suite", "ste", "ste.", "unit", "flat", "room", "rm", "rm.",
+                         "floor", "fl", "fl.", "level", "lvl", "bldg", "building", "box", "no", "no.", "#"})
+# Postcodes: UK (all outward forms; the inward letters never use C I K M O V), Canada, US ZIP(+4) after a state, and
+# the plain 3-6 digit codes of most other countries (only ever taken after a street line or a context word).
+_UK_PC = r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}"
+_CA_PC = r"[ABCEGHJ-NPRSTVXY][0-9][A-Z] ?[0-9][A-Z][0-9]"
+_POSTCODE = re.compile(rf"(?:{_UK_PC}|{_CA_PC}|[A-Z]{{2}}[ \t]+[0-9]{{3,6}}(?:-[0-9]{{4}})?|[0-9]{{1,6}}(?:-[0-9]{{4}})?)"
+                       r"(?![^\W_])")
+_POSTCODE_I = re.compile(_POSTCODE.pattern, re.IGNORECASE)
+# A dot ends the address unless a unit follows (Hungarian and Slavic house numbers carry one: ``utca 76. Apt. 289``).
+_SEP = re.compile(r"\.?[ \t]*[,\r\n][ \t>,\r\n]*|[ \t]+|\.[ \t]+(?=(?:Apt|Suite|Ste|Unit|Flat)\b)", re.IGNORECASE)
+_PLACE = re.compile(rf"{_WORD}|\({_WORD}\)")
+_PARTICLES = frozenset({"de", "da", "do", "di", "del", "della", "dei", "delle", "degli", "dal", "dalla", "des", "du",
+                        "la", "le", "los", "las", "el", "al", "dos", "das", "von", "van", "der", "den", "ter", "te",
+                        "aan", "op", "im", "an", "zum", "zur", "y", "e", "nad", "na", "am", "upon", "on", "sur", "en",
+                        "of"})
+# Capitalised words that start a new sentence or clause rather than a town (``14 Elm Road, Thanks``).
+_STOP_CAP = frozenset({
+    "i", "i'm", "i’m", "i'll", "the", "a", "and", "but", "so", "please", "thanks", "thank", "thx", "see", "call",
+    "meet", "let", "if", "when", "then", "is", "are", "it", "it's", "we", "you", "he", "she", "they", "my", "our",
+    "your", "its", "this", "that", "there", "here", "what", "where", "how", "why", "who", "hi", "hey", "ok", "okay",
+    "yes", "no", "lol", "haha", "today", "tomorrow", "tonight", "yesterday", "monday", "tuesday", "wednesday",
+    "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "june", "july", "august",
+    "september", "october", "november", "december", "from", "to", "at", "in", "near", "by", "for", "with", "after",
+    "before", "around", "about", "just", "also", "not", "come", "go", "bring", "best", "regards", "cheers", "love",
+    "phone", "mobile", "email", "tel", "fax", "office", "card", "number", "on", "or", "have", "has", "had", "was",
+    "will", "can", "do", "did", "be", "been", "am", "pm"})
+_STOP_LOWER = _STOP_CAP | {"street", "road", "lol", "pls", "plz", "btw", "asap", "rn", "tho", "though", "mate",
+                           "ok", "k", "ty", "babe", "x", "xx", "xo", "soon", "now", "later", "tmr", "tmrw"}
+_EN_CONTEXT = ("address", "live at", "lives at", "living at", "located at", "ship to", "send to", "sent to",
+               "deliver to", "delivered to", "mail to", "move to", "moved to", "post to", "billing", "shipping",
+               "postcode", "post code", "zip", "地址")
+_PC_CONTEXT = re.compile(r"(?:post ?code|postal ?code|zip ?code|zipcode|zip|邮编|邮政编码)\W{0,3}(?:is |是)?\W{0,2}",
+                         re.IGNORECASE)
+_US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR "
+    "PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split())
+_TOWN_PC = re.compile(rf"(?P<town>[A-Z][A-Za-z'’.-]+(?: [A-Z][A-Za-z'’.-]+){{0,2}})(?:,? )"
+                      rf"(?:(?P<st>[A-Z]{{2}}) (?P<zip>[0-9]{{5}}(?:-[0-9]{{4}})?)|(?P<pc>{_UK_PC}|{_CA_PC}))(?![^\W_])")
+# Cheap first tests, so most lines pay for one or two searches only.
+_NUMBER_WORD = re.compile(r"[0-9][A-Za-z]?,? [^\W_]")
+_WORD_NUMBER = re.compile(r"[^\W\d_.],? [0-9]")
+_PC_HINT = re.compile(r"[A-Z][0-9]|[A-Z]{2},? [0-9]")
+_PC_WORDS = ("邮编", "邮政", "zip", "ZIP", "Zip", "post", "Post", "POST")
+_SPACE_DIGIT = re.compile(r" [0-9]")  # a literal first character: ``re`` finds it with a fast scan
+_CN_PC = re.compile(r"[ ,，、;；]*(?:(?:邮编|邮政编码)[:： ]*)?[0-9]{6}(?![0-9A-Za-z%元块万个件次号楼室栋层])")
 
 
-def _capitalised(words: str) -> bool:
-    return all(w[0].isupper() or w[0].isdigit() for w in words.split())
-
-
-def _start(text: str, start: int) -> int:
-    """The start of an English street match, moved left over a building number before it; -1 when the match is
-    glued to an ASCII letter or digit (``B12 Main St`` is no street line)."""
-    if start and text[start - 1].isascii() and text[start - 1].isalnum():
-        return -1
-    m = _LEAD_NO.search(text, max(0, start - 6), start)
-    return m.start() if m and (m.start() == 0 or not _alnum(text[m.start() - 1])) else start
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper() or word[:1].isdigit() or word[:1] == "("
 
 
 def _alnum(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+    return ch.isalnum() or ch == "_"
 
 
-def _extend(text: str, end: int) -> int:
-    """Carry a street line over the unit/city/state/postcode that follow it."""
-    m = _CONT.match(text, end)
-    return m.end() if m else end
+def _left(text: str, start: int) -> int:
+    """Move a street line's start left over building numbers and a unit written before it (``370 3911 Fourth Avenue``,
+    ``Flat 3, 14 Elm Road``, ``Apt. 675 62314 Mellemvej 32``)."""
+    for _ in range(3):
+        lo = max(0, start - 16)
+        m = _LEFT_UNIT.search(text, lo, start) or _LEFT_NO.search(text, lo, start)
+        if not m:
+            break
+        start = m.start()
+    return start
+
+
+def _extend(text: str, end: int, lower_ok: bool) -> tuple[int, set[str]]:
+    """Carry a street line over what follows it: unit, town, state, country, postcode, across commas, line breaks
+    (``\\n> `` quoting included) and spaces. Returns the new end and the kinds of part taken (unit, postcode, place,
+    newline, comma) so the caller can judge how well supported the line is."""
+    kinds: set[str] = set()
+    lower_run, after_unit = 0, False
+    for _ in range(10):
+        sep = _SEP.match(text, end)
+        if not sep:
+            break
+        p, gap = sep.end(), sep.group()
+        if p >= len(text):
+            break
+        broke = "\n" in gap or "," in gap
+        m = _UNIT.match(text, p)
+        if m:
+            kinds.add("unit")
+        else:
+            m = (_POSTCODE_I if lower_ok else _POSTCODE).match(text, p)
+            if m and (m.group()[0].isdigit() or m.group()[:2].upper() in _US_STATES or any(c.isdigit() for c in
+                                                                                          m.group()[:4])):
+                kinds.add("postcode" if len(m.group()) > 2 else "number")  # a house number (Strada X 65 22)
+            else:
+                m = _PLACE.match(text, p)
+                if not m:
+                    break
+                w = m.group().rstrip(".")
+                low = w.casefold()
+                if _is_cap(w) and low not in _STOP_CAP:
+                    lower_run = 0
+                elif lower_ok and low not in _STOP_LOWER and (broke or after_unit or 0 < lower_run < 3) and len(w) > 1 or (
+                        low in _PARTICLES and _PLACE.match(text, m.end() + 1) and _is_cap(text[m.end() + 1])):
+                    lower_run += 1
+                else:
+                    break
+                m_end = m.start() + len(w)
+                kinds.add("place")
+                after_unit = False
+                kinds.update(k for k, c in (("newline", "\n"), ("comma", ",")) if c in gap)
+                end = m_end
+                continue
+        kinds.update(k for k, c in (("newline", "\n"), ("comma", ",")) if c in gap)
+        end, after_unit = m.end(), True
+    return end, kinds
+
+
+def _name_start(text: str, last: int) -> tuple[int, list[str]]:
+    """Walk left from the word before a house number over the rest of the street name (``Rua do Arenque 1634``,
+    ``Μεγάλη Άμμος 184``); stop at a function word, a unit word, punctuation or a line break."""
+    start, words = last, []
+    m = _PLACE.match(text, last)
+    if m:
+        words.append(m.group())
+    for _ in range(4):
+        if start < 2 or text[start - 1] != " ":
+            break
+        lo = max(0, start - 30)
+        m = re.search(rf"{_WORD} $", text[lo:start])
+        if not m:
+            break
+        w = m.group()[:-1]
+        low = w.casefold()
+        if low in _STOP_CAP or low in _UNIT_NAMES or (low in _PARTICLES and not words):
+            break
+        start = lo + m.start()
+        words.insert(0, w)
+    while words and words[0].casefold() in _PARTICLES:  # ``of Joaquin``: a particle never starts a street name
+        start += len(words.pop(0)) + 1
+    return start, words
+
+
+def _score(strong: bool, proper: bool, support: bool, ctx: str | None) -> tuple[float, str] | None:
+    """Street-line score: a known type on a capitalised name is a pattern; support (a context word, a unit, a postcode,
+    a multi-line block) makes it context; a weak shape needs support, and lowercase needs a context word."""
+    if ctx:
+        return SCORE_CONTEXT, f"street address, context: {ctx}"
+    if not proper:
+        return (SCORE_CONTEXT, "lower-case street address with unit/postcode") if strong and support else None
+    if support:
+        return SCORE_CONTEXT, "street address with unit/city/postcode"
+    if strong:
+        return SCORE_PATTERN, "street address shape"
+    return None
+
+
+def _support(kinds: set[str], lead: bool) -> bool:
+    return bool(kinds & {"unit", "postcode", "newline"}) or (lead and "comma" in kinds)
+
+
+def _line_hit(text: str, start: int, end: int, strong: bool, proper: bool, lead: bool = False,
+              unit: bool = False) -> Hit | None:
+    start = _left(text, start)
+    lead = lead or (start < len(text) and text[start].isdigit())
+    end, kinds = _extend(text, end, not proper)
+    if unit:
+        kinds.add("unit")
+    ctx = context_word(text, start, end, _EN_CONTEXT, before=30)
+    scored = _score(strong, proper, _support(kinds, lead), ctx)
+    if scored is None:
+        return None
+    return Hit("ADDRESS", start, end, *scored)
+
+
+def _street_hits(text: str) -> list[Hit]:
+    hits: list[Hit] = []
+    for m in _EN_STREET.finditer(text):
+        if m.start() and _alnum(text[m.start() - 1]):
+            continue
+        words = m.group("words")
+        suffix = m.group("strong") or m.group("weak")
+        proper = all(_is_cap(w) for w in words.split()) and suffix[0].isupper()
+        if proper and words.split()[0].casefold() in _STOP_CAP:
+            continue
+        h = _line_hit(text, m.start(), m.end(), bool(m.group("strong")), proper)
+        if h:
+            hits.append(h)
+    return hits
+
+
+def _prefixed_hits(text: str) -> list[Hit]:
+    hits: list[Hit] = []
+    for m in _EN_PREFIXED.finditer(text):
+        if m.start() and _alnum(text[m.start() - 1]):
+            continue
+        # keep the capitalised name words; ``29 Rue de Tanger and then`` ends at Tanger
+        end, pos = m.end("type"), m.end("type")
+        proper = m.group("type")[0].isupper()
+        for i, w in enumerate(re.finditer(r" (\S+)", text[pos:m.end()])):
+            word = w.group(1)
+            low = word.casefold()
+            if low not in _STOP_LOWER and (_is_cap(word) or not proper or (i == 0 and low not in _PARTICLES)):
+                end = pos + w.end()
+            elif word.casefold() not in _PARTICLES and word not in ("de la", "d'"):
+                break
+        if end == m.end("type"):
+            continue
+        h = _line_hit(text, m.start(), end, True, proper)
+        if h:
+            hits.append(h)
+    return hits
+
+
+def _name_number_hits(text: str) -> list[Hit]:
+    hits: list[Hit] = []
+    for m in _NAME_NUM.finditer(text):
+        if m.start() and _alnum(text[m.start() - 1]):
+            continue
+        start, words = _name_start(text, m.start("last"))
+        if not words:
+            continue
+        lows = [w.casefold() for w in words]
+        if lows[-1] in _UNIT_NAMES or lows[-1] in _STOP_CAP:
+            continue
+        glued = any(len(w) >= 6 and w.endswith(_GLUED) and not w.endswith("grade") for w in lows)
+        typed = len(words) >= 2 and any(w in _TYPE_WORDS for w in lows)
+        proper = _is_cap(words[0]) or lows[0] in _TYPE_WORDS  # ``ul. Miła``, ``Árpád fejedelem útja``
+        lead = _LEFT_NO.search(text, max(0, start - 8), start) is not None
+        h = _line_hit(text, start, m.end(), glued or typed, proper, lead)
+        if h is None:
+            continue
+        if not (glued or typed) and not lead and "context" not in h.reason and "unit" not in h.reason and \
+                not _has(text, h, ("\n",)):
+            # a capitalised word and a number (``Room 101``, ``Windows 10``) is an address only with real support
+            continue
+        hits.append(h)
+    return hits
+
+
+def _has(text: str, h: Hit, marks: tuple[str, ...]) -> bool:
+    return any(mk in text[h.start:h.end] for mk in marks)
+
+
+def _box_hits(text: str) -> list[Hit]:
+    hits: list[Hit] = []
+    for m in _PO_BOX.finditer(text):
+        if m.start() and _alnum(text[m.start() - 1]):
+            continue
+        h = _line_hit(text, m.start(), m.end(), True, True)
+        if h:
+            hits.append(Hit("ADDRESS", h.start, h.end, h.score, "PO box" + h.reason[len("street address"):]))
+    for m in _EN_MILITARY.finditer(text):
+        hits.append(Hit("ADDRESS", m.start(), m.end(), SCORE_CONTEXT, "military mail address"))
+    return hits
+
+
+def _corner_hits(text: str) -> list[Hit]:
+    """``the corner of 159 Main St and Rennie Union``: both streets, one span."""
+    hits: list[Hit] = []
+    for m in _CORNER.finditer(text):
+        a = m.group("a")
+        b_words = m.group("b").split()
+        keep = 0
+        for i, w in enumerate(b_words):
+            if w.casefold() in _STOP_CAP and i:
+                break
+            keep = i + 1
+            if re.fullmatch(rf"(?:{_STRONG}|{_WEAK})\.?", w, re.IGNORECASE):
+                break
+        b = " ".join(b_words[:keep])
+        typed = re.search(rf"(?<![^\W_])(?:{_STRONG}|{_WEAK})(?![^\W_])", f"{a} {b}", re.IGNORECASE)
+        if not b or not (typed or any(c.isdigit() for c in a)) or not (_is_cap(a) or any(c.isdigit() for c in a)):
+            continue
+        end = m.start("b") + len(" ".join(m.group("b").split()[:keep]))
+        hits.append(Hit("ADDRESS", m.start(), end, SCORE_CONTEXT, "street corner"))
+    return hits
+
+
+def _postcode_hits(text: str) -> list[Hit]:
+    """A town with a UK/Canadian postcode or a US state and ZIP (``Leeds LS6 2AB``, ``Springfield, IL 62704``) is a
+    partial address; a postcode right after a context word (``postcode: LS6 2AB``, ``邮编100102``) is one too. A bare
+    number is never a postcode."""
+    hits: list[Hit] = []
+    for m in _TOWN_PC.finditer(text):
+        if m.group("st") and m.group("st") not in _US_STATES:
+            continue
+        if m.group("town").split()[0].casefold() in _STOP_CAP or (m.start() and _alnum(text[m.start() - 1])):
+            continue
+        hits.append(Hit("ADDRESS", m.start(), m.end(), SCORE_PATTERN, "town + postcode"))
+    for c in _PC_CONTEXT.finditer(text):
+        m = _POSTCODE_I.match(text, c.end())
+        if m and any(ch.isdigit() for ch in m.group()):
+            hits.append(Hit("ADDRESS", m.start(), m.end(), SCORE_CONTEXT, f"postcode, context: {c.group().strip()}"))
+    return hits
 
 
 def _en_hits(text: str) -> list[Hit]:
     hits: list[Hit] = []
-    street = _EN_STREET.finditer(text) if _NUMBER_WORD.search(text) else ()
-    for m in street:
-        start = _start(text, m.start())
-        if start < 0:
-            continue
-        ctx = context_word(text, start, m.end(), _EN_CONTEXT, before=20)
-        proper = _capitalised(m.group("words")) and m.group("suffix")[0].isupper()
-        end = _extend(text, m.end()) if proper else m.end()
-        if ctx:
-            score, reason = SCORE_CONTEXT, f"street address, context: {ctx}"
-        elif proper and (m.group("unit") or end > m.end()):
-            score, reason = SCORE_CONTEXT, "street address with unit/city"
-        elif proper:
-            score, reason = SCORE_PATTERN, "street address shape"
-        else:
-            score, reason = SCORE_WEAK, "lower-case street address shape"
-        hits.append(Hit("ADDRESS", start, end, score, reason))
-    rxs = ((_EN_PREFIXED, _EN_SUFFIXED) if _WORD_NUMBER.search(text) else ()) + ((_EN_FRENCH,) if street else ())
-    for rx in rxs:
-        for m in rx.finditer(text):
-            start = _start(text, m.start())
-            if start < 0:
-                continue
-            ctx = context_word(text, start, m.end(), _EN_CONTEXT, before=20)
-            hits.append(Hit("ADDRESS", start, _extend(text, m.end()), SCORE_CONTEXT if ctx else SCORE_PATTERN,
-                            f"street address, context: {ctx}" if ctx else "street name + number"))
-    if "Box " in text or "PO " in text:
-        hits.extend(Hit("ADDRESS", m.start(), m.end(), SCORE_CONTEXT, "military mail address")
-                    for m in _EN_MILITARY.finditer(text))
+    number_word = _NUMBER_WORD.search(text) is not None
+    if number_word:
+        hits += _street_hits(text)
+        hits += _prefixed_hits(text)
+    if _SPACE_DIGIT.search(text) and _WORD_NUMBER.search(text):
+        hits += _name_number_hits(text)
+    if "ox" in text or "OX" in text or "PO " in text or "po " in text:
+        hits += _box_hits(text)
+    if "orner of" in text:
+        hits += _corner_hits(text)
+    if _PC_HINT.search(text) or any(w in text for w in _PC_WORDS):
+        hits += _postcode_hits(text)
     return hits
 
 
 class AddressRecognizer:
-    """Chinese road + number (+ building/room) or estate + building/room lines, and English street lines."""
+    """Chinese road + number (+ building/room) or estate + building/room lines, English and international street
+    lines, PO boxes and street corners, each with the postcode that follows it; town + postcode on their own."""
 
     kinds = ("ADDRESS",)
     needs = "digit"  # the analyzer skips lines without this (lib.pii.analyzer.GATES)
@@ -204,4 +466,15 @@ class AddressRecognizer:
         if any(c in text for c in _CN_CHARS) and _CN_HINT.search(text):
             hits.extend(_cn_hits(text))
         hits.extend(_en_hits(text))
-        return hits
+        return _outermost(hits) if len(hits) > 1 else hits
+
+
+def _outermost(hits: list[Hit]) -> list[Hit]:
+    """One hit per address: a part found on its own (``Washington, DC 20500``) inside a whole line is dropped."""
+    hits.sort(key=lambda h: (h.start, -h.end, -h.score))
+    out: list[Hit] = []
+    for h in hits:
+        if out and h.start >= out[-1].start and h.end <= out[-1].end:
+            continue
+        out.append(h)
+    return out

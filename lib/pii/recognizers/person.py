@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from lib.pii.base import SCORE_VALIDATED, Hit, fold_width
+from lib.pii.base import SCORE_VALIDATED, Hit, default_norm, fold_width
 
 # Kinship and endearment words people save as nicknames (备注 "老公", "妈妈"). Redacting them everywhere would gut the
 # persona's voice, and they identify no one outside the chat.
@@ -24,6 +24,8 @@ mom dad mum mama papa mommy daddy honey baby babe bae hubby wifey wife husband b
 love lover boss me you haha lol
 """
 STOPLIST: frozenset[str] = frozenset(_STOP_WORDS.split())
+# How this recognizer's hits explain themselves; the store tells known-name hits from free-text ones by them.
+KNOWN_NAME_REASONS = ("known name (import, owner list or found elsewhere)", "part of a known name")
 
 _ASCII_LETTER = "A-Za-z"
 _SPACES = re.compile(r"\s+")
@@ -58,8 +60,9 @@ def _escape(ch: str) -> str:
     return r"\s+" if ch.isspace() else re.escape(ch)
 
 
-def literal_alternation(words: Iterable[str], alnum_boundary: bool = False) -> str:
-    """One regex matching any of ``words`` (compile it with IGNORECASE), longest first at each position.
+def literal_alternation(words: Iterable[str], alnum_boundary: bool = False, fold_case: bool = True) -> str:
+    """One regex matching any of ``words`` (compile it with IGNORECASE unless ``fold_case`` is False), longest first
+    at each position.
 
     Built as a trie so the engine walks shared prefixes once. A word's ASCII letter/digit ends get a boundary (no
     ASCII letter, resp. digit, on that side; with ``alnum_boundary`` no ASCII letter or digit at all); Han and other
@@ -69,7 +72,7 @@ def literal_alternation(words: Iterable[str], alnum_boundary: bool = False) -> s
     for w in words:
         node = trie
         for ch in w:
-            ch = ch.lower() if ch.isascii() else ch
+            ch = ch.lower() if fold_case and ch.isascii() else ch
             node = node.setdefault(ch, {})
         node[""] = True  # end of a word
 
@@ -102,27 +105,52 @@ def usable_name(name: str) -> bool:
 
 
 class PersonRecognizer:
-    """Exact names from the import and the owner's list, matched CJK-safely (``我是张三啊`` finds ``张三``).
+    """Known names and their parts, matched CJK-safely (``我是张三啊`` finds ``张三``).
 
-    Names that start with an ASCII letter are kept in a second pattern behind a cheap word-set check: ``re`` would
+    Known names come from the import (senders, chat names, remarks, nicknames, usernames), the owner's list and names
+    found in free text anywhere in the workspace. Each is matched with its parts (:mod:`lib.pii.names`): "Emma" and
+    "Mrs Rossi" for Emma Rossi, "晓明" and "王老师" for 王晓明. A hit's ``norm`` is its full name's, so all of them are one
+    value with one placeholder. A one-word Latin name that is also an everyday word ("Will", "Mark") is matched only
+    as written with a capital, so "will do" stays text.
+
+    Names that start with an ASCII letter are kept in separate patterns behind a cheap word-set check: ``re`` would
     otherwise try every Latin letter of every English line against the trie.
     """
 
     kinds = ("PERSON",)
 
     def __init__(self, names: Iterable[str]) -> None:
+        from lib.pii.names import is_common_word, variants
+
         clean = {_SPACES.sub(" ", fold_width(n)).strip() for n in names if n and n.strip()}
         self.names = sorted(n for n in clean if usable_name(n))
-        latin = [n for n in self.names if _LEAD_LETTERS.match(n)]
-        other = [n for n in self.names if not _LEAD_LETTERS.match(n)]
+        forms = {v: c for v, c in variants(self.names).items() if usable_name(v)}
+        self._canonical = {_key(v): c for v, c in forms.items()}
+        latin = [v for v in forms if _LEAD_LETTERS.match(v)]
+        exact = [v for v in latin if " " not in v and is_common_word(v)]
+        folded = [v for v in latin if v not in set(exact)]
+        other = [v for v in forms if not _LEAD_LETTERS.match(v)]
         self._other = re.compile(literal_alternation(other), re.IGNORECASE) if other else None
-        self._latin = re.compile(literal_alternation(latin), re.IGNORECASE) if latin else None
+        self._latin = re.compile(literal_alternation(folded), re.IGNORECASE) if folded else None
+        self._exact = re.compile(literal_alternation(exact, fold_case=False)) if exact else None
         self._latin_heads = frozenset(_LEAD_LETTERS.match(n).group().lower() for n in latin)
 
     def analyze(self, text: str) -> list[Hit]:
         spans: list[re.Match[str]] = []
         if self._other is not None:
             spans.extend(self._other.finditer(text))
-        if self._latin is not None and not self._latin_heads.isdisjoint(map(str.lower, _LETTER_RUNS.findall(text))):
-            spans.extend(self._latin.finditer(text))
-        return [Hit("PERSON", m.start(), m.end(), SCORE_VALIDATED, "known name (import or owner list)") for m in spans]
+        if (self._latin is not None or self._exact is not None) and not self._latin_heads.isdisjoint(
+                map(str.lower, _LETTER_RUNS.findall(text))):
+            for rx in (self._latin, self._exact):
+                if rx is not None:
+                    spans.extend(rx.finditer(text))
+        out = []
+        for m in spans:
+            canonical = self._canonical.get(_key(m.group(0)), m.group(0))
+            reason = KNOWN_NAME_REASONS[0] if _key(canonical) == _key(m.group(0)) else KNOWN_NAME_REASONS[1]
+            out.append(Hit("PERSON", m.start(), m.end(), SCORE_VALIDATED, reason, default_norm(canonical)))
+        return out
+
+
+def _key(surface: str) -> str:
+    return _SPACES.sub(" ", surface).strip().casefold()

@@ -72,6 +72,12 @@ _CONTEXT_NEGATIVE = re.compile(
     re.IGNORECASE,
 )
 
+# (c) National mobile shapes that phonenumbers does not validate (Ofcom's 07700 900xxx drama range, ranges newer than
+# its metadata), taken only when the owner's regions include the country: (country calling code, national pattern).
+_NATIONAL_MOBILE: dict[str, tuple[str, re.Pattern[str]]] = {
+    "GB": ("44", re.compile(r"(?<![0-9A-Za-z+])0(7[1-9][0-9]{2}) ?([0-9]{3}) ?([0-9]{3})(?![0-9A-Za-z])")),
+}
+
 _DATE = re.compile(
     r"(?:19|20)[0-9]{2}[-./ ][0-9]{1,2}[-./ ][0-9]{1,2}"
     r"|[0-9]{1,2}[-./][0-9]{1,2}[-./](?:19|20)[0-9]{2}")
@@ -100,6 +106,7 @@ class PhoneRecognizer:
     def __init__(self, regions: tuple[str, ...] | list[str] = ("CN",)) -> None:
         self.regions = tuple(dict.fromkeys(r.upper() for r in regions)) or ("CN",)
         self._trunk_zero = {r for r in self.regions if _national_prefix(r) == "0"}
+        self._national = [(r, *_NATIONAL_MOBILE[r]) for r in self.regions if r in _NATIONAL_MOBILE]
 
     def analyze(self, text: str) -> list[Hit]:
         if not _DIGIT.search(text):
@@ -126,6 +133,13 @@ class PhoneRecognizer:
                     taken.append((start, end))
                     hits.append(Hit("PHONE", start, end, SCORE_VALIDATED, reason, norm))
         self._cn_mobile_fallback(text, hits, taken)
+        for region, cc, rx in self._national:
+            for m in rx.finditer(text):
+                start, end = m.span()
+                if not any(s < end and start < e for s, e in taken):
+                    taken.append((start, end))
+                    hits.append(Hit("PHONE", start, end, SCORE_PATTERN, f"{region} mobile shape, not validated by "
+                                    "phonenumbers", f"+{cc}{''.join(m.groups())}"))
         self._generic_fallback(text, hits, taken)
         return hits
 
@@ -162,6 +176,18 @@ class PhoneRecognizer:
                 norm += "x" + "".join(_DIGIT_RUN.findall(ext))
             taken.append((start, end))
             hits.append(Hit("PHONE", start, end, SCORE_CONTEXT, f"phone-shaped number; context: {word}", norm))
+
+
+def national_mobile_norm(value: str, regions: tuple[str, ...]) -> str | None:
+    """E.164 of ``value`` when it is exactly a national mobile shape (:data:`_NATIONAL_MOBILE`) of one of
+    ``regions``."""
+    for region in regions:
+        if region in _NATIONAL_MOBILE:
+            cc, rx = _NATIONAL_MOBILE[region]
+            m = rx.fullmatch(value)
+            if m:
+                return f"+{cc}{''.join(m.groups())}"
+    return None
 
 
 def _national_prefix(region: str) -> str | None:
