@@ -92,8 +92,9 @@ def cmd_pii_scan(args: argparse.Namespace) -> int:
     """Stream ``{"id", "text"}`` lines to ``{"id", "spans"}`` lines; a bad line gets an ``error`` line, not a stop.
 
     Lines are one chat in order: each line is judged with the line before it as context."""
-    from lib.pii.analyzer import Analyzer, hits_to_json
+    from lib.pii.analyzer import Analyzer
     from lib.pii.base import AnalyzerConfig
+    from lib.pii.jsonl import scan_stream
 
     regions = tuple(r.strip().upper() for r in args.regions.split(",") if r.strip())
     names = tuple(n.strip() for n in (args.names or "").split(",") if n.strip())
@@ -105,43 +106,8 @@ def cmd_pii_scan(args: argparse.Namespace) -> int:
         if not path.is_file():
             raise BadInputError(f"{args.file}: no such file; give a JSONL file with one {{\"id\", \"text\"}} per line")
         src = path.open(encoding="utf-8", errors="replace")
-    out = sys.stdout
-    bad = 0
-    buf: list[str] = []
-    prev: str | None = None  # the previous line's text: a question the next line may answer ("pin?" → "4821")
     with src:
-        for n, line in enumerate(src, 1):
-            if not line.strip():
-                continue
-            rid, error = None, ""
-            try:
-                rec = json.loads(line)
-            except ValueError as exc:
-                rec, error = None, f"not JSON ({exc})"
-            if isinstance(rec, dict):
-                rid = rec.get("id")
-                if isinstance(rec.get("text"), str):
-                    hits = analyzer.analyze(rec["text"], prev)
-                    prev = rec["text"]
-                    if hits:
-                        buf.append(json.dumps({"id": rid, "spans": hits_to_json(hits)}, ensure_ascii=False))
-                    else:  # most lines: skip building and encoding a dict
-                        rid_json = str(rid) if type(rid) is int else json.dumps(rid)  # default encoder: cached
-                        buf.append(f'{{"id": {rid_json}, "spans": []}}')
-                else:
-                    error = 'no string "text" field'
-            elif not error:
-                error = 'expected an object {"id", "text"}'
-            if error:
-                bad, prev = bad + 1, None
-                print(f"error: line {n}: {error}", file=sys.stderr)
-                buf.append(json.dumps({"id": rid, "spans": [], "error": f"line {n}: {error}"}, ensure_ascii=False))
-            if len(buf) >= 2000:
-                out.write("\n".join(buf) + "\n")
-                buf.clear()
-    if buf:
-        out.write("\n".join(buf) + "\n")
-    out.flush()
+        bad = scan_stream(analyzer, src, sys.stdout, sys.stderr, path=None if args.file == "-" else args.file)
     return 2 if bad else 0
 
 
@@ -422,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--set-passcode", action="store_true", help="ask for a new passcode (or METWIN_DEMO_PASSCODE)")
     dm.set_defaults(func=cmd_demo)
 
-    from lib.serve import build_parser_args
+    from lib.serve_args import build_parser_args
 
     build_parser_args(sub)  # serve: the twin over a Spark-compatible WebSocket and an OpenAI-compatible API
 

@@ -47,9 +47,7 @@ if TYPE_CHECKING:
     import uvicorn
     from starlette.applications import Starlette
 
-DEFAULT_MODEL = "metwin-twin"
-DEFAULT_PORT = 8765
-TOKEN_ENV = "METWIN_SERVE_TOKEN"
+from lib.serve_args import DEFAULT_MODEL, DEFAULT_PORT, TOKEN_ENV, build_parser_args  # noqa: F401 - re-exported
 SPARK_PATHS = ("/v1.1/chat", "/v2.1/chat", "/v3.1/chat", "/v3.5/chat", "/v4.0/chat", "/chat/pro-128k",
                "/chat/max-32k")     # Spark's chat URLs (§8.1): whichever the front end was built for works here
 MAX_BODY = 4 * 1024 * 1024          # bytes of one HTTP request or WebSocket frame; a long chat history is far smaller
@@ -659,23 +657,6 @@ def serve(backend: Backend, host: str = "127.0.0.1", port: int = DEFAULT_PORT, t
 
 
 # -------------------------------------------------------------------------------------------------- command line
-
-def build_parser_args(sub: Any) -> argparse.ArgumentParser:
-    """Add ``serve`` to the command line's subparsers (``sub`` is what ``add_subparsers()`` returned)."""
-    sv = sub.add_parser("serve", help="serve the twin: a Spark-compatible WebSocket and an OpenAI-compatible API on "
-                                      "one port")
-    sv.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
-    sv.add_argument("--backend", default="offline", help="the twin's backend: offline, openai or spark "
-                                                         "(default offline)")
-    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine "
-                                                        "only; anything else needs a token)")
-    sv.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    sv.add_argument("--token", help=f"bearer token clients must send (better: the {TOKEN_ENV} environment variable, "
-                                     "which other users cannot see in the process list)")
-    sv.add_argument("--model-name", default=DEFAULT_MODEL, help=f"model id in /v1/models (default {DEFAULT_MODEL})")
-    sv.set_defaults(func=cmd_serve)
-    return sv
-
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """``python -m lib serve``: the workspace's twin (its backend, persona prompt and chat settings), served. The

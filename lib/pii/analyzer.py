@@ -39,13 +39,18 @@ class Analyzer:
         self._allow = {default_norm(a) for a in self.config.allow}
         self._followups = [r for r in recognizers if hasattr(r, "analyze_followup")]
         recognizers = [r for r in recognizers if not hasattr(r, "analyze_followup")]
-        self._max_answer = max((getattr(r, "max_answer", 1 << 30) for r in self._followups), default=0)
+        self._wants = tuple(r.wants for r in self._followups)
+        # a plain line (no ASCII letter, digit or @) needs only a recognizer's cheaper test, when it has one
+        plain_wants = tuple(getattr(r, "wants_plain", r.wants) for r in self._followups)
+        self._wants_plain = plain_wants[0] if len(plain_wants) == 1 else (lambda t: any(w(t) for w in plain_wants))
         gated: dict[str, list[Recognizer]] = {g: [] for g in GATES}
         for rec in recognizers:
             gate = getattr(rec, "needs", "")
             gated[gate if gate in GATES else ""].append(rec)
-        # One recognizer list per combination of line features (digit, letter, @), built once.
+        # One recognizer list per combination of line features (digit, letter, @), built once, as bound methods: the
+        # per-line loop then does no attribute look-ups.
         self._plans: dict[tuple[bool, bool, bool], list[Recognizer]] = {}
+        self._calls: dict[tuple[bool, bool, bool], tuple] = {}
         for digit in (False, True):
             for alpha in (False, True):
                 for at in (False, True):
@@ -56,44 +61,61 @@ class Analyzer:
                     recs += gated["digit+alpha"] if digit and alpha else []
                     recs += gated["@"] if at else []
                     self._plans[(digit, alpha, at)] = recs
+                    self._calls[(digit, alpha, at)] = tuple(r.analyze for r in recs)
+        self._plain = self._calls[(False, False, False)]
+        self._asks_prev: tuple[str | None, bool] = (None, False)
 
     def candidates(self, text: str) -> list[Hit]:
         """All raw candidates above the threshold, before overlap resolution (for explanations and tests)."""
-        if _ANY.search(text) is None:  # most chat lines: no ASCII (or full-width) letter, digit or @
-            plan, folded = self._plans[(False, False, False)], text
-            if not plan:
-                return []
+        return self._candidates(text)[0]
+
+    def _candidates(self, text: str) -> tuple[list[Hit], bool]:
+        """Candidates, and whether the line is plain (no ASCII or full-width letter, digit or @)."""
+        plain = _ANY.search(text) is None
+        if plain:  # most chat lines
+            calls, folded = self._plain, text
         else:  # only lines that can hold a pattern pay for the feature checks and width folding
-            digit = _DIGIT.search(text) is not None
-            alpha = _ALPHA.search(text) is not None
-            plan = self._plans[(digit, alpha, "@" in text or "\uff20" in text)]
+            calls = self._calls[(_DIGIT.search(text) is not None, _ALPHA.search(text) is not None,
+                                 "@" in text or "\uff20" in text)]
             folded = fold_width(text) if _WIDE.search(text) else text
         out: list[Hit] = []
-        threshold = self.config.threshold
-        for rec in plan:
-            for h in rec.analyze(folded):
-                if h.score >= threshold and h.end > h.start:
-                    out.append(h)
-        if self._allow and out:
-            out = [h for h in out if default_norm(text[h.start:h.end]) not in self._allow
-                   and (not h.norm or h.norm not in self._allow)]
-        return out
+        for call in calls:
+            found = call(folded)
+            if found:
+                out += found
+        if out:
+            threshold = self.config.threshold
+            out = [h for h in out if h.score >= threshold and h.end > h.start]
+            if self._allow and out:
+                out = [h for h in out if default_norm(text[h.start:h.end]) not in self._allow
+                       and (not h.norm or h.norm not in self._allow)]
+        return out, plain
 
     def analyze(self, text: str, prev: str | None = None) -> list[Hit]:
         """Hits in ``text``; ``prev`` is the message before it in the same chat (a question it may answer)."""
         if not text:
             return []
-        hits = self.candidates(text)
-        if prev and self._followups and len(text) <= self._max_answer and self.wants_prev(text):  # cheap tests first
+        hits, plain = self._candidates(text)
+        if prev and self._followups and (self._wants_plain(text) if plain else self.wants_prev(text)) \
+                and self._prev_asks(prev):
             hits = hits + self._followup_candidates(text, prev)
         return resolve(hits, text) if len(hits) > 1 else hits
 
+    def _prev_asks(self, prev: str) -> bool:
+        """Whether ``prev`` asks for a value at all. Remembered for the last ``prev``: in a stream each message is
+        the next one's ``prev``, so the question test runs once per message."""
+        last, asks = self._asks_prev
+        if last is not prev:
+            asks = any(getattr(rec, "asks", lambda _p: True)(prev) for rec in self._followups)
+            self._asks_prev = (prev, asks)
+        return asks
+
     def wants_prev(self, text: str) -> bool:
         """Whether the previous message could change what ``text`` holds: callers fetch it only then."""
-        for rec in self._followups:
-            if rec.wants(text):
-                return True
-        return False
+        wants = self._wants
+        if len(wants) == 1:
+            return wants[0](text)
+        return any(w(text) for w in wants)
 
     def _followup_candidates(self, text: str, prev: str) -> list[Hit]:
         folded = fold_width(text) if _WIDE.search(text) else text

@@ -8,6 +8,7 @@ Chinese spans are built from Han characters minus a stop set of pronouns, verbs 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, SCORE_WEAK, Hit, context_word
 
@@ -315,7 +316,19 @@ def _line_hit(text: str, start: int, end: int, strong: bool, proper: bool, lead:
     return Hit("ADDRESS", start, end, *scored)
 
 
+_TYPE_FULL = re.compile(rf"(?:{_STRONG}|{_WEAK})", re.IGNORECASE)
+_LATIN_WORDS = re.compile(r"[A-Za-z]+")
+
+
+@lru_cache(maxsize=1 << 16)
+def _is_street_type(word: str) -> bool:
+    return _TYPE_FULL.fullmatch(word) is not None
+
+
 def _street_hits(text: str) -> list[Hit]:
+    # the street pattern backtracks over every "10 min late" in chat: only lines with a street-type word try it
+    if not any(_is_street_type(w) for w in _LATIN_WORDS.findall(text)):
+        return []
     hits: list[Hit] = []
     for m in _EN_STREET.finditer(text):
         if m.start() and _alnum(text[m.start() - 1]):

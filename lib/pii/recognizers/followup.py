@@ -158,6 +158,7 @@ _CN_STREET = re.compile(r"[路街巷弄道][0-9一二三四五六七八九十]|[
 _CN_NOT_ADDRESS = re.compile(r"[我你他她它了吗呢吧啊么去到来想要说看等下]")
 # Every value this module takes holds a digit, an @, a Chinese address character, or is a password-built token.
 _ANSWER_GATE = re.compile(r"[0-9@]|[省市区县镇乡村路街巷弄号栋幢楼室]|[a-z][A-Z]|[A-Za-z][-_!#$%^&*.+=][A-Za-z0-9]")
+_PLAIN_GATE = re.compile(r"[省市区县镇乡村路街巷弄号栋幢楼室]")
 _MAX_SPACES = 8  # "Flat 2, 14 Elm Road, Leeds LS6 2AB" has 6; more is a sentence
 
 
@@ -183,6 +184,17 @@ class FollowupRecognizer:
         the cheap test callers use before they fetch the previous message."""
         return (len(text) <= MAX_ANSWER and _ANSWER_GATE.search(text) is not None
                 and text.count(" ") <= _MAX_SPACES)
+
+    @staticmethod
+    def wants_plain(text: str) -> bool:
+        """:meth:`wants` for a line the analyzer found has no ASCII letter, digit or @ (most Chinese chat): only an
+        address can be the answer there."""
+        return len(text) <= MAX_ANSWER and _PLAIN_GATE.search(text) is not None and text.count(" ") <= _MAX_SPACES
+
+    @staticmethod
+    def asks(prev: str) -> bool:
+        """Whether ``prev`` asks for a value this recognizer knows (the analyzer skips the answer test otherwise)."""
+        return asked_kind(prev) is not None
 
     def analyze_followup(self, text: str, prev: str) -> list[Hit]:
         """The value ``text`` is, when ``prev`` asked for one and ``text`` is one (``text`` already width-folded).

@@ -96,7 +96,10 @@ _SENTENCE_END = frozenset(".!?:;\"“”()[]…\n\r\t*>-•|")
 
 def _read(name: str) -> list[str]:
     with open(DATA / name, encoding="utf-8") as fh:
-        return [line.strip() for line in fh if line.strip() and not line.startswith("#")]
+        lines = fh.read().split("\n")
+    if lines and lines[0].startswith("#"):  # the generator's one header line
+        lines = lines[1:]
+    return [w for w in lines if w]
 
 
 def _fold(s: str) -> str:
@@ -176,6 +179,7 @@ class EnglishNameRecognizer:
         self._t_common_names = frozenset(self.names - self._t_names)
         self._t_context = frozenset(w for w in (TITLES | RELATIONS | CONTACT | GREETINGS | STRONG_SAID | INTRO_ONE
                                                 | {"name", "is", "am", "me", "m"}) if "'" not in w and "’" not in w)
+        self._t_contact = frozenset(CONTACT)
 
     def _worth_a_look(self, text: str, words: list[str]) -> bool:
         low = [w.lower() for w in words]
@@ -187,7 +191,10 @@ class EnglishNameRecognizer:
             return True
         if self._t_context.isdisjoint(lows):
             return False
-        return not self._t_common_names.isdisjoint(lows) or any(lw not in self.rank for lw in caps)
+        if any(lw not in self.rank for lw in caps):  # "Hi Manlio", "Vsevolod said", "I'm Kasia"
+            return True
+        # a lowercase name that is also a word is a name only right after a contact verb ("text mark")
+        return not self._t_contact.isdisjoint(lows) and not self._t_common_names.isdisjoint(lows)
 
     # -- word classes -------------------------------------------------------------------------------------------
     def _common(self, low: str) -> bool:

@@ -1,0 +1,122 @@
+"""Run one Analyzer over many messages on every core: a heavy user's million messages are a scan, not a coffee break.
+
+Detection is pure CPU work per message, so batches go to worker processes and come back in order; the caller keeps
+reading input and writing results in its own process (SQLite and stdout stay single-writer). Small jobs stay in
+process: starting workers costs more than it saves below :data:`MIN_PARALLEL` messages.
+
+Workers get the analyzer by ``fork`` when this process runs a single thread (free: the built recognizers are shared
+copy-on-write), else by ``spawn`` with the analyzer pickled once (the app's server has threads, and forking a threaded
+process can deadlock).
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import pickle
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from lib.pii.analyzer import Analyzer
+from lib.pii.base import Hit
+
+MIN_PARALLEL = 40_000  # messages: below this one process is faster than starting workers
+MAX_JOBS = 4
+T = TypeVar("T")
+
+_analyzer: Analyzer | None = None  # the worker's analyzer (inherited by fork, or unpickled by spawn)
+
+
+def jobs() -> int:
+    """Worker processes to use: ``METWIN_JOBS`` when set (1 turns parallel scans off), else the cores, at most 4."""
+    env = os.environ.get("METWIN_JOBS", "").strip()
+    if env.isdigit() and int(env) >= 1:
+        return int(env)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_JOBS, cores))
+
+
+def _init_spawned(blob: bytes) -> None:
+    global _analyzer
+    _analyzer = pickle.loads(blob)
+
+
+def _analyze_batch(items: list[tuple[str, str | None]]) -> list[list[Hit]]:
+    analyze = _analyzer.analyze  # type: ignore[union-attr]
+    return [analyze(text, prev) for text, prev in items]
+
+
+def _lines_batch(args: tuple[list[str], str | None, Callable[[Analyzer, list[str], str | None], Any]]) -> Any:
+    lines, before, fn = args
+    return fn(_analyzer, lines, before)  # type: ignore[arg-type]
+
+
+class AnalyzerPool:
+    """``with AnalyzerPool(analyzer, n) as pool: for hits in pool.map(batches): ...`` — results in input order.
+
+    ``n`` is the number of messages that will go through it (decides whether workers are worth starting).
+    """
+
+    def __init__(self, analyzer: Analyzer, n: int, processes: int | None = None) -> None:
+        self.analyzer = analyzer
+        self.processes = processes or jobs()
+        self._pool = None
+        if self.processes > 1 and n >= MIN_PARALLEL:
+            global _analyzer
+            if threading.active_count() == 1 and "fork" in mp.get_all_start_methods():
+                _analyzer = analyzer  # inherited by the forked workers
+                self._pool = mp.get_context("fork").Pool(self.processes)
+            else:
+                self._pool = mp.get_context("spawn").Pool(self.processes, _init_spawned,
+                                                          (pickle.dumps(analyzer),))
+
+    @property
+    def parallel(self) -> bool:
+        return self._pool is not None
+
+    def __enter__(self) -> "AnalyzerPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def map(self, batches: Iterable[list[tuple[str, str | None]]]) -> Iterator[list[list[Hit]]]:
+        """Hits for each batch of ``(text, prev)``, in order; at most two batches per worker in flight, so memory
+        stays bounded however long the input."""
+        if self._pool is None:
+            analyze = self.analyzer.analyze
+            for items in batches:
+                yield [analyze(text, prev) for text, prev in items]
+            return
+        yield from _ordered(self._pool, _analyze_batch, batches, 2 * self.processes)
+
+    def map_lines(self, batches: Iterable[tuple[list[str], str | None]],
+                  fn: Callable[[Analyzer, list[str], str | None], T]) -> Iterator[T]:
+        """``fn(analyzer, lines, line_before)`` for each batch of raw lines, in order (``fn`` must be a module-level
+        function: it travels to the workers by name)."""
+        if self._pool is None:
+            for lines, before in batches:
+                yield fn(self.analyzer, lines, before)
+            return
+        yield from _ordered(self._pool, _lines_batch, ((lines, before, fn) for lines, before in batches),
+                            2 * self.processes)
+
+
+def _ordered(pool: Any, fn: Callable, items: Iterable, window: int) -> Iterator:
+    pending: deque = deque()
+    for item in items:
+        pending.append(pool.apply_async(fn, (item,)))
+        if len(pending) >= window:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()

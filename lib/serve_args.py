@@ -1,0 +1,36 @@
+"""``python -m lib serve``'s options and defaults, apart from the server itself.
+
+The command line builds every subcommand's parser on each start; importing the server (asyncio, starlette, uvicorn)
+for that cost every other command ~0.1 s, ``pii-scan`` included.
+"""
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+DEFAULT_MODEL = "metwin-twin"
+DEFAULT_PORT = 8765
+TOKEN_ENV = "METWIN_SERVE_TOKEN"
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from lib.serve import cmd_serve
+
+    return cmd_serve(args)
+
+
+def build_parser_args(sub: Any) -> argparse.ArgumentParser:
+    """Add ``serve`` to the command line's subparsers (``sub`` is what ``add_subparsers()`` returned)."""
+    sv = sub.add_parser("serve", help="serve the twin: a Spark-compatible WebSocket and an OpenAI-compatible API on "
+                                      "one port")
+    sv.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
+    sv.add_argument("--backend", default="offline", help="the twin's backend: offline, openai or spark "
+                                                         "(default offline)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine "
+                                                        "only; anything else needs a token)")
+    sv.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    sv.add_argument("--token", help=f"bearer token clients must send (better: the {TOKEN_ENV} environment variable, "
+                                     "which other users cannot see in the process list)")
+    sv.add_argument("--model-name", default=DEFAULT_MODEL, help=f"model id in /v1/models (default {DEFAULT_MODEL})")
+    sv.set_defaults(func=_cmd_serve)
+    return sv
