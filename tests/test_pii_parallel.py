@@ -25,7 +25,13 @@ def _file(tmp_path: Path, n: int) -> Path:
     return p
 
 
+def _one_thread(monkeypatch) -> None:
+    """Workers are forked only from a single-threaded process (the command line); earlier tests may leave threads."""
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+
+
 def _run(path: Path, jobs: int, monkeypatch) -> tuple[str, str, int]:
+    _one_thread(monkeypatch)
     monkeypatch.setenv("METWIN_JOBS", str(jobs))
     monkeypatch.setattr(parallel, "MIN_PARALLEL", 0)
     monkeypatch.setattr(jsonl, "CHUNK_BYTES", 512)  # many pieces: order and context across their edges matter
@@ -56,3 +62,30 @@ def test_file_chunks_cover_the_file_at_line_ends(tmp_path: Path) -> None:
     for (_, s, e, line_no), (_, s2, _, line_no2) in zip(pieces, pieces[1:]):
         assert e == s2 and data[e - 1:e] == b"\n"
         assert line_no2 == line_no + data[s:e].count(b"\n")
+
+
+def test_workspace_scan_on_every_core_finds_what_one_process_finds(tmp_path: Path, monkeypatch) -> None:
+    """PiiStore.scan with detection in worker processes: the same values, hits and placeholders as in one process."""
+    from lib.pii.store import PiiStore
+    from lib.workspace import Workspace
+    from tests.test_workspace import memotrace_csv, write
+
+    rows = [(i % 2, f"2024-05-01 09:{i // 60:02d}:{i % 60:02d}", LINES[i % len(LINES)] or "好")
+            for i in range(240)]
+    results = []
+    _one_thread(monkeypatch)
+    for jobs in (1, 2):
+        monkeypatch.setenv("METWIN_JOBS", str(jobs))
+        monkeypatch.setattr(parallel, "MIN_PARALLEL", 0)
+        monkeypatch.setattr("lib.pii.store.BATCH", 17)  # many batches in flight
+        ws = Workspace(tmp_path / f"ws{jobs}")
+        try:
+            ws.import_paths([write(tmp_path, f"chat{jobs}.csv", memotrace_csv(rows))])
+            PiiStore(ws).scan()
+            results.append((
+                sorted(ws.conn.execute("SELECT kind, value, idx FROM pii_values WHERE n_hits > 0")),
+                sorted(ws.conn.execute("SELECT message_id, start, end, score FROM pii_hits"))))
+        finally:
+            ws.close()
+    assert results[0] == results[1]
+    assert {k for k, _, _ in results[0][0]} >= {"PHONE", "BANK_CARD", "PERSON"}

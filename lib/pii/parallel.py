@@ -4,15 +4,13 @@ Detection is pure CPU work per message, so batches go to worker processes and co
 reading input and writing results in its own process (SQLite and stdout stay single-writer). Small jobs stay in
 process: starting workers costs more than it saves below :data:`MIN_PARALLEL` messages.
 
-Workers get the analyzer by ``fork`` when this process runs a single thread (free: the built recognizers are shared
-copy-on-write), else by ``spawn`` with the analyzer pickled once (the app's server has threads, and forking a threaded
-process can deadlock).
+Workers get the analyzer by ``fork`` (free: the built recognizers are shared copy-on-write), and only from a
+single-threaded process such as the command line; the app's server has threads, and there scans stay in process.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import pickle
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -25,7 +23,7 @@ MIN_PARALLEL = 40_000  # messages: below this one process is faster than startin
 MAX_JOBS = 4
 T = TypeVar("T")
 
-_analyzer: Analyzer | None = None  # the worker's analyzer (inherited by fork, or unpickled by spawn)
+_analyzer: Analyzer | None = None  # the worker's analyzer (inherited by fork)
 
 
 def jobs() -> int:
@@ -38,11 +36,6 @@ def jobs() -> int:
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     return max(1, min(MAX_JOBS, cores))
-
-
-def _init_spawned(blob: bytes) -> None:
-    global _analyzer
-    _analyzer = pickle.loads(blob)
 
 
 def _analyze_batch(items: list[tuple[str, str | None]]) -> list[list[Hit]]:
@@ -65,14 +58,13 @@ class AnalyzerPool:
         self.analyzer = analyzer
         self.processes = processes or jobs()
         self._pool = None
-        if self.processes > 1 and n >= MIN_PARALLEL:
+        # Only a single-threaded process forks (the command line); a threaded one (the app's server) stays in
+        # process: forking it can deadlock, and spawned workers re-run the caller's main module.
+        if self.processes > 1 and n >= MIN_PARALLEL and threading.active_count() == 1 \
+                and "fork" in mp.get_all_start_methods():
             global _analyzer
-            if threading.active_count() == 1 and "fork" in mp.get_all_start_methods():
-                _analyzer = analyzer  # inherited by the forked workers
-                self._pool = mp.get_context("fork").Pool(self.processes)
-            else:
-                self._pool = mp.get_context("spawn").Pool(self.processes, _init_spawned,
-                                                          (pickle.dumps(analyzer),))
+            _analyzer = analyzer  # inherited by the forked workers
+            self._pool = mp.get_context("fork").Pool(self.processes)
 
     @property
     def parallel(self) -> bool:

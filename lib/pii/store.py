@@ -19,7 +19,8 @@ import secrets
 import time as _time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Iterable
+from collections import deque
+from typing import Callable, Iterable, Iterator
 
 import pandas as pd
 
@@ -337,36 +338,52 @@ class PiiStore:
         # The message before each one in its chat is its context (a question it may answer). Batches go by id, which
         # follows (time, id) within a chat import by import: the last text seen per chat is the predecessor, and only
         # a chat's first message in this range (or one out of time order) asks the database, when it could be a value.
+        # Reading and writing stay in this process and thread; detection runs on every core for big ranges
+        # (lib.pii.parallel), batches coming back in order.
         last: dict[int, tuple[str, int, str]] = {}
-        while True:
-            rows = self.conn.execute(f"SELECT m.id, m.chat_id, m.time, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} "
-                                     "WHERE m.id > ? AND m.id <= ? AND m.text != '' "
-                                     "ORDER BY m.id LIMIT ?", (cursor, hi, BATCH)).fetchall()
-            if not rows:
-                break
-            out = []
-            for mid, chat_id, t, text in rows:
-                prev = None
-                if analyzer.wants_prev(text):
-                    seen = last.get(chat_id)
-                    prev = seen[2] if seen is not None and (seen[0], seen[1]) < (t, mid) else \
-                        self._previous_text(chat_id, t, mid)
-                last[chat_id] = (t, mid, text)
-                for h in analyzer.analyze(text, prev):
-                    out.append((mid, h, text[h.start:h.end]))
-            with db.transaction(self.conn):
-                for mid, h, surface in out:
-                    vid = values.get(h.kind, h.norm or default_norm(surface), surface)
-                    self.conn.execute("INSERT OR IGNORE INTO pii_hits(message_id, start, end, value_id, score, reason) "
-                                      "VALUES (?, ?, ?, ?, ?, ?)", (mid, h.start, h.end, vid, h.score, h.reason))
-                cursor = rows[-1][0]
-                if state is not None:
-                    self.ws.set_setting("pii.scan", {**state, "upto": cursor})
-            done += len(rows)
-            report.scanned += len(rows)
-            report.hits += len(out)
-            if progress and total:
-                progress(min(1.0, done / total), what)
+        read: deque = deque()
+
+        def batches() -> Iterator[list[tuple[str, str | None]]]:
+            start = lo
+            while True:
+                rows = self.conn.execute(f"SELECT m.id, m.chat_id, m.time, {EFFECTIVE_TEXT} FROM messages m "
+                                         f"{EDITS_JOIN} WHERE m.id > ? AND m.id <= ? AND m.text != '' "
+                                         "ORDER BY m.id LIMIT ?", (start, hi, BATCH)).fetchall()
+                if not rows:
+                    return
+                items = []
+                for mid, chat_id, t, text in rows:
+                    prev = None
+                    if analyzer.wants_prev(text):
+                        seen = last.get(chat_id)
+                        prev = seen[2] if seen is not None and (seen[0], seen[1]) < (t, mid) else \
+                            self._previous_text(chat_id, t, mid)
+                    last[chat_id] = (t, mid, text)
+                    items.append((text, prev))
+                read.append(rows)
+                yield items
+                start = rows[-1][0]
+
+        from lib.pii.parallel import AnalyzerPool
+
+        with AnalyzerPool(analyzer, total) as pool:
+            for found in pool.map(batches()):
+                rows = read.popleft()
+                out = [(row[0], h, row[3][h.start:h.end]) for row, hits in zip(rows, found) for h in hits]
+                with db.transaction(self.conn):
+                    for mid, h, surface in out:
+                        vid = values.get(h.kind, h.norm or default_norm(surface), surface)
+                        self.conn.execute("INSERT OR IGNORE INTO pii_hits(message_id, start, end, value_id, score, "
+                                          "reason) VALUES (?, ?, ?, ?, ?, ?)",
+                                          (mid, h.start, h.end, vid, h.score, h.reason))
+                    cursor = rows[-1][0]
+                    if state is not None:
+                        self.ws.set_setting("pii.scan", {**state, "upto": cursor})
+                done += len(rows)
+                report.scanned += len(rows)
+                report.hits += len(out)
+                if progress and total:
+                    progress(min(1.0, done / total), what)
         if state is not None and cursor < hi:
             with db.transaction(self.conn):
                 self.ws.set_setting("pii.scan", {**state, "upto": hi})
