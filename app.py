@@ -3,38 +3,43 @@
 This file only routes: it draws the shared frame (sidebar with language and workspace), builds the menu with
 ``st.navigation`` and runs the chosen page. Pages are thin scripts in ``pages/``; all logic lives in ``lib/``.
 """
+from dataclasses import replace
+
 import streamlit as st
 
 from lib import demo
 from pages import PageDef, frame, legacy_run, nav_pages, reroute, routed
 
 # The menu, by section (i18n keys). Adding a page is one line; the page's URL is its file stem (/import_chats).
+# Page icons are emoji, never ":material/...:": Streamlit makes the current page's icon the browser tab's icon, and a
+# Material one is fetched from fonts.gstatic.com (tests/e2e/test_no_external_requests.py).
+CHAT = PageDef("pages/chat.py", "page.chat", "💬")
+GAME = PageDef("pages/who_said_it.py", "page.game", "🎭")
 FULL: dict[str, list[PageDef]] = {
     "nav.workspace": [
-        PageDef("pages/home.py", "page.home", ":material/home:", default=True),
-        PageDef("pages/import_chats.py", "page.import", ":material/upload_file:"),
+        PageDef("pages/home.py", "page.home", "🏠", default=True),
+        PageDef("pages/import_chats.py", "page.import", "📥"),
     ],
     "nav.prepare": [
-        PageDef("pages/redaction.py", "page.redaction", ":material/shield_person:"),
-        PageDef("pages/curation.py", "page.curation", ":material/content_cut:"),
-        PageDef("pages/labelling.py", "page.labelling", ":material/mood:"),
-        PageDef("pages/traits.py", "page.traits", ":material/psychology:"),
+        PageDef("pages/redaction.py", "page.redaction", "🛡️"),
+        PageDef("pages/curation.py", "page.curation", "✂️"),
+        PageDef("pages/labelling.py", "page.labelling", "🏷️"),
+        PageDef("pages/traits.py", "page.traits", "🧠"),
     ],
     "nav.dataset": [
-        PageDef("pages/persona.py", "page.persona", ":material/badge:"),
-        PageDef("pages/export.py", "page.export", ":material/dataset:"),
-        PageDef("pages/statistics.py", "page.statistics", ":material/bar_chart:"),
+        PageDef("pages/persona.py", "page.persona", "🪪"),
+        PageDef("pages/export.py", "page.export", "📦"),
+        PageDef("pages/statistics.py", "page.statistics", "📊"),
     ],
     "nav.twin": [
-        PageDef("pages/train.py", "page.train", ":material/model_training:"),
-        PageDef("pages/chat.py", "page.chat", ":material/forum:"),
-        PageDef("pages/who_said_it.py", "page.game", ":material/quiz:"),
-        PageDef("pages/fidelity.py", "page.fidelity", ":material/analytics:"),
+        PageDef("pages/train.py", "page.train", "🏋️"),
+        CHAT,
+        GAME,
+        PageDef("pages/fidelity.py", "page.fidelity", "📈"),
     ],
 }
 # Demo mode (python -m lib demo): friends get the chat page and nothing else.
-DEMO: dict[str, list[PageDef]] = {"nav.twin": [PageDef("pages/chat.py", "page.chat", ":material/forum:", default=True),
-                                                PageDef("pages/who_said_it.py", "page.game", ":material/quiz:")]}
+DEMO: dict[str, list[PageDef]] = {"nav.twin": [replace(CHAT, default=True), GAME]}
 SECTIONS = DEMO if demo.enabled() else FULL
 
 

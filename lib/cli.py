@@ -228,6 +228,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not args.workspace:
         raise BadInputError("--workspace is required: the demo serves one workspace's twin")
     ws = _workspace(args.workspace)
+    if args.clear_lockout:  # a running demo reads the attempt log on every guess: no restart needed
+        print(f"forgot {demo.clear_failures(ws):,} failed passcode attempts; friends may try again")
+        ws.close()
+        return 0
     code = os.environ.get("METWIN_DEMO_PASSCODE")
     if code:
         demo.set_passcode(ws, code)
@@ -386,6 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     dm.add_argument("--allow-host", action="append", default=[],
                     help="a host name or IP friends will type (repeat); needed with --host 0.0.0.0")
     dm.add_argument("--set-passcode", action="store_true", help="ask for a new passcode (or METWIN_DEMO_PASSCODE)")
+    dm.add_argument("--clear-lockout", action="store_true",
+                    help="forget failed passcode attempts and exit (lifts a lockout; a running demo sees it at once)")
     dm.set_defaults(func=cmd_demo)
 
     from lib.serve_args import build_parser_args

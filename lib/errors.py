@@ -3,3 +3,15 @@
 
 class BadInputError(Exception):
     """A problem with the input the user can act on. ``str()`` is one clear sentence: what was wrong, what to do."""
+
+
+class WorkspaceBusy(BadInputError):
+    """Another import, redaction scan or export holds the workspace's writer lock (:mod:`lib.locking`): another tab,
+    another command, or a long job still running. Nothing was changed; the same action works once that job ends."""
+
+    def __init__(self, job: str, holder: str = "") -> None:
+        self.job = job
+        self.holder = holder
+        running = f"{holder} is running" if holder else "another import, scan or export is running"
+        super().__init__(f"this workspace is busy: {running} (another tab or command), so {job} cannot start now. "
+                         "Nothing was changed; try again when it has finished.")

@@ -98,6 +98,11 @@ EN: dict[str, str] = {
     "demo.passcode": "Passcode",
     "demo.enter": "Enter",
     "demo.wrong": "That is not the passcode.",
+    "demo.locked": "Too many wrong passcodes. Try again in {minutes} min.",
+    "game.approve": "Friends may see this conversation in demo mode",
+    "game.approve_help": "Off: in demo mode friends see only your own lines of this context, never the other "
+                         "person's messages. On: they see it as shown here.",
+    "game.owner_only": "Only {name}'s own lines of this conversation are shown.",
 }
 
 ZH: dict[str, str] = {
@@ -185,4 +190,8 @@ ZH: dict[str, str] = {
     "demo.passcode": "口令",
     "demo.enter": "进入",
     "demo.wrong": "口令不对。",
+    "demo.locked": "口令错误次数太多。请 {minutes} 分钟后再试。",
+    "game.approve": "演示模式中朋友可以看到这段对话",
+    "game.approve_help": "关闭：演示模式中朋友只能看到这段上下文里你自己说的话，看不到对方的消息。开启：按这里显示的样子给他们看。",
+    "game.owner_only": "这段对话只显示 {name} 自己说的话。",
 }

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lib.errors import BadInputError
+from lib.secret_scrub import scrub
 
 KINDS: frozenset[str] = frozenset({
     "connection", "auth", "not_found", "rate_limit", "timeout", "server", "bad_response", "content_filter",
@@ -124,10 +125,12 @@ def _secrets(endpoint: Endpoint, messages: Sequence[Message] = ()) -> list[str]:
 _CONTENT_FIELD = re.compile(r"""(["']content["']\s*[:=]\s*)(["'])(?:\\.|(?!\2).)*\2?""", re.DOTALL)
 
 
-def _scrub(text: str, secrets: Sequence[str], api_key: str = "") -> str:
-    """Server text made safe to repeat: secrets and echoed ``content`` fields removed, one line, ~200 characters."""
+def _scrub(text: str, secrets: Sequence[str], api_key: str = "", keys: Sequence[str] = ()) -> str:
+    """Server text made safe to repeat: secrets and echoed ``content`` fields removed, one line, ~200 characters.
+    ``api_key`` and ``keys`` also go in every encoded form, with anything else key-shaped (:mod:`lib.secret_scrub`)."""
     for secret in secrets:
         text = text.replace(secret, "…")
+    text = scrub(text, (api_key, *keys))    # before cutting to length, so no encoded key is left half-cut
     if len(api_key) >= 12:   # a server may echo part of the key ("sk-abcd1234****"): drop tokens sharing its ends
         head, tail = re.escape(api_key[:8]), re.escape(api_key[-8:])
         text = re.sub(rf"\S*(?:{head}|{tail})\S*", "…", text)

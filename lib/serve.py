@@ -12,8 +12,13 @@ thread (sqlite connections and some HTTP clients insist), and a hung model call 
 
 Security: on loopback the token is optional; beyond loopback it is required (``check_bind``). Without a token, web
 pages from other sites are refused (their ``Origin`` is not this machine), so a page you happen to visit cannot read
-your twin's answers. Privacy: nothing here logs a message, an answer or a token; uvicorn's access log is off (its lines
-would carry ``?token=``), and a failing backend is logged by exception type only.
+your twin's answers; and the ``Host`` header must name this machine (or ``--allowed-host``), token or not, so a
+DNS-rebinding page (its own domain pointed at 127.0.0.1, hence same-origin) is refused too. Hostile input gets an
+answer, never a traceback: JSON nested too deep is refused before ``json.loads`` recurses, lone surrogates before they
+reach an encoder, and a client that stops reading its stream loses it after ``WRITE_TIMEOUT_S``, freeing its slot.
+Privacy: nothing here logs a message, an answer or a token; uvicorn's access log is off (its lines would carry
+``?token=``), a failing backend is logged by exception type only, and error text from upstream is scrubbed of anything
+key-like (:mod:`lib.secret_scrub`).
 
 Starlette and uvicorn are imported inside the functions that need them: the command line imports this module to add
 the ``serve`` subcommand, and every other command should not pay for a web stack it does not use.
@@ -29,11 +34,13 @@ import logging
 import math
 import os
 import queue
+import re
 import secrets
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+import traceback
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import aclosing
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,18 +49,29 @@ from urllib.parse import urlsplit
 
 from lib.chat.base import Backend, ChatError, ChatParams, Message
 from lib.errors import BadInputError
+from lib.secret_scrub import scrub
 
 if TYPE_CHECKING:
     import uvicorn
     from starlette.applications import Starlette
 
-from lib.serve_args import DEFAULT_MODEL, DEFAULT_PORT, TOKEN_ENV, build_parser_args  # noqa: F401 - re-exported
+from lib.serve_args import (  # noqa: F401 - re-exported; the limits' defaults live there (one place, CLI included)
+    DEFAULT_MODEL,
+    DEFAULT_PORT,
+    MAX_BODY,
+    MAX_JSON_DEPTH,
+    MAX_STREAMS,
+    REQUEST_WAIT_S,
+    TOKEN_ENV,
+    WRITE_TIMEOUT_S,
+    build_parser_args,
+)
+
 SPARK_PATHS = ("/v1.1/chat", "/v2.1/chat", "/v3.1/chat", "/v3.5/chat", "/v4.0/chat", "/chat/pro-128k",
                "/chat/max-32k")     # Spark's chat URLs (§8.1): whichever the front end was built for works here
-MAX_BODY = 4 * 1024 * 1024          # bytes of one HTTP request or WebSocket frame; a long chat history is far smaller
-MAX_STREAMS = 8                     # answers in progress at once; more get rate_limit (Spark 10007, HTTP 429)
-REQUEST_WAIT_S = 60.0               # Spark closes a connection that sends no request within 60 s (§8.4); so do we
+WS_MAX_FRAME = 2 * MAX_BODY         # uvicorn drops bigger frames (close 1009); up to this we answer with an error frame
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+ANY_HOST = "*"                      # in allowed_hosts: any Host header (a server beyond loopback, behind its token)
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
 # A ChatError's kind → (Spark header.code, HTTP status, OpenAI error type). Spark's codes per formats.md §8.4.
@@ -176,11 +194,66 @@ def _params(defaults: ChatParams, system: str, source: Mapping[str, Any], prefix
                    system=system or defaults.system)
 
 
+# A JSON string literal, or an unterminated one running to the end: always matches, so the scan is linear.
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\\?\Z)', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether brackets outside string literals nest deeper than ``limit``, found without recursion: json.loads
+    recurses once per level, so 100,000 '['s would end in RecursionError (a 500 and a traceback) instead of a 400."""
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for ch in _NOT_BRACKET.sub("", _STRING.sub("", text)):
+        depth += 1 if ch in "[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _has_surrogate(data: Any) -> bool:
+    """Whether any string (key or value) holds a lone UTF-16 surrogate (``"\\ud800"``): not a character, it cannot
+    be encoded as UTF-8, so every answer quoting it would fail. Iterative: the depth is bounded, the width is not."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _clean(text: str) -> str:
+    """Text safe to encode as UTF-8: lone surrogates (from a backend's data, a model name) become U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def _json(raw: bytes | str, spark: int) -> Any:
+    """The request's JSON, or _Invalid: not JSON, not UTF-8, nested too deep, or holding a lone surrogate."""
+    if isinstance(raw, (bytes, bytearray)):
+        try:               # json.loads(bytes) would let UTF-8-encoded surrogates through ("surrogatepass")
+            raw = bytes(raw).decode(json.detect_encoding(raw))
+        except UnicodeDecodeError:
+            raise _Invalid("the request is not valid UTF-8 text: send JSON encoded as UTF-8", code="invalid_json",
+                           spark=spark) from None
+    if _too_deep(raw):
+        raise _Invalid(f"the request's JSON nests deeper than {MAX_JSON_DEPTH} levels: a chat request needs about 5",
+                       code="json_too_deep", spark=spark)
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):   # JSONDecodeError and undecodable bytes alike
+        data = json.loads(raw)
+    except (ValueError, RecursionError):       # JSONDecodeError (and int digit limits); depth is checked above
         raise _Invalid("the request is not valid JSON", code="invalid_json", spark=spark) from None
+    if ("\\u" in raw or _SURROGATE.search(raw)) and _has_surrogate(data):
+        raise _Invalid("the request holds a lone UTF-16 surrogate escape (\\ud800-\\udfff), which is not a "
+                       "character: send valid Unicode text", code="invalid_unicode", spark=spark)
+    return data
 
 
 def openai_request(raw: bytes, defaults: ChatParams) -> _Request:
@@ -304,7 +377,7 @@ class _Answers:
             iterator = await worker.call(lambda: iter(self.backend.stream(request.messages, request.params)))
             while (chunk := await worker.call(lambda: _next(iterator))) is not _END:
                 if chunk:
-                    yield str(chunk)
+                    yield _clean(str(chunk))
         finally:
             self.running -= 1
             worker.run_then_stop(lambda: _close(iterator))
@@ -313,8 +386,8 @@ class _Answers:
 def _failure(exc: BaseException, backend: Backend) -> tuple[str, str, int, int, str]:
     """(message, code, Spark code, HTTP status, OpenAI error type) for a failed answer. A backend bug (anything but
     ChatError) is logged by type only and said without its text: that text may quote a message."""
-    if isinstance(exc, ChatError):
-        return (str(exc), exc.kind, *ERRORS.get(exc.kind, UNEXPECTED))
+    if isinstance(exc, ChatError):          # its text may quote an upstream server: scrubbed of key-like text again
+        return (_clean(scrub(str(exc))), exc.kind, *ERRORS.get(exc.kind, UNEXPECTED))
     log.error("the twin backend %r failed: %s", getattr(backend, "name", "?"), type(exc).__name__)
     message = (f"The twin's backend ({getattr(backend, 'label', 'backend')}) failed unexpectedly "
                f"({type(exc).__name__}). Check the server's log and the backend's settings.")
@@ -369,8 +442,51 @@ def _origin_is_local(origin: str) -> bool:
     return is_loopback(host) or host.endswith(".localhost")
 
 
-def _refusal(token: str | None, headers: Mapping[str, str], query: Mapping[str, str]) -> tuple[int, str, str] | None:
+def _host_parts(value: str) -> tuple[str, str]:
+    """(host, port) of a Host header or an allowed-host entry: lower case, no brackets, no trailing dot."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else rest      # anything else after "]" fails the digit check
+    elif value.count(":") == 1:
+        host, _, port = value.partition(":")
+    else:                                   # a name, or a bare IPv6 address
+        host, port = value, ""
+    if port and not port.isdigit():         # "localhost:evil" is no loopback name: keep it whole, so it matches none
+        return value, ""
+    return host.rstrip("."), port
+
+
+def allowed_host_set(hosts: Iterable[str]) -> frozenset[str]:
+    """Allowed-host entries as the Host check compares them: ``name`` (any port), ``name:port``, or ``*``."""
+    out = set()
+    for entry in hosts:
+        if entry.strip() == ANY_HOST:
+            out.add(ANY_HOST)
+        elif entry.strip():
+            host, port = _host_parts(entry)
+            out.add(f"{host}:{port}" if port else host)
+    return frozenset(out)
+
+
+def _host_allowed(value: str | None, allowed: frozenset[str]) -> bool:
+    """Whether the request's Host names this machine's loopback (any port) or an allowed host. A DNS-rebinding page
+    reaches 127.0.0.1 under its own domain name, which its browser sends as Host: that is what this refuses. No Host
+    at all (HTTP/1.0 tools) passes: every browser sends one."""
+    if value is None or ANY_HOST in allowed:
+        return True
+    host, port = _host_parts(value)
+    if is_loopback(host) or host.endswith(".localhost"):
+        return True
+    return host in allowed or (bool(port) and f"{host}:{port}" in allowed)
+
+
+def _refusal(token: str | None, headers: Mapping[str, str], query: Mapping[str, str],
+             allowed_hosts: frozenset[str] = frozenset()) -> tuple[int, str, str] | None:
     """(HTTP status, error code, message) when a request may not use the twin, else None. Never echoes a token."""
+    if not _host_allowed(headers.get("host"), allowed_hosts):
+        return 403, "forbidden_host", ("This twin server answers only to this machine's own names (localhost, "
+                                       "127.0.0.1, [::1]): use one of them, or start it with --allowed-host NAME.")
     if token:
         given = _presented_token(headers, query)
         if given is None:
@@ -404,23 +520,50 @@ def _spark_frame(sid: str, status: int, seq: int, content: str, usage: dict[str,
 
 
 def _spark_error(sid: str, code: int, message: str) -> str:
-    return json.dumps({"header": {"code": code, "message": message, "sid": sid, "status": 2}}, ensure_ascii=False)
+    return json.dumps({"header": {"code": code, "message": _clean(message), "sid": sid, "status": 2}},
+                      ensure_ascii=False)
 
 
 # ------------------------------------------------------------------------------------------------------- the app
 
+class _Stalled(Exception):
+    """A client took no answer bytes for ``write_timeout`` seconds: its answer is stopped and its slot freed."""
+
+
+class _Gone(Exception):
+    """The HTTP client disconnected before its (non-streamed, or not yet started) answer was ready."""
+
+
+def _where(exc: BaseException) -> str:
+    """``file:line`` where an unexpected exception was raised: enough to find a bug, without its text (which may quote
+    a message) or a traceback in the log."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    return f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
+
+
 def make_app(backend: Backend, system_prompt: str = "", token: str | None = None, model_name: str = DEFAULT_MODEL,
-             *, defaults: ChatParams | None = None, max_streams: int = MAX_STREAMS) -> Starlette:
+             *, defaults: ChatParams | None = None, max_streams: int = MAX_STREAMS,
+             write_timeout: float = WRITE_TIMEOUT_S, allowed_hosts: Iterable[str] = ()) -> Starlette:
     """The ASGI app. ``system_prompt`` is the persona's, used when a request brings none; ``token``, when set, is
-    required from every client; ``defaults`` are the generation parameters a request does not set."""
+    required from every client; ``defaults`` are the generation parameters a request does not set; ``max_streams``
+    answers run at once; a client that takes no bytes of its answer for ``write_timeout`` s loses it; the Host header
+    must name loopback or one of ``allowed_hosts`` (``*``: any). Raises BadInputError for a limit out of range."""
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
-    from starlette.requests import Request
+    from starlette.requests import ClientDisconnect, Request
     from starlette.responses import JSONResponse, Response, StreamingResponse
     from starlette.routing import Route, WebSocketRoute
+    from starlette.types import Receive, Scope, Send
     from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+    if isinstance(max_streams, bool) or not isinstance(max_streams, int) or max_streams < 1:
+        raise BadInputError(f"max streams must be a whole number of at least 1, not {max_streams!r} (default "
+                            f"{MAX_STREAMS})")
+    if not (isinstance(write_timeout, (int, float)) and math.isfinite(write_timeout) and write_timeout > 0):
+        raise BadInputError(f"the write timeout must be a number of seconds above 0 (default {WRITE_TIMEOUT_S:g})")
     token = (token or "").strip() or None
+    hosts = allowed_host_set(allowed_hosts)
+    model_name = _clean(model_name)
     base = replace(defaults or ChatParams(), system=system_prompt or "")
     answers = _Answers(backend, max_streams)
     created = int(time.time())
@@ -431,7 +574,7 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
         return JSONResponse(_error_body(message, type_, code, param), status_code=status)
 
     def refused(request: Request) -> Response | None:
-        problem = _refusal(token, request.headers, request.query_params)
+        problem = _refusal(token, request.headers, request.query_params, hosts)
         if problem is None:
             return None
         status, code, message = problem
@@ -442,8 +585,53 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
         message, code, _, status, type_ = _failure(exc, backend)
         return status, _error_body(message, type_, code)
 
+    def stalled() -> None:
+        log.warning("a client took no answer bytes for %g s: its answer was stopped and its slot freed", write_timeout)
+
+    async def timed(send: Callable[[Any], Any], message: Any) -> None:
+        """``send`` that gives up after ``write_timeout``: a client that does not read fills the socket's buffers,
+        and from then on each write waits until it reads, holding an answer slot for as long as it stays."""
+        try:
+            await asyncio.wait_for(send(message), write_timeout)
+        except TimeoutError:
+            raise _Stalled from None
+
+    class TimedStream(StreamingResponse):
+        """A streamed answer whose writes time out (see ``timed``); stopping for any reason (done, stalled, the client
+        gone) closes the answer's generator, which frees its slot and stops the backend."""
+
+        async def stream_response(self, send: Send) -> None:
+            try:
+                async with aclosing(self.body_iterator):   # type: ignore[type-var]
+                    await super().stream_response(lambda message: timed(send, message))
+            except _Stalled:
+                stalled()      # uvicorn then closes the connection ("returned without completing": _UvicornNoise)
+
+    async def until_gone(request: Request) -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+
+    async def unless_gone(request: Request, work: Any) -> Any:
+        """``work``'s result, or _Gone once the client has disconnected (``work`` cancelled: its slot is freed)."""
+        task, watch = asyncio.ensure_future(work), asyncio.ensure_future(until_gone(request))
+        try:
+            await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            watch.cancel()
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+        if task.cancelled():
+            raise _Gone
+        return task.result()
+
     async def index(request: Request) -> Response:
-        """What a person opening the server's address in a browser needs: where the two APIs are."""
+        """What a person opening the server's address in a browser needs: where the two APIs are (no token needed,
+        but the Host is checked like everywhere)."""
+        host_only = {k: v for k, v in request.headers.items() if k == "host"}
+        if (problem := _refusal(None, host_only, {}, hosts)) is not None:
+            status, code, message = problem
+            return error(status, message, code)
         return JSONResponse({"object": "metwin.twin_server", "model": model_name, "openai_base_url": "/v1",
                              "spark_websocket": SPARK_PATHS[0], "token_required": bool(token)})
 
@@ -472,7 +660,13 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
     async def completions(request: Request) -> Response:
         if (denied := refused(request)) is not None:
             return denied
-        raw = await read_body(request)
+        try:
+            raw = await asyncio.wait_for(read_body(request), REQUEST_WAIT_S)
+        except TimeoutError:
+            return error(408, f"The request body did not arrive within {REQUEST_WAIT_S:g} s. Send it at once.",
+                         "request_timeout")
+        except ClientDisconnect:
+            return error(400, "The client left before sending the whole request.", "client_closed")
         if raw is None:
             return error(413, f"The request is larger than {MAX_BODY // (1024 * 1024)} MiB. Send less history.",
                          "request_too_large")
@@ -483,9 +677,14 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
         ident, now = f"chatcmpl-{secrets.token_hex(12)}", int(time.time())
         chunks = answers.chunks(req)
         if not req.stream:
-            try:
+            async def whole() -> str:
                 async with aclosing(chunks):
-                    answer = "".join([chunk async for chunk in chunks])
+                    return "".join([chunk async for chunk in chunks])
+
+            try:
+                answer = await unless_gone(request, whole())
+            except _Gone:
+                return error(400, "The client left before the answer was ready.", "client_closed")
             except Exception as exc:       # noqa: BLE001 -- ChatError, or a backend bug said without its text
                 status, body = chat_error(exc)
                 return JSONResponse(body, status_code=status)
@@ -495,7 +694,10 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
                              "finish_reason": "stop", "logprobs": None}],
                 "usage": _usage(req, answer)})
         try:        # wait for the first chunk, so an answer that fails at once is a plain HTTP error
-            first = await anext(chunks, None)
+            first = await unless_gone(request, anext(chunks, None))
+        except _Gone:
+            await chunks.aclose()
+            return error(400, "The client left before the answer began.", "client_closed")
         except Exception as exc:           # noqa: BLE001
             await chunks.aclose()
             status, body = chat_error(exc)
@@ -525,11 +727,11 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
                             "choices": [], "usage": _usage(req, "".join(parts))})
             yield "data: [DONE]\n\n"
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+        return TimedStream(events(), media_type="text/event-stream",
+                           headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     async def spark(ws: WebSocket) -> None:
-        problem = _refusal(token, ws.headers, ws.query_params)
+        problem = _refusal(token, ws.headers, ws.query_params, hosts)
         if problem is not None:
             status, code, message = problem
             body = {"message": message, **_error_body(message, "invalid_request_error", code)}  # Spark reads message
@@ -540,6 +742,11 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
             return
         await ws.accept()
         sid = f"cht{secrets.token_hex(4)}@mt{secrets.token_hex(8)}"
+
+        async def say(text: str) -> None:
+            await timed(ws.send_text, text)    # every frame out, with the write timeout
+
+        gave_up = False
         try:
             try:
                 received = await asyncio.wait_for(ws.receive(), REQUEST_WAIT_S)
@@ -551,34 +758,47 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
             if raw is None:
                 raw = received.get("bytes") or b""
             try:
+                if (len(raw) if isinstance(raw, bytes) else len(raw.encode("utf-8", "surrogatepass"))) > MAX_BODY:
+                    raise _Invalid(f"the frame is larger than {MAX_BODY // (1024 * 1024)} MiB: send less history",
+                                   code="request_too_large", spark=10907)
                 req = spark_request(raw, base)
             except _Invalid as exc:
-                await ws.send_text(_spark_error(sid, exc.spark, str(exc)))
+                await say(_spark_error(sid, exc.spark, str(exc)))
                 return
             seq, parts = 0, []
             try:
                 async with aclosing(answers.chunks(req)) as chunks:
                     async for piece in chunks:
-                        await ws.send_text(_spark_frame(sid, 0 if seq == 0 else 1, seq, piece))
+                        await say(_spark_frame(sid, 0 if seq == 0 else 1, seq, piece))
                         parts.append(piece)
                         seq += 1
-            except (WebSocketDisconnect, OSError):
+            except (WebSocketDisconnect, OSError, _Stalled):
                 raise
             except Exception as exc:       # noqa: BLE001 -- ChatError, or a backend bug said without its text
                 message, _, code, _, _ = _failure(exc, backend)
-                await ws.send_text(_spark_error(sid, code, message))
+                await say(_spark_error(sid, code, message))
                 return
             answer = "".join(parts)
             usage = {"question_tokens": rough_tokens(next(m["content"] for m in reversed(req.messages)
                                                           if m["role"] == "user")), **_usage(req, answer)}
-            await ws.send_text(_spark_frame(sid, 2, seq, "", usage))
+            await say(_spark_frame(sid, 2, seq, "", usage))
         except (WebSocketDisconnect, OSError):
             return                         # the client left; the answer's generator is already closed
+        except _Stalled:
+            gave_up = True                 # no close frame either: it would wait on the same full buffer
+            stalled()
+        except Exception as exc:           # noqa: BLE001 -- a bug here: one error frame, its type and place logged
+            log.error("the twin server failed on a Spark request: %s at %s", type(exc).__name__, _where(exc))
+            try:
+                await say(_spark_error(sid, UNEXPECTED[0], f"The twin server failed ({type(exc).__name__}). Check "
+                                                           "its log."))
+            except (WebSocketDisconnect, OSError, RuntimeError, _Stalled):
+                gave_up = True
         finally:
-            if ws.application_state != WebSocketState.DISCONNECTED:
+            if not gave_up and ws.application_state != WebSocketState.DISCONNECTED:
                 try:
-                    await ws.close()
-                except (WebSocketDisconnect, RuntimeError, OSError):  # the client closed first
+                    await asyncio.wait_for(ws.close(), write_timeout)
+                except (WebSocketDisconnect, RuntimeError, OSError, TimeoutError):  # the client closed first
                     pass
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -589,10 +809,25 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
                           f"(/v1/chat/completions, /v1/models); the Spark WebSocket is {SPARK_PATHS[0]}.",
                      "not_found")
 
+    async def crashed(request: Request, exc: Exception) -> Response:
+        """A bug in this server (not the backend): an OpenAI-style 500; ``Quiet`` logs its type and place."""
+        return error(500, f"The twin server failed on this request ({type(exc).__name__}). Check its log.",
+                     "internal_error")
+
+    class Quiet(Starlette):
+        """The app, logging an unexpected exception as one line (type and place) instead of uvicorn's traceback:
+        tracebacks print local values' context, and a request's text must not reach the log."""
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            try:
+                await super().__call__(scope, receive, send)
+            except Exception as exc:       # noqa: BLE001 -- answered already (crashed), or a WebSocket: closed
+                log.error("the twin server failed on a request: %s at %s", type(exc).__name__, _where(exc))
+
     routes = [Route("/", index), Route("/v1/models", models), Route("/v1/models/{model:path}", model),
               Route("/v1/chat/completions", completions, methods=["POST"]),
               *(WebSocketRoute(path, spark) for path in SPARK_PATHS)]
-    return Starlette(routes=routes, exception_handlers={404: not_found, 405: not_found})
+    return Quiet(routes=routes, exception_handlers={404: not_found, 405: not_found, Exception: crashed})
 
 
 # ------------------------------------------------------------------------------------------------------- serving
@@ -618,30 +853,60 @@ def listen_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-class _DenialNoise(logging.Filter):
-    """uvicorn's sans-I/O WebSocket protocol logs "returned without completing handshake" after every handshake
-    refused with an HTTP response (the ASGI denial extension), though the client got our 401 or 403 as meant. A
-    refused client is not a server error: drop that one line."""
+class _UvicornNoise(logging.Filter):
+    """uvicorn lines that a hostile or ordinary client causes and that are no server error. Dropped: "returned without
+    completing handshake" (logged after every handshake refused with an HTTP response, though the client got our 401
+    or 403 as meant) and "returned without completing response" (after a stream stopped for a client that stopped
+    reading, which we log as a warning of our own). Made a warning without its traceback: "Invalid UTF-8 sequence"
+    (a client's text frame that is not UTF-8; the connection is closed with 1007, anyone can send one)."""
+
+    NOISE = frozenset({"ASGI callable returned without completing handshake.",
+                       "ASGI callable returned without completing response."})
+    CLIENT_FAULTS = frozenset({"Invalid UTF-8 sequence received from client."})
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.getMessage() != "ASGI callable returned without completing handshake."
+        message = record.getMessage()
+        if message in self.CLIENT_FAULTS:
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        return message not in self.NOISE
+
+
+def _is_wildcard(host: str) -> bool:
+    name = (host or "").strip().strip("[]")
+    try:
+        return not name or ipaddress.ip_address(name).is_unspecified
+    except ValueError:
+        return False
+
+
+def served_hosts(host: str, allowed_hosts: Iterable[str] = ()) -> list[str]:
+    """The Host names the app accepts besides loopback's, for a server listening on ``host``: the given ones, plus
+    that address itself. Listening on every address (0.0.0.0, ::) with none given accepts any Host: the server is
+    then reached by names we cannot know, and ``check_bind`` has made the token required."""
+    hosts = [h for h in allowed_hosts if h.strip()]
+    if _is_wildcard(host):
+        return hosts or [ANY_HOST]
+    return hosts if is_loopback(host) else [*hosts, host]
 
 
 def make_server(backend: Backend, host: str = "127.0.0.1", port: int = DEFAULT_PORT, token: str | None = None,
-                system_prompt: str = "", model_name: str = DEFAULT_MODEL, **app_options: Any) -> uvicorn.Server:
+                system_prompt: str = "", model_name: str = DEFAULT_MODEL, *, allowed_hosts: Iterable[str] = (),
+                **app_options: Any) -> uvicorn.Server:
     """A uvicorn server for the app, not yet running: warnings only (uvicorn's info lines name each WebSocket's URL,
     ``?token=`` included) and no access log. Raises BadInputError beyond loopback without a token."""
     import uvicorn
 
     token = (token or "").strip() or None
     check_bind(host, token)
-    app = make_app(backend, system_prompt, token, model_name, **app_options)
+    app = make_app(backend, system_prompt, token, model_name, allowed_hosts=served_hosts(host, allowed_hosts),
+                   **app_options)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off",
-                            proxy_headers=False, server_header=False, ws_max_size=MAX_BODY,
+                            proxy_headers=False, server_header=False, ws_max_size=WS_MAX_FRAME,
                             timeout_graceful_shutdown=5)
     errors = logging.getLogger("uvicorn.error")
-    if not any(isinstance(f, _DenialNoise) for f in errors.filters):
-        errors.addFilter(_DenialNoise())
+    if not any(isinstance(f, _UvicornNoise) for f in errors.filters):
+        errors.addFilter(_UvicornNoise())
     return uvicorn.Server(config)
 
 
@@ -664,6 +929,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     workspace's output guard (:mod:`lib.pii.guard`) before it is sent."""
     token = (args.token or os.environ.get(TOKEN_ENV) or "").strip() or None
     check_bind(args.host, token)                    # before loading anything: fail at once, not in a minute
+    max_streams = getattr(args, "max_streams", MAX_STREAMS)
+    if max_streams < 1:
+        raise BadInputError(f"--max-streams {max_streams} would refuse every answer: give 1 or more (default "
+                            f"{MAX_STREAMS})")
     sock = listen_socket(args.host, args.port)      # likewise a port in use
     try:
         from lib import chat, persona
@@ -673,7 +942,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         backend = chat.get_backend(args.backend, ws)
         model_name = args.model_name or DEFAULT_MODEL
         server = make_server(backend, args.host, args.port, token, persona.prompt(ws), model_name,
-                             defaults=chat.params(ws))
+                             defaults=chat.params(ws), max_streams=max_streams,
+                             allowed_hosts=getattr(args, "allowed_host", None) or ())
         port = sock.getsockname()[1]
         host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
         print(f"twin server ({backend.label}) on http://{host}:{port}\n"
@@ -687,6 +957,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["DEFAULT_MODEL", "DEFAULT_PORT", "SPARK_PATHS", "TOKEN_ENV", "build_parser_args", "check_bind",
-           "cmd_serve", "is_loopback", "listen_socket", "make_app", "make_server", "openai_request", "rough_tokens",
-           "serve", "spark_request"]
+__all__ = ["DEFAULT_MODEL", "DEFAULT_PORT", "MAX_BODY", "MAX_JSON_DEPTH", "MAX_STREAMS", "SPARK_PATHS", "TOKEN_ENV",
+           "WRITE_TIMEOUT_S", "allowed_host_set", "build_parser_args", "check_bind", "cmd_serve", "is_loopback",
+           "listen_socket", "make_app", "make_server", "openai_request", "rough_tokens", "serve", "served_hosts",
+           "spark_request"]

@@ -12,6 +12,13 @@ DEFAULT_MODEL = "metwin-twin"
 DEFAULT_PORT = 8765
 TOKEN_ENV = "METWIN_SERVE_TOKEN"
 
+# The server's limits, here (not in lib/serve.py) so the command line's defaults and the server's are one constant.
+MAX_BODY = 4 * 1024 * 1024          # bytes of one HTTP request or WebSocket frame; a long chat history is far smaller
+MAX_JSON_DEPTH = 64                 # nesting of a request's JSON; a chat request needs 5, json.loads recurses per level
+MAX_STREAMS = 8                     # answers in progress at once; more get rate_limit (Spark 10007, HTTP 429)
+WRITE_TIMEOUT_S = 30.0              # a client that takes no answer bytes for this long loses its answer (and slot)
+REQUEST_WAIT_S = 60.0               # Spark closes a connection that sends no request within 60 s (§8.4); so do we
+
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from lib.serve import cmd_serve
@@ -32,5 +39,10 @@ def build_parser_args(sub: Any) -> argparse.ArgumentParser:
     sv.add_argument("--token", help=f"bearer token clients must send (better: the {TOKEN_ENV} environment variable, "
                                      "which other users cannot see in the process list)")
     sv.add_argument("--model-name", default=DEFAULT_MODEL, help=f"model id in /v1/models (default {DEFAULT_MODEL})")
+    sv.add_argument("--max-streams", type=int, default=MAX_STREAMS, help="answers given at once; more clients are "
+                                                                         f"told to wait (default {MAX_STREAMS})")
+    sv.add_argument("--allowed-host", action="append", default=[], metavar="HOST",
+                    help="a Host name clients may use besides this machine's loopback names (repeatable; e.g. the "
+                         "machine's LAN name when listening beyond loopback; * allows any)")
     sv.set_defaults(func=_cmd_serve)
     return sv

@@ -4,15 +4,20 @@ Layout::
 
     <workspace>/metwin.sqlite     messages, chats, conversations, settings (WAL, foreign keys)
     <workspace>/raw/<sha256[:16]>_<name>   the file exactly as imported
+    <workspace>/tmp/             one job folder per running import or preview (unzipped chats, partial raw copies)
+    <workspace>/.writer.lock     held by the one import, scan or export running (:mod:`lib.locking`)
 
 An import is one transaction: the file is parsed completely first, then every row, chat and conversation is written
-between BEGIN and COMMIT, and the raw copy is removed again if anything fails, so a failed import leaves the workspace
-exactly as it was. The same file (same SHA-256) is never imported twice.
+between BEGIN and COMMIT, and the raw copy is removed again if anything fails (unless a committed import owns it), so
+a failed import leaves the workspace exactly as it was. The same file (same SHA-256) is never imported twice. Imports
+hold the workspace's writer lock, and opening a workspace sweeps what a crash left: job folders, raw copies no
+import owns, partial exports.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -26,7 +31,7 @@ from typing import Callable, Iterator
 import numpy as np
 import pandas as pd
 
-from lib import db
+from lib import db, locking
 from lib.importers import BadInputError, ParsedExport, parse_file
 from lib.importers.containers import expand
 from lib.me import participants, propose_me, resolve_me
@@ -39,6 +44,7 @@ MAX_FILE_BYTES = 2 * 1024**3  # one file; above this we ask the user to split th
 FAMILIES = {"memotrace": "wechat", "pywxdump": "wechat", "qq": "qq", "telegram": "telegram", "whatsapp": "whatsapp"}
 
 Progress = Callable[[float, str], None]
+_log = logging.getLogger(__name__)
 
 
 def data_dir() -> Path:
@@ -119,6 +125,7 @@ class Workspace:
         self.conn = db.connect(self.path / DB_NAME)
         self._cache: dict[str, tuple[tuple[int, int], object]] = {}
         self._writes = 0
+        self.cleanup()
 
     @property
     def name(self) -> str:
@@ -126,6 +133,40 @@ class Workspace:
 
     def close(self) -> None:
         self.conn.close()
+
+    # ----- one writer, job folders, start-up cleanup --------------------------------------------------------------
+    def writer(self, job: str, wait: float | None = None):
+        """``with ws.writer("an import"):`` the workspace's writer lock (see :mod:`lib.locking`: imports, scans and
+        exports; not the owner's single-row decisions). Raises :class:`lib.errors.WorkspaceBusy` after ``wait``."""
+        return locking.writer(self.path, job, wait)
+
+    def scratch(self, job: str) -> locking.JobDir:
+        """``with ws.scratch("import") as folder:`` a private folder under ``<workspace>/tmp/`` for one job's
+        temporary files (unzipped chats stay in the workspace, never the system temp), removed when the job ends."""
+        return locking.JobDir.new(self.path / "tmp", f"{job}-")
+
+    def cleanup(self) -> dict[str, int]:
+        """Sweep what a crash left: abandoned job folders in ``tmp/``, raw copies no import row owns, partial
+        exports. Only when no import, scan or export runs (else that job's files are not left-overs): cheap, and
+        logged as counts only (file names carry people's names)."""
+        counts = {"temporary": 0, "raw": 0, "exports": 0}
+        with locking.try_writer(self.path, "start-up cleanup") as free:
+            if not free:
+                return counts
+            counts["temporary"] = locking.sweep(self.path / "tmp")
+            owned = {Path(r[0]).name for r in self.conn.execute("SELECT raw_path FROM imports")}
+            for f in (self.path / "raw").iterdir():
+                if f.name not in owned:
+                    if f.is_dir() and not f.is_symlink():
+                        shutil.rmtree(f, ignore_errors=True)
+                    else:
+                        f.unlink(missing_ok=True)
+                    counts["raw"] += 1
+            counts["exports"] = locking.recover_all(self.path / "exports")
+        if any(counts.values()):
+            _log.info("workspace cleanup: %d temporary, %d orphan raw, %d partial export item(s) removed",
+                      counts["temporary"], counts["raw"], counts["exports"])
+        return counts
 
     # ----- settings ---------------------------------------------------------------------------------------------
     def get_setting(self, key: str, default=None):
@@ -165,15 +206,19 @@ class Workspace:
         """Import files, folders and zips. Each raw file is its own transaction; one bad file fails alone.
 
         ``display_names`` maps a path to the name the user knows it by (uploads are saved under temporary names).
+        Holds the writer lock throughout (:class:`lib.errors.WorkspaceBusy` when another job keeps it); unzipped
+        files and partial raw copies live in a job folder under ``tmp/``, removed at the end whatever happens.
         """
         report = ImportReport()
         progress = progress or (lambda f, m: None)
         names = display_names or {}
-        with tempfile.TemporaryDirectory(prefix="metwin-import-") as tmp:
+        with self.writer("an import"), self.scratch("import") as tmp:
             entries: list = []
-            for p in paths:
+            for k, p in enumerate(paths):
                 try:
-                    entries.extend(expand(Path(p), Path(tmp)))
+                    unzip_to = tmp / f"in{k}"  # one folder per path: two zips may hold members of the same name
+                    unzip_to.mkdir()
+                    entries.extend(expand(Path(p), unzip_to))
                 except BadInputError as exc:
                     report.files.append(FileResult(names.get(Path(p), Path(p).name), "failed", str(exc)))
             n = max(1, len(entries))
@@ -185,7 +230,8 @@ class Workspace:
 
                 step(0.0, "reading")
                 try:
-                    report.files.append(self._import_one(origin, parts, shown, me, fmt, max_bytes, step))
+                    report.files.append(self._import_one(origin, parts, shown, me, fmt, max_bytes, step,
+                                                         tmp / f"raw{i}.partial"))
                 except BadInputError as exc:
                     msg = str(exc)
                     msg = msg.replace(origin.name, shown) if shown != origin.name else msg
@@ -194,14 +240,14 @@ class Workspace:
         return report
 
     def _import_one(self, origin: Path, parts: list, shown: str, me: str | None, fmt: str | None, max_bytes: int,
-                    progress: Progress) -> FileResult:
+                    progress: Progress, partial: Path) -> FileResult:
         size = origin.stat().st_size
         if size > max_bytes:
             raise BadInputError(
                 f"{shown}: {size / 1024**3:.1f} GB is more than the {max_bytes / 1024**3:.1f} GB one import takes. "
                 "Export per contact or per year and import the parts, or raise the limit (--max-size-mb).")
         digest = sha256_of(origin)
-        row = self.conn.execute("SELECT file_name, imported_at FROM imports WHERE sha256=?", (digest,)).fetchone()
+        row = self._imported(digest)
         if row:
             return FileResult(shown, "skipped", f"{shown}: already imported on {row[1][:10]} (as {row[0]}); skipped.")
         parsed_parts: list[ParsedExport] = []
@@ -236,18 +282,31 @@ class Workspace:
         fmt_used = parsed_parts[0].format
         progress(0.5, "saving")
         raw_path = self.path / "raw" / f"{digest[:16]}_{origin.name}"
-        shutil.copy2(origin, raw_path)
+        if not raw_path.exists():  # same name: same first 64 bits of the hash, a complete copy of this very file
+            shutil.copy2(origin, partial)  # complete before it gets its name: raw/ never holds half a file
+            os.replace(partial, raw_path)
         try:
             self._writes += 1
             with db.transaction(self.conn):
                 n_new, n_dup = self._write(df, shown, digest, size, fmt_used, raw_path, me_used, notes, people)
         except BaseException:
-            raw_path.unlink(missing_ok=True)
+            self._drop_raw_unless_owned(raw_path)
             raise
         msg = f"{shown}: imported {n_new:,} messages ({fmt_used})"
         if n_dup:
             msg += f"; {n_dup:,} already in the workspace were skipped"
         return FileResult(shown, "imported", msg, fmt_used, n_new, n_dup, me_used, notes)
+
+    def _imported(self, digest: str) -> tuple[str, str] | None:
+        """``(file name, imported at)`` of the committed import of this SHA-256, if any."""
+        return self.conn.execute("SELECT file_name, imported_at FROM imports WHERE sha256=?", (digest,)).fetchone()
+
+    def _drop_raw_unless_owned(self, raw_path: Path) -> None:
+        """Undo a failed import's raw copy, but never one that a committed import references (the same file imported
+        by someone else meanwhile): the check reads committed rows after the rollback, under the writer lock."""
+        rel = str(raw_path.relative_to(self.path))
+        if self.conn.execute("SELECT 1 FROM imports WHERE raw_path=?", (rel,)).fetchone() is None:
+            raw_path.unlink(missing_ok=True)
 
     def _write(self, df: pd.DataFrame, shown: str, digest: str, size: int, fmt: str, raw_path: Path, me: str,
                notes: list[str], people: list[tuple[str, str]] = ()) -> tuple[int, int]:
@@ -580,10 +639,13 @@ def load_sample(ws: Workspace) -> ImportReport:
     return report
 
 
-def preview(path: Path, fmt: str | None = None, rows: int = 20) -> dict:
-    """Detect and parse a file without importing: format, counts, participants, "me" proposal and the first rows."""
+def preview(path: Path, fmt: str | None = None, rows: int = 20, ws: Workspace | None = None) -> dict:
+    """Detect and parse a file without importing: format, counts, participants, "me" proposal and the first rows.
+
+    With ``ws``, a zip unpacks into that workspace's ``tmp/`` (the app); without, into the system temp (no workspace).
+    Needs no writer lock: it writes nothing to the workspace."""
     out = []
-    with tempfile.TemporaryDirectory(prefix="metwin-preview-") as tmp:
+    with (ws.scratch("preview") if ws is not None else tempfile.TemporaryDirectory(prefix="metwin-preview-")) as tmp:
         try:
             entries = expand(Path(path), Path(tmp))
         except BadInputError as exc:

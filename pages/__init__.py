@@ -17,6 +17,7 @@ run would get other ids than in every later run and the user's first click on th
 """
 from __future__ import annotations
 
+import html
 import logging
 import os
 import re
@@ -26,7 +27,7 @@ import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import altair as alt
 import pandas as pd
@@ -46,6 +47,9 @@ LOGO = (  # inline SVG: no file to serve, nothing fetched
     '<circle cx="13" cy="16" r="10" fill="#4f7a74"/><circle cx="25" cy="16" r="10" fill="#9bb8b2" fill-opacity="0.8"/>'
     '<text x="42" y="22.5" font-family="sans-serif" font-size="20" font-weight="600" '
     'fill="#2f3437">MeTwin</text></svg>')
+# The browser tab's icon. An emoji, as every page icon in app.py: Streamlit draws those as inline SVG, while a
+# ":material/...:" favicon is fetched from fonts.gstatic.com (the app contacts no host but itself).
+APP_ICON = "💬"
 _local = threading.local()
 
 
@@ -56,8 +60,12 @@ class PageDef:
 
     file: str
     title: str  # i18n key
-    icon: str
+    icon: str  # an emoji (see __post_init__)
     default: bool = False
+
+    def __post_init__(self) -> None:
+        if self.icon.startswith(":material"):  # the current page's icon becomes the favicon, fetched from Google
+            raise ValueError(f"{self.file}: a page icon must be an emoji, not {self.icon!r}")
 
     @property
     def url(self) -> str:
@@ -88,7 +96,7 @@ class UI:
 
 def frame() -> UI | None:
     """Page config and the shared sidebar (language switch, workspace picker). ``None`` if no workspace opens."""
-    st.set_page_config(page_title="MeTwin", page_icon=":material/forum:", layout="wide",
+    st.set_page_config(page_title="MeTwin", page_icon=APP_ICON, layout="wide",
                        initial_sidebar_state="expanded")
     st.logo(LOGO, size="large")
     lang = _language_switch()
@@ -194,12 +202,54 @@ def require_messages(ui: UI) -> None:
         st.stop()
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# ----- chat text is data, never markup ------------------------------------------------------------------------------
+# Three ways to show text that came from a chat, a file or a model, one per kind of element:
+# - show_text / stream_text: a plain-text element (st.text). Message bodies go here: nothing in them is ever parsed.
+# - text_html: escaped HTML, for bubbles composed with st.html. Tags and entities show as typed.
+# - md_escape: for the few slots that only take Markdown (alerts, captions, labels, toasts). Escaping alone is not
+#   enough there: GFM turns "http://…", "www.…" and "a@b.c" into links even when every character is escaped, so a
+#   WORD JOINER (U+2060, invisible) is put before ":" and "@" and after "www" to break them.
+_MD_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character: CommonMark escapes each with "\"
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?=[:@])")
+WORD_JOINER = "\u2060"
 
 
-def md_escape(text: str) -> str:
-    """Text from files and chats shown through Markdown-rendering elements, with Markdown syntax escaped."""
-    return _MD_SPECIAL.sub(r"\\\1", str(text))
+def md_escape(text: object) -> str:
+    """Text shown through a Markdown-rendering element, inert: no emphasis, heading, code, link, image, HTML,
+    entity, LaTeX, emoji shortcode or ``:color[...]`` directive; line breaks kept, leading indentation dropped."""
+    lines = (_MD_PUNCT.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, line.strip())) for line in str(text).splitlines())
+    return "  \n".join(lines)
+
+
+def show_text(text: object) -> None:
+    """A message body (chat, file or model text) as a plain-text element: wraps, keeps line breaks, parses nothing."""
+    st.text(str(text))
+
+
+def stream_text(chunks: Iterable[str]) -> str:
+    """``st.write_stream`` without its Markdown: each chunk grows one plain-text element. Returns the whole text."""
+    slot = st.empty()
+    shown = ""
+    for chunk in chunks:
+        shown += chunk
+        slot.text(shown)
+    return shown
+
+
+def text_html(text: object) -> str:
+    """Text for an ``st.html`` composition: every tag, entity and quote escaped, line breaks as ``<br>``."""
+    return html.escape(str(text)).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def bubble_html(who: str, text: str, mine: bool, focus: bool = False) -> str:
+    """One chat bubble (mine on the right) for ``st.html``; ``focus`` outlines and enlarges the one being worked on."""
+    bg = "#dcefe9" if mine else "#f1f3f5"
+    border = f"border:2px solid {ACCENT if focus else 'transparent'};"
+    size = "font-size:1.15em;" if focus else "color:#374151;"
+    align = "margin-left:auto;" if mine else ""
+    return (f'<div style="max-width:78%;width:fit-content;margin:4px 0;{align}background:{bg};{border}'
+            f'border-radius:10px;padding:6px 10px;overflow-wrap:anywhere;{size}">'
+            f'<div style="font-size:0.75em;color:#6b7280">{text_html(who)}</div>{text_html(text)}</div>')
 
 
 # ----- workspace picker -------------------------------------------------------------------------------------------

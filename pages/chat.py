@@ -16,7 +16,7 @@ from lib.chat.base import ChatError, ChatParams
 from lib.chat.emoji import StreamConverter, to_unicode
 from lib.errors import BadInputError
 from lib.pii.redactor import surface_redactor
-from pages import guard, md_escape, secret, setup
+from pages import guard, md_escape, secret, setup, show_text, stream_text
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -113,7 +113,7 @@ def answer() -> None:
     params = ChatParams(p.temperature, p.top_p, p.max_tokens, p.history, persona.prompt(ui.ws))
     label = ui.t(f"chat.backend.{backend_name()}")
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
-        st.write_stream(reply_stream(msgs, params))
+        stream_text(reply_stream(msgs, params))  # plain text while it streams too: model output is never markup
         err = ss.pop("chat_error", None)
         text = ss.pop("chat_partial", "")
         if err:
@@ -157,7 +157,12 @@ def passcode_gate() -> None:
     with st.form("demo_pass"):
         code = st.text_input(ui.t("demo.passcode"), type="password", max_chars=64)
         if st.form_submit_button(ui.t("demo.enter"), type="primary"):
-            if demo.check_passcode(ui.ws, code, ss):
+            try:  # limits count per client address (across sessions and restarts), not per browser session
+                ok = demo.check_passcode(ui.ws, code, st.context.ip_address)
+            except demo.PasscodeLocked as exc:
+                st.error(ui.t("demo.locked", minutes=exc.minutes), icon=":material/lock_clock:")
+                st.stop()
+            if ok:
                 ss["demo_ok"] = True
                 st.rerun()
             st.error(ui.t("demo.wrong"), icon=":material/error:")
@@ -185,16 +190,16 @@ with guard(ui):
             if m["role"] == "error":
                 st.error(md_escape(m["content"]), icon=":material/error:")
             elif m["role"] == "assistant":
-                st.markdown(md_escape(to_unicode(m["content"])))
-                st.caption(m.get("backend", ""))
+                show_text(to_unicode(m["content"]))
+                st.caption(md_escape(m.get("backend", "")))
             else:
-                st.markdown(md_escape(m["content"]))
+                show_text(m["content"])
     # submit_mode="stop": while a reply streams, the send button is a stop button (the partial reply is kept above)
     prompt = st.chat_input(ui.t("chat.placeholder", name=name), key="chat_input", max_chars=4000, submit_mode="stop")
     if prompt:
         msgs.append({"role": "user", "content": prompt})
         with st.chat_message("user", avatar=AVATARS["user"]):
-            st.markdown(md_escape(prompt))
+            show_text(prompt)
         answer()
     elif ss.pop("_chat_pending", False):
         answer()

@@ -13,7 +13,7 @@ import streamlit as st
 from lib.curation import DROP_REASONS, PLACEMENTS, VIEWS, CharacterTraits, CurationStore
 from lib.curation_rules import REASONS
 from lib.errors import BadInputError
-from pages import guard, md_escape, require_messages, setup
+from pages import guard, md_escape, require_messages, setup, text_html
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -152,7 +152,7 @@ def transcript(msgs: pd.DataFrame, split_at: int) -> str:
         align = "margin-left:auto;" if mine else ""
         out.append(f'{mark}<div style="max-width:78%;margin:3px 0;{align}background:{bg};border-radius:10px;'
                    f'padding:5px 10px"><div style="font-size:0.72em;color:#6b7280">{html.escape(when(r.time))} · '
-                   f'{html.escape(who)} · #{r.id}</div>{html.escape(text).replace(chr(10), "<br>")}{edited}</div>')
+                   f'{text_html(who)} · #{r.id}</div>{text_html(text)}{edited}</div>')
     return "".join(out)
 
 

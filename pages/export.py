@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from lib.errors import BadInputError
+from lib.errors import BadInputError, WorkspaceBusy
 from lib.export import FORMATS, ExportOptions, cached_records, export_dir, zip_name
 from lib.export import export as run_export
 from lib.export.formats import alpaca_item, openai_item, sharegpt_item
@@ -145,12 +145,16 @@ with guard(ui):
         st.stop()
     if st.button(ui.t("exp.run", fmt=ui.t(f"exp.fmt.{fmt}")), type="primary", icon=":material/download:"):
         out = export_dir(ws, fmt)
-        with st.spinner(ui.t("exp.writing")):
-            rep = run_export(ws, fmt, out, opts)
-        ss["_exp_last"] = str(out)
-        st.success(ui.t("exp.done", n=rep.counts["records"], path=md_escape(str(out)), secs=f"{rep.seconds:.1f}"),
-                   icon=":material/task_alt:")
-        result(rep)
+        try:
+            with st.spinner(ui.t("exp.writing")):
+                rep = run_export(ws, fmt, out, opts)
+        except WorkspaceBusy as exc:  # another tab or command holds the workspace: the last export stays as it was
+            st.warning(md_escape(str(exc)), icon=":material/hourglass_top:")
+        else:
+            ss["_exp_last"] = str(out)
+            st.success(ui.t("exp.done", n=rep.counts["records"], path=md_escape(str(out)),
+                            secs=f"{rep.seconds:.1f}"), icon=":material/task_alt:")
+            result(rep)
     last = ss.get("_exp_last")
     if last and Path(last).is_dir():
         zname = zip_name(ws, Path(last))

@@ -2,17 +2,17 @@
 import math
 import re
 import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from lib.errors import WorkspaceBusy
 from lib.importers import BadInputError, formats
 from lib.segment import SegmentConfig, turns
 from lib.workspace import preview
-from pages import family_label, guard, md_escape, render_funnel, setup
+from pages import family_label, guard, md_escape, render_funnel, setup, show_text
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -32,16 +32,16 @@ class Source:
     name: str
 
 
-@st.cache_resource(scope="session", show_spinner=False,
-                   on_release=lambda folder: shutil.rmtree(folder, ignore_errors=True))
-def upload_dir() -> Path:
-    """This session's folder for uploaded files; removed when the session ends (they hold private chats)."""
-    return Path(tempfile.mkdtemp(prefix="metwin-upload-"))
+@st.cache_resource(scope="session", show_spinner=False, on_release=lambda job: job.__exit__(None, None, None))
+def upload_job(workspace: str):  # noqa: ARG001 - the key: one folder per session and workspace
+    """This session's folder for uploaded files, inside the workspace's own ``tmp/`` (never the system temp: they
+    hold private chats). Removed when the session ends; a crash leaves it to the workspace's start-up sweep."""
+    return ui.ws.scratch("upload")
 
 
 def saved_uploads(files) -> list[Source]:
     """Write each uploaded file once under its original name; forget files removed from the uploader."""
-    root = upload_dir()
+    root = upload_job(str(ui.ws.path)).path
     root.mkdir(parents=True, exist_ok=True)
     out, keep = [], set()
     for f in files or []:
@@ -67,7 +67,7 @@ def get_preview(src: Source, fmt: str | None) -> dict:
     if sig not in cache:
         with st.spinner(ui.t("import.reading", name=src.name)):
             try:
-                cache[sig] = preview(src.path, fmt)
+                cache[sig] = preview(src.path, fmt, ws=ui.ws)
             except BadInputError as exc:
                 cache[sig] = {"error": str(exc)}
     return cache[sig]
@@ -82,24 +82,24 @@ def me_options(parts: list[dict]) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
-# Local avatars as data URIs: streamlit-chat would otherwise fetch each bubble's picture from api.dicebear.com.
-AVATAR_ME = ("data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='40' height='40'>"
-             "<circle cx='20' cy='20' r='18' fill='%234f7a74'/></svg>")
-AVATAR_THEM = ("data:image/svg+xml;utf8,<svg xmlns='http://www.w3.org/2000/svg' width='40' height='40'>"
-               "<circle cx='20' cy='20' r='18' fill='%239bb8b2'/></svg>")
-PREVIEW_BUBBLES = 20  # streamlit-chat draws each bubble in its own iframe: keep it few
+PREVIEW_BUBBLES = 20  # messages shown "as chat" in a file's preview
+AVATAR_ME, AVATAR_THEM = ":material/face:", ":material/person:"  # the bundled icon font: nothing fetched
 
 
-def transcript_preview(head, part: dict, key: str) -> None:
-    """The first messages as chat bubbles (streamlit-chat: text only, never allow_html, unique keys, local
-    avatars). Who is "me" comes from the export's own flag, else the proposed name."""
-    from streamlit_chat import message
+def bubble(sender: str, when: str, text: str, mine: bool) -> None:
+    """One message as a chat bubble: who and when above, the text as plain text (never Markdown or HTML)."""
+    with st.chat_message("user" if mine else "assistant", avatar=AVATAR_ME if mine else AVATAR_THEM):
+        st.caption(md_escape(f"{sender} · {when}" if when else sender))
+        show_text(text)
 
+
+def transcript_preview(head, part: dict) -> None:
+    """The first messages as chat bubbles. Who is "me" comes from the export's own flag, else the proposed name."""
     guess = (part.get("me_candidates") or [None])[0]
-    for i, r in enumerate(head.head(PREVIEW_BUBBLES).itertuples(index=False)):
+    for r in head.head(PREVIEW_BUBBLES).itertuples(index=False):
         mine = r.sender == guess if pd.isna(r.is_me) else bool(r.is_me)
-        text = r.text if r.text else f"[{r.kind}]"
-        message(f"{r.sender}: {text}", is_user=mine, key=f"{key}_{i}", logo=AVATAR_ME if mine else AVATAR_THEM)
+        when = "" if pd.isna(r.time) or r.time == "NaT" else str(r.time)[:16]
+        bubble(str(r.sender or ""), when, r.text if r.text else f"[{r.kind}]", mine)
 
 
 def render_preview(src: Source, fmt: str | None) -> tuple[Source, str | None] | None:
@@ -131,7 +131,7 @@ def render_preview(src: Source, fmt: str | None) -> tuple[Source, str | None] | 
                 "chat": ui.t("preview.chat"), "sender": ui.t("preview.sender"), "time": ui.t("preview.time"),
                 "kind": ui.t("preview.kind"), "text": ui.t("preview.text")})
         with bubbles:
-            transcript_preview(head, part, f"pv_{src.key}_{part['file']}")
+            transcript_preview(head, part)
         for note in part["notes"]:
             st.caption(ui.t("import.note", note=md_escape(note)))
     ok = [p for p in parts if "error" not in p]
@@ -156,7 +156,12 @@ def run_import(todo: list[tuple[Source, str | None]], fmt: str | None) -> None:
             done = (i + min(1.0, max(0.0, float(frac)))) / len(todo)
             bar.progress(min(1.0, done), text=ui.t("import.progress", name=md_escape(shown), i=i + 1, n=len(todo)))
 
-        report = ui.ws.import_paths([src.path], me=me, fmt=fmt, progress=step, display_names={src.path: src.name})
+        try:
+            report = ui.ws.import_paths([src.path], me=me, fmt=fmt, progress=step,
+                                        display_names={src.path: src.name})
+        except WorkspaceBusy as exc:  # another tab or command is importing, scanning or exporting: nothing changed
+            results.append({"status": "skipped", "message": str(exc), "n_messages": 0, "notes": []})
+            break
         results += [asdict(f) for f in report.files]
     bar.empty()
     st.session_state["_import_results"] = results
@@ -234,12 +239,7 @@ def render_turns(conv_id: int) -> None:
         st.caption(ui.t("browse.empty_conv"))
         return
     for row in tt.head(MAX_TURNS).itertuples(index=False):
-        mine = bool(row.is_me)
-        sender = row.sender or ui.t("common.me")
-        with st.chat_message("user" if mine else sender, avatar=":material/face:" if mine else ":material/person:"):
-            when = str(row.time or "").replace("T", " ")[:16]
-            st.caption(md_escape(f"{sender} · {when}" if when else sender))
-            st.text(row.text)
+        bubble(row.sender or ui.t("common.me"), str(row.time or "").replace("T", " ")[:16], row.text, bool(row.is_me))
     if len(tt) > MAX_TURNS:
         st.caption(ui.t("browse.more", n=len(tt) - MAX_TURNS))
 

@@ -5,15 +5,13 @@ them. Every decision is one SQLite commit before the rerun, and the last ten act
 """
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import streamlit as st
 
 from lib.curation import CharacterTraits, CurationStore
 from lib.errors import BadInputError
 from lib.labels import LOW_CONFIDENCE, QUEUES, LabelStore, llm_items
-from pages import guard, md_escape, require_messages, secret, setup
+from pages import bubble_html, guard, md_escape, require_messages, secret, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -128,19 +126,9 @@ def move(step: int) -> None:
 
 
 # ----- card ---------------------------------------------------------------------------------------------------------------
-def bubble(who: str, text: str, mine: bool, focus: bool = False) -> str:
-    bg = "#dcefe9" if mine else "#f1f3f5"
-    border = f"border:2px solid {'#4f7a74' if focus else 'transparent'};"
-    size = "font-size:1.15em;" if focus else "color:#374151;"
-    align = "margin-left:auto;" if mine else ""
-    body = html.escape(text).replace("\n", "<br>")
-    return (f'<div style="max-width:78%;margin:4px 0;{align}background:{bg};{border}border-radius:10px;'
-            f'padding:6px 10px;{size}"><div style="font-size:0.75em;color:#6b7280">{html.escape(who)}</div>{body}</div>')
-
-
 def turn_html(t: dict) -> str:
     who = ui.t("common.me") if t["is_me"] else (t["sender"] or "?")
-    return bubble(who, "\n".join(t["texts"]), t["is_me"])
+    return bubble_html(who, "\n".join(t["texts"]), t["is_me"])
 
 
 def card(s: LabelStore, f: dict) -> None:
@@ -171,7 +159,7 @@ def card(s: LabelStore, f: dict) -> None:
         who = ui.t("common.me") if item["is_me"] else (item["sender"] or "?")
         kind = ui.t(f"lab.kind.{item['kind']}")
         text = item["text"] if item["kind"] == "text" else f"[{kind}] {item['text']}".strip()
-        st.html("".join(turn_html(t) for t in item["before"]) + bubble(who, text, item["is_me"], focus=True)
+        st.html("".join(turn_html(t) for t in item["before"]) + bubble_html(who, text, item["is_me"], focus=True)
                 + "".join(turn_html(t) for t in item["after"]))
         if item["suggestions"]:
             parts = [ui.t("lab.suggestion", label=name(sg["label"]), conf=f"{sg['confidence']:.2f}",

@@ -36,9 +36,9 @@ def ask_name(ws) -> None:
         return
     current = persona.twin_name(ws)
     st.info(ui.t("per.name_ask", name=md_escape(current)), icon=":material/badge:")
-    if st.button(ui.t("per.name_keep", name=current), key="per_name_keep", icon=":material/check:"):
+    if st.button(ui.t("per.name_keep", name=md_escape(current)), key="per_name_keep", icon=":material/check:"):
         persona.set_name(ws, current)
-        st.toast(ui.t("per.name_saved", name=current), icon=":material/check_circle:")
+        st.toast(ui.t("per.name_saved", name=md_escape(current)), icon=":material/check_circle:")
         st.rerun()
 
 

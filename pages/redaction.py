@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from lib.errors import WorkspaceBusy
 from lib.pii.base import KINDS
 from lib.pii import spans
 from lib.pii.diff import Occurrence, card
@@ -54,7 +55,12 @@ def ensure_scanned(s: PiiStore) -> None:
     pending = s.pending_messages()
     if pending <= AUTO_SCAN or ss.pop("_pii_scan_now", False):
         bar = st.progress(0.0, text=ui.t("pii.scanning", n=pending))
-        report = s.scan(progress=lambda f, what: bar.progress(f, text=ui.t("pii.scanning", n=pending)))
+        try:
+            report = s.scan(progress=lambda f, what: bar.progress(f, text=ui.t("pii.scanning", n=pending)))
+        except WorkspaceBusy as exc:  # another tab's scan or an import: review what is found so far meanwhile
+            bar.empty()
+            st.warning(md_escape(str(exc)), icon=":material/hourglass_top:")
+            return
         bar.empty()
         if report.scanned:
             st.toast(ui.t("pii.scanned", n=report.scanned, hits=report.hits, secs=f"{report.seconds:.1f}"),

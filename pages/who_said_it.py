@@ -11,7 +11,7 @@ from lib.chat.base import ChatParams
 from lib.chat.emoji import to_unicode
 from lib.errors import BadInputError
 from lib.eval import game
-from pages import guard, md_escape, secret, setup
+from pages import bubble_html, guard, md_escape, secret, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -25,7 +25,8 @@ def deal() -> None:
     backend = chat_lib.get_backend(name if name in chat_lib.BACKENDS else "offline", ui.ws, secret)
     p = chat_lib.params(ui.ws)
     params = ChatParams(p.temperature, p.top_p, p.max_tokens, p.history, persona.prompt(ui.ws))
-    dealt = [game.fill(it, backend, params) for it in game.items(ui.ws, ROUND, seed=ss.get("game_round", 0))]
+    dealt = [game.fill(it, backend, params) for it in game.items(ui.ws, ROUND, seed=ss.get("game_round", 0),
+                                                                 demo=demo.enabled())]
     ss["game_items"] = [it for it in dealt if it.twin and it.twin != it.real]
     ss["game_backend"] = backend.name
     ss["game_pos"] = 0
@@ -40,14 +41,12 @@ def answer(picked_real: bool) -> None:
     ss["game_pos"] += 1
 
 
-def bubble(text: str, who: str, mine: bool) -> str:
-    import html
+def approve(key: str) -> None:
+    game.approve(ui.ws, key, bool(ss[f"game_approve_{key}"]))
 
-    bg = "#dcefe9" if mine else "#f1f3f5"
-    align = "margin-left:auto;" if mine else ""
-    return (f'<div style="max-width:80%;margin:4px 0;{align}background:{bg};border-radius:10px;padding:6px 10px">'
-            f'<div style="font-size:0.75em;color:#6b7280">{html.escape(who)}</div>'
-            f'{html.escape(to_unicode(text)).replace(chr(10), "<br>")}</div>')
+
+def bubble(text: str, who: str, mine: bool) -> str:
+    return bubble_html(who, to_unicode(text), mine)
 
 
 name = persona.twin_name(ui.ws)
@@ -94,16 +93,21 @@ with guard(ui):
     with st.container(border=True):
         st.markdown(f"**{ui.t('game.context')}**")
         st.html("".join(bubble(m["content"], ui.t("game.them") if m["role"] == "user" else name,
-                               m["role"] == "assistant") for m in it.context))
+                               m["role"] == "assistant") for m in it.visible))
+        if it.hidden:
+            st.caption(ui.t("game.owner_only", name=md_escape(name)))
         first, second = (it.real, it.twin) if it.real_first else (it.twin, it.real)
         a, b = st.columns(2)
         with a:
             st.markdown("**A**")
             st.html(bubble(first, "A", True))
-            st.button(ui.t("game.pick", letter="A", name=name), key="game_a", type="primary", shortcut="A",
+            st.button(ui.t("game.pick", letter="A", name=md_escape(name)), key="game_a", type="primary", shortcut="A",
                       on_click=answer, args=(it.real_first,))
         with b:
             st.markdown("**B**")
             st.html(bubble(second, "B", True))
-            st.button(ui.t("game.pick", letter="B", name=name), key="game_b", type="primary", shortcut="B",
+            st.button(ui.t("game.pick", letter="B", name=md_escape(name)), key="game_b", type="primary", shortcut="B",
                       on_click=answer, args=(not it.real_first,))
+    if not demo.enabled():  # the owner decides which contexts friends may see in demo mode
+        st.toggle(ui.t("game.approve"), value=it.key in game.approved(ui.ws), key=f"game_approve_{it.key}",
+                  help=ui.t("game.approve_help"), on_change=approve, args=(it.key,))

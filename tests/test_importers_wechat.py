@@ -427,7 +427,7 @@ def test_truncated_json_is_bad_input(tmp_path: Path) -> None:
     text = JSON_V2.read_text("utf-8")
     path = tmp_path / "Amy_train.json"
     path.write_text(text[: len(text) // 2], "utf-8")
-    with pytest.raises(BadInputError, match=r"truncated or invalid at line \d+.*export it again"):
+    with pytest.raises(BadInputError, match=r"ends early at record \d+ \(line \d+.*Export it again"):
         parse_file(path)
 
 

@@ -2,8 +2,6 @@
 imports work from an upload, bad uploads show an error, the language switch translates, errors never leak."""
 from __future__ import annotations
 
-import json
-
 from pathlib import Path
 from unittest.mock import patch
 
@@ -130,14 +128,17 @@ def test_upload_preview_and_import_a_memotrace_csv():
     at = start(IMPORT_PAGE)
     at.file_uploader(key="upload").upload("林木.csv", MEMOTRACE_CSV, "text/csv").run()
     assert not at.exception and not at.error
+    # the upload waits in the workspace's own tmp/ folder, never the system temp (it holds a private chat)
+    from lib.workspace import data_dir
+    assert list(data_dir().glob("workspaces/*/tmp/upload-*/*/林木.csv"))
     assert any("MemoTrace" in m.value for m in at.markdown), "the preview names the detected format"
     assert any(len(df.value) == 4 and "sender" in df.value.columns for df in at.dataframe), "preview rows"
-    bubbles = [json.loads(el.proto.json_args) for el in at.get("component_instance")
-               if el.proto.component_name == "streamlit_chat.streamlit_chat"]
-    assert len(bubbles) == 4 and len({b["key"] for b in bubbles}) == 4  # streamlit-chat bubbles, unique keys
-    assert not any(b.get("allow_html") for b in bubbles)  # never HTML from a chat export
-    assert all(str(b.get("logo", "")).startswith("data:image/svg+xml") for b in bubbles)  # no avatar fetched
-    assert {b["isUser"] for b in bubbles} == {True, False}  # the export's own "me" flag
+    as_chat = next(tab for tab in at.tabs if tab.label == "As chat")
+    bubbles = as_chat.chat_message
+    # each message a plain-text element: chat text is never Markdown
+    assert [b.text[0].value for b in bubbles] == ["周末去爬山吗", "好呀 几点", "八点地铁站", "okk 不见不散"]
+    assert not any(b.markdown for b in bubbles)  # the sender line is a caption; nothing goes through st.markdown
+    assert {b.avatar for b in bubbles} == {":material/face:", ":material/person:"}  # the export's own "me" flag
     at.button(key="import_go").click().run()
     assert not at.exception
     assert at.success and "imported 4 messages" in at.success[0].value

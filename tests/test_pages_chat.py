@@ -1,11 +1,13 @@
 """The chat page through AppTest with a patched backend, and demo mode (chat only, passcode, disclosure)."""
 from __future__ import annotations
 
+import re
 from unittest.mock import patch
 
 from lib import demo
 from lib.chat.base import ChatError
 from lib.workspace import Workspace
+from pages import WORD_JOINER, md_escape
 from tests import test_pages
 from tests.test_pages import start
 
@@ -35,7 +37,8 @@ class Scripted:
 
 
 def chat_texts(at) -> list[str]:
-    return [m.markdown[0].value if m.markdown else "" for m in at.chat_message]
+    """Each bubble's message, which is always a plain-text element (chat text is never Markdown)."""
+    return [m.text[0].value if m.text else "" for m in at.chat_message]
 
 
 def test_a_message_gets_a_streamed_reply_with_emoji_and_the_disclosure(data_dir):
@@ -88,3 +91,28 @@ def test_demo_mode_shows_only_the_chat_behind_the_passcode(data_dir, monkeypatch
         at.chat_input(key="chat_input").set_value("你好").run()
         assert chat_texts(at)[1] == "好呀🐶 几点？"
         assert not at.get("expander")  # still no backend settings for friends
+
+
+MARKUP = ("look ![](http://127.0.0.1:9/p.png) [click](http://127.0.0.1:9/l) $x^2$ :red[hi] **bold** <img src=x.png>\n"
+          "===\n    indented &amp; www.example.org a@b.co")
+
+
+def test_chat_text_is_a_plain_text_element_never_markdown(data_dir):
+    with patch("lib.chat.get_backend", return_value=Scripted(reply=MARKUP)):
+        at = start(CHAT)
+        at.chat_input(key="chat_input").set_value(MARKUP).run()
+        assert not at.exception
+        assert chat_texts(at) == [MARKUP, MARKUP]  # the message and the streamed reply, as typed
+        at.run()  # the next run draws both from the conversation
+        assert chat_texts(at) == [MARKUP, MARKUP]
+    assert not any("look" in m.value for m in [*at.markdown, *at.caption])  # never through Markdown
+
+
+def test_md_escape_leaves_nothing_for_markdown_to_parse():
+    out = md_escape(MARKUP)
+    bare = re.sub(r"\\[!-/:-@\[-`{-~]", "", out)
+    assert not re.search(r"[!-/:-@\[-`{-~]", bare)  # every ASCII punctuation character is escaped
+    assert "http" + WORD_JOINER in out and "www" + WORD_JOINER in out and "a" + WORD_JOINER in out  # no autolink
+    assert not any(line.startswith(" ") for line in out.split("\n"))  # no indented code block
+    back = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", out).replace(WORD_JOINER, "").replace("  \n", "\n")
+    assert back == "\n".join(line.strip() for line in MARKUP.splitlines())  # the same characters, shown as typed

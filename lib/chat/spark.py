@@ -232,7 +232,7 @@ def _handshake_error(exc: InvalidStatus, cfg: SparkConfig, secrets: Sequence[str
         message = str(data.get("message") or data.get("msg") or "") if isinstance(data, dict) else ""
     except ValueError:
         message = "" if body.startswith("<") else body
-    message = _scrub(message, secrets, cfg.api_key)
+    message = _scrub(message, secrets, cfg.api_key, (cfg.api_secret,))
     detail = f"HTTP {status}: {message}" if message else f"HTTP {status}"
     where = _safe_url(cfg.url)
     if status in (401, 403):
@@ -377,7 +377,7 @@ class SparkBackend:
             except (TypeError, ValueError):
                 code = -1
             if code != 0:
-                message = _scrub(str(header.get("message") or ""), secrets, cfg.api_key)
+                message = _scrub(str(header.get("message") or ""), secrets, cfg.api_key, (cfg.api_secret,))
                 raise _code_error(code, message, cfg)
             payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
             choices = payload.get("choices") if isinstance(payload.get("choices"), dict) else {}

@@ -6,6 +6,10 @@ Items come from held-out conversations (never trained on) when there are any, el
 text is redacted like an export, then shown through the output guard (placeholders as the owner's surrogates, as in
 the twin's replies, so a tag cannot give the real reply away). Answers are stored anonymously: a random token per browser session, the item, the
 backend and whether the real reply was found. No names, no addresses, nothing the friend typed.
+
+In demo mode (friends on their own devices) an item shows its context only if the owner approved it
+(:func:`approve`, the toggle on the owner's game page); otherwise only the owner's own lines of the context are shown,
+and the other person's messages never reach the browser. The twin still answers the whole context, server-side.
 """
 from __future__ import annotations
 
@@ -16,8 +20,10 @@ import time
 from dataclasses import dataclass
 
 from lib.chat.base import ChatError, ChatParams
+from lib.errors import BadInputError
 
 CONTEXT_TURNS = 4
+APPROVED = "game.demo_approved"  # workspace setting: the item keys whose full context friends may see in demo mode
 
 
 @dataclass
@@ -27,6 +33,36 @@ class Item:
     real: str
     twin: str = ""
     real_first: bool = True  # which side shows the real reply (shuffled per session)
+    shown: list[dict] | None = None  # the context a player sees; None: all of ``context``
+    hidden: int = 0  # how many of the other person's messages ``shown`` leaves out
+
+    @property
+    def visible(self) -> list[dict]:
+        """What the page shows: never ``context`` itself when a filtered view was set."""
+        return self.context if self.shown is None else self.shown
+
+
+def approved(ws) -> set[str]:
+    """Item keys whose full context the owner lets friends see in demo mode."""
+    return set(ws.get_setting(APPROVED) or [])
+
+
+def approve(ws, key: str, allow: bool = True) -> None:
+    """Let friends see (``allow``) or stop them seeing the full context of item ``key`` in demo mode; persisted."""
+    parts = str(key).split(":")
+    if len(parts) != 3 or not all(p.lstrip("-").isdigit() for p in parts):
+        raise BadInputError(f"{key!r} is not a game item key (conversation:part:turn, as the game page shows)")
+    keys = approved(ws)
+    if allow:
+        keys.add(key)
+    else:
+        keys.discard(key)
+    ws.set_setting(APPROVED, sorted(keys))
+
+
+def owner_only(context: list[dict]) -> list[dict]:
+    """The owner's own lines of a context (the twin's side, ``assistant``): nothing the other person wrote."""
+    return [m for m in context if m["role"] == "assistant"]
 
 
 def new_session() -> str:
@@ -42,8 +78,10 @@ def _pool(ws) -> list:
     return [r for r in recs if r.source == "chat"]
 
 
-def items(ws, n: int = 10, seed: int = 0) -> list[Item]:
-    """``n`` contexts with the owner's real reply (without the twin's yet: :func:`fill` asks the backend)."""
+def items(ws, n: int = 10, seed: int = 0, demo: bool = False) -> list[Item]:
+    """``n`` contexts with the owner's real reply (without the twin's yet: :func:`fill` asks the backend).
+
+    ``demo``: friends play on their own devices; unapproved items show only the owner's own lines (``Item.shown``)."""
     out: list[Item] = []
     for r in _pool(ws):
         for i in range(1, len(r.turns), 2):
@@ -63,6 +101,12 @@ def items(ws, n: int = 10, seed: int = 0) -> list[Item]:
         it.real_first = rng.random() < 0.5
         it.real = guard(it.real)
         it.context = [{**m, "content": guard(m["content"])} for m in it.context]
+    if demo:
+        allowed = approved(ws)
+        for it in picked:
+            if it.key not in allowed:
+                it.shown = owner_only(it.context)
+                it.hidden = len(it.context) - len(it.shown)
     return picked
 
 

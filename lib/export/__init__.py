@@ -4,16 +4,24 @@
 to every string (messages through their spans, everything else by value), builds the records
 (:mod:`lib.export.records`), mixes in MBTI records when asked, writes the format (:mod:`lib.export.formats`) and a
 dataset card (``README.md``) beside the data, and logs the export in the workspace.
+
+An export holds the workspace's writer lock and is written to ``<out>.partial-<random>``, then renamed into place as
+a whole (:func:`lib.locking.publish`): the old export stays until the new one is complete, so a crash leaves one or
+the other, never new train with old validation files.
 """
 from __future__ import annotations
 
 import json
+import re
 import time as _time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lib.export.formats import FORMATS, write
 from lib.export.records import BuildReport, ExportOptions, Record, build
+
+# What an export folder may hold (formats.write and the card): anything else means ``out`` is not an earlier export.
+_EXPORT_FILE = re.compile(r"(README\.md|dataset_info\.json|(metwin_)?(train|val)\.jsonl?)(\.tmp)?|\.DS_Store")
 
 __all__ = ["FORMATS", "ExportOptions", "ExportReport", "Record", "cached_records", "export", "export_dir", "records",
            "zip_name"]
@@ -124,7 +132,9 @@ def zip_name(ws, folder: Path) -> str:
 
 def export(ws, fmt: str, out: Path, opts: ExportOptions | None = None) -> ExportReport:
     """Write a dataset. The output folder gets the split files, ``dataset_info.json`` where the format has one, and
-    ``README.md`` (the dataset card)."""
+    ``README.md`` (the dataset card). An existing ``out`` is replaced as a whole, so it must hold an earlier export
+    or nothing: a folder with other files is refused rather than emptied."""
+    from lib import locking
     from lib.errors import BadInputError
     from lib.export.card import dataset_card
     from lib.stats import export_stats
@@ -136,14 +146,22 @@ def export(ws, fmt: str, out: Path, opts: ExportOptions | None = None) -> Export
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise BadInputError(f"{out} is a file; give a folder for the dataset")
-    recs, report, version, redactor = _records(ws, opts, save_version=True)
-    if not recs:
-        raise BadInputError("nothing to export: no trainable conversation has a reply of yours. Check the funnel on "
-                            "the Home page, the curation decisions, and who is \"me\".")
-    files = write(fmt, recs, out)
-    counts = export_stats(recs)
-    rep = ExportReport(fmt, out, files, version, report, counts, records=recs)
-    (out / "README.md").write_text(dataset_card(ws, rep, opts, redactor), encoding="utf-8")
+    if out.is_dir() and any(not _EXPORT_FILE.fullmatch(p.name) for p in out.iterdir()):
+        raise BadInputError(f"{out} holds files that are not an export; an export replaces its folder as a whole, "
+                            "so give a new or empty folder")
+    with ws.writer("an export"):
+        locking.recover(out)  # what an earlier crash left beside this folder
+        recs, report, version, redactor = _records(ws, opts, save_version=True)
+        if not recs:
+            raise BadInputError("nothing to export: no trainable conversation has a reply of yours. Check the funnel "
+                                "on the Home page, the curation decisions, and who is \"me\".")
+        job = locking.partial_dir(out)
+        with job as partial:  # removed if anything fails before it is published
+            files = write(fmt, recs, partial)
+            counts = export_stats(recs)
+            rep = ExportReport(fmt, out, files, version, report, counts, records=recs)
+            (partial / "README.md").write_text(dataset_card(ws, rep, opts, redactor), encoding="utf-8")
+            locking.publish(job, out)
     rep.seconds = _time.perf_counter() - t0
     ws.conn.execute("INSERT INTO exports(created, format, out_dir, options, persona_version, counts) "
                     "VALUES (?, ?, ?, ?, ?, ?)",

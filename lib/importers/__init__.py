@@ -2,12 +2,14 @@
 
 Each format family lives in its own module and registers :class:`Importer` entries in ``REGISTRY`` through
 :func:`register`. :func:`detect` sniffs a file's content (not its name) and :func:`parse_file` runs the winner.
-Zip archives and folders are expanded by :mod:`lib.importers.containers` before they get here.
+Zip archives and folders are expanded by :mod:`lib.importers.containers` before they get here. Every file is
+checked against :mod:`lib.importers.limits` (size, memory) before it is read, and over-long messages are cut after.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from lib.importers import limits
 from lib.importers.base import COLUMNS, KINDS, BadInputError, Importer, ParsedExport, finish
 from lib.textio import looks_binary, read_head, read_text
 
@@ -45,8 +47,9 @@ def detect(path: Path) -> tuple[Importer, float]:
     head, enc, raw = read_head(path)
     if looks_binary(raw, enc):
         raise BadInputError(
-            f"{path.name}: this is a binary file, not a chat export. Import the CSV, TXT or JSON file your export "
-            "tool wrote (for WhatsApp, the .txt or the .zip it shared)."
+            f"{path.name}: this is a binary file (a picture, database or archive), not a chat export in any text "
+            "encoding MeTwin reads. Import the CSV, TXT or JSON file your export tool wrote (for WhatsApp, the .txt "
+            "or the .zip it shared)."
         )
     best: tuple[Importer | None, float] = (None, 0.0)
     for imp in REGISTRY.values():
@@ -77,17 +80,27 @@ def parse_file(path: Path, fmt: str | None = None) -> ParsedExport:
     else:
         imp, _ = detect(path)
     try:
-        text = None if imp.binary else read_text(path)[0]
+        size = limits.check_part(path, imp.reads)
+        # Read with the size just checked as the bound: a file that grows meanwhile cannot take the memory.
+        text = None if imp.binary else read_text(path, max_bytes=size)[0]
         parsed = imp.parse(path, text)
+        del text
     except BadInputError as exc:
         msg = str(exc)
         raise BadInputError(msg if msg.startswith(path.name) else f"{path.name}: {msg}") from None
-    except (ValueError, KeyError, TypeError, IndexError, UnicodeError, AttributeError) as exc:
+    except MemoryError:
+        raise BadInputError(
+            f"{path.name}: the computer ran out of memory reading this file. Close other programs and try again, or "
+            "export per contact or per year and import the parts.") from None
+    except (ValueError, KeyError, TypeError, IndexError, UnicodeError, AttributeError, RecursionError) as exc:
         raise BadInputError(
             f"{path.name}: looks like {imp.label} but could not be read ({type(exc).__name__}: {exc}). "
             "The file may be truncated or edited; export it again."
         ) from None
     parsed.messages = finish(parsed.messages)
+    cut = limits.cap_messages(parsed.messages)
+    if cut:
+        parsed.notes.append(limits.cap_note(cut))
     parsed.format = imp.name
     return parsed
 
@@ -104,6 +117,6 @@ def _load_all() -> None:
     import pkgutil
 
     for mod in pkgutil.iter_modules(__path__):
-        if mod.name not in ("base", "containers"):
+        if mod.name not in ("base", "containers", "damage", "limits"):
             importlib.import_module(f"{__name__}.{mod.name}")
     _loaded = True

@@ -69,6 +69,8 @@ class Importer:
     confidence in [0, 1]; detection is by content, the name only breaks ties. ``parse(path, text)`` gets the path and
     the whole decoded text (for text formats) and returns a ParsedExport; it raises BadInputError on bad input.
     ``binary=True`` importers get ``text=None`` and read ``path`` themselves (e.g. CSV through pandas for speed).
+    ``reads`` ("txt", "json" or "csv") picks the measured memory-per-byte estimate the size check uses
+    (:mod:`lib.importers.limits`).
     """
 
     name: str
@@ -76,6 +78,7 @@ class Importer:
     sniff: Callable[[str, str], float]
     parse: Callable[[Path, "str | None"], ParsedExport]
     binary: bool = False
+    reads: str = "txt"
 
 
 def finish(df: pd.DataFrame) -> pd.DataFrame:

@@ -230,7 +230,14 @@ class PiiStore:
                 tuple(sorted({default_norm(a) for a in cfg.allow} - old_allow)))
 
     def scan(self, progress: Callable[[float, str], None] | None = None, full: bool = False) -> ScanReport:
-        """Bring detections up to date with the messages and the configuration (see the module docstring)."""
+        """Bring detections up to date with the messages and the configuration (see the module docstring).
+
+        One scan at a time per workspace (the writer lock: :class:`lib.errors.WorkspaceBusy` while an import, an
+        export or another tab's scan runs): two scans would both rebuild the same hits. Decisions stay unlocked."""
+        with self.ws.writer("a redaction scan"):
+            return self._scan(progress, full)
+
+    def _scan(self, progress: Callable[[float, str], None] | None, full: bool) -> ScanReport:
         t0 = _time.perf_counter()
         cfg = self.config()
         st = self._state()
@@ -353,11 +360,13 @@ class PiiStore:
                     return
                 items = []
                 for mid, chat_id, t, text in rows:
-                    prev = None
-                    if analyzer.wants_prev(text):
-                        seen = last.get(chat_id)
-                        prev = seen[2] if seen is not None and (seen[0], seen[1]) < (t, mid) else \
-                            self._previous_text(chat_id, t, mid)
+                    # the predecessor seen in this range costs nothing (the analyzer decides whether it matters);
+                    # only one the range has not seen is asked from the database, and only when it could matter
+                    seen = last.get(chat_id)
+                    if seen is not None and (seen[0], seen[1]) < (t, mid):
+                        prev = seen[2]
+                    else:
+                        prev = self._previous_text(chat_id, t, mid) if analyzer.wants_prev(text) else None
                     last[chat_id] = (t, mid, text)
                     items.append((text, prev))
                 read.append(rows)
@@ -387,6 +396,20 @@ class PiiStore:
         if state is not None and cursor < hi:
             with db.transaction(self.conn):
                 self.ws.set_setting("pii.scan", {**state, "upto": hi})
+
+    def forget_rescanned(self, terms: Iterable[tuple[str, str]], allow: Iterable[str]) -> None:
+        """Literal terms ``(pattern, kind)`` and allow entries the caller removed after rescanning their messages
+        itself (:mod:`lib.pii.spans`): drop them from the scan state too, or the next scan would take their removal
+        for a reason to rescan everything."""
+        terms, allow = list(terms), list(allow)
+        state = self._state()
+        if (not terms and not allow) or not state:
+            return
+        gone_terms = {(p, k, 0) for p, k in terms}
+        gone_allow = {default_norm(a) for a in allow} - {default_norm(a) for a in self.allow_list()}
+        self.ws.set_setting("pii.scan", {**state,
+                                         "terms": [t for t in state.get("terms", []) if tuple(t) not in gone_terms],
+                                         "allow": [a for a in state.get("allow", []) if a not in gone_allow]})
 
     def rescan_messages(self, message_ids: Iterable[int]) -> ScanReport:
         """Detect again in a few messages whose text the owner edited: their old spans no longer fit the new text.
@@ -673,12 +696,15 @@ def _term_key(t: Term) -> tuple[str, str, int]:
 
 
 class _ValueIndex:
-    """(kind, norm) → value id, creating values with the next per-kind placeholder index on first sight."""
+    """(kind, norm) → value id, creating values with the next per-kind placeholder index on first sight.
+
+    Values are created by writers that do not take the workspace lock too (an edit's rescan, an export's surface
+    names), so a value missing from this copy may exist by now: creation asks the table (inside the caller's
+    transaction) for the next index and for an existing row, never trusting the copy."""
 
     def __init__(self, conn) -> None:
         self.conn = conn
         self.ids = {(k, n): i for i, k, n in conn.execute("SELECT id, kind, norm FROM pii_values")}
-        self.next_idx = {k: m + 1 for k, m in conn.execute("SELECT kind, MAX(idx) FROM pii_values GROUP BY kind")}
         self.created = 0
 
     def find(self, kind: str, norm: str) -> int | None:
@@ -688,11 +714,16 @@ class _ValueIndex:
         key = (kind, norm)
         vid = self.ids.get(key)
         if vid is None:
-            idx = self.next_idx.get(kind, 1)
-            self.next_idx[kind] = idx + 1
-            vid = self.conn.execute("INSERT INTO pii_values(kind, norm, value, idx) VALUES (?, ?, ?, ?)",
-                                    (kind, norm, surface, idx)).lastrowid
+            cur = self.conn.execute(
+                "INSERT OR IGNORE INTO pii_values(kind, norm, value, idx) VALUES "
+                "(?, ?, ?, (SELECT COALESCE(MAX(idx), 0) + 1 FROM pii_values WHERE kind = ?))",
+                (kind, norm, surface, kind))
+            if cur.rowcount:
+                vid = cur.lastrowid
+                self.created += 1
+            else:
+                vid = self.conn.execute("SELECT id FROM pii_values WHERE kind = ? AND norm = ?",
+                                        (kind, norm)).fetchone()[0]
             self.ids[key] = vid
-            self.created += 1
         return vid
 
