@@ -8,7 +8,8 @@
 2. In this one process, on the same workspace, measures:
    - baseline: read every message text from SQLite and run ``phonenumbers.PhoneNumberMatcher(text, "CN", VALID)``
      over each (what the cheapest phone-only redaction would cost);
-   - scan: ``PiiStore.scan(full=True)`` (every recognizer, writing hits and values);
+   - scan: the first ``PiiStore.scan()`` (nothing learned yet: every recognizer, then the found names and values
+     looked for in every message, writing hits and values), then a full rescan with them known;
    - export: ``Redactor(ws)`` loading all live spans, then ``message()`` over every message.
 3. Prints the figures and the ratio scan/baseline, and writes bench/results/redact.json.
 
@@ -77,8 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     baseline = time.perf_counter() - t0
 
     store = PiiStore(ws)
-    report = store.scan(full=True)
+    # The first scan after an import: nothing learned yet, so it finds the names and values and then looks for them
+    # in every message (the spread pass). A rescan of a reviewed workspace knows them already and is cheaper.
+    with ws.conn:
+        ws.conn.execute("DELETE FROM pii_hits")
+        ws.conn.execute("DELETE FROM pii_values")
+        ws.conn.execute("DELETE FROM settings WHERE key = 'pii.scan'")
+    report = store.scan()
     counts = store.counts()
+    rescan = store.scan(full=True)
 
     t0 = time.perf_counter()
     red = Redactor(ws, scan=False)
@@ -98,13 +106,15 @@ def main(argv: list[str] | None = None) -> int:
         "messages_with_text": n,
         "baseline_phone_only_s": round(baseline, 2), "baseline_phone_hits": found,
         "scan_full_s": round(report.seconds, 2), "scan_hits": report.hits, "values": counts["values"],
+        "rescan_full_s": round(rescan.seconds, 2),
         "scan_over_baseline": round(ratio, 3), "target_max_ratio": MAX_RATIO,
         "redactor_load_s": round(load, 2), "redactor_apply_s": round(apply_s, 2), "messages_changed": changed,
     }
     print(f"{n:,} messages with text")
     print(f"  baseline (phonenumbers CN over every text) {baseline:7.2f} s  ({found:,} phones)")
-    print(f"  full PII scan, hits written               {report.seconds:7.2f} s  ({report.hits:,} detections, "
+    print(f"  first PII scan, hits written              {report.seconds:7.2f} s  ({report.hits:,} detections, "
           f"{counts['values']:,} values)")
+    print(f"  full rescan, names and values known       {rescan.seconds:7.2f} s  ({rescan.seconds / baseline:.2f}x)")
     print(f"  scan / baseline: {ratio:.2f}x (target <= {MAX_RATIO}x)")
     print(f"  export side: Redactor load {load:.2f} s, apply to every message {apply_s:.2f} s ({changed:,} changed)")
     args.out.parent.mkdir(parents=True, exist_ok=True)

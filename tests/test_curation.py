@@ -2,6 +2,7 @@
 re-segmentation, trait tags, the trait card, and undo with its side effects."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from lib.pii.store import PiiStore
 from lib.segment import SegmentConfig
 from lib.traits import TraitCard, load_card, mine, save_card
 from lib.workspace import Workspace
-from tests.test_workspace import memotrace_csv, write
+from tests.test_workspace import chat_workspace, memotrace_csv, write
 
 ROWS = [  # three conversations with 阿杰 (gaps of hours between them)
     (0, "2024-05-01 09:00:00", "今天去爬山吗"),
@@ -30,11 +31,9 @@ ROWS = [  # three conversations with 阿杰 (gaps of hours between them)
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    w = Workspace(tmp_path / "ws")
-    w.import_paths([write(tmp_path, "chat.csv", memotrace_csv(ROWS))])
-    yield w
-    w.close()
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    with chat_workspace(tmp_path, ROWS) as w:
+        yield w
 
 
 def conv_ids(ws: Workspace) -> list[int]:

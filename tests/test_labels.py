@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from lib import decisions
 from lib.errors import BadInputError
 from lib.labels import LabelStore
 from lib.workspace import Workspace
-from tests.test_workspace import memotrace_csv, write
+from tests.test_workspace import chat_workspace, memotrace_csv, write
 
 ROOT = Path(__file__).resolve().parents[1]
 # (is_me, time, text): two conversations with 阿杰; my messages carry clear cues.
@@ -31,11 +32,9 @@ ROWS = [
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    w = Workspace(tmp_path / "ws")
-    w.import_paths([write(tmp_path, "chat.csv", memotrace_csv(ROWS))])
-    yield w
-    w.close()
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    with chat_workspace(tmp_path, ROWS) as w:
+        yield w
 
 
 def mine(ws: Workspace) -> dict[str, int]:

@@ -4,6 +4,7 @@ still redacted; the Persona page asks for it once (AppTest). Names are invented.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from lib.export import ExportOptions, export, records
 from lib.workspace import Workspace
 from tests import test_pages
 from tests.test_pages import start
-from tests.test_workspace import memotrace_csv, write
+from tests.test_workspace import chat_workspace, memotrace_csv, write
 
 data_dir = test_pages.data_dir
 running_server = test_pages.running_server
@@ -30,11 +31,9 @@ EN_ROWS = [(0, "2024-05-01 09:00:00", "hiking today?"), (1, "2024-05-01 09:01:00
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    w = Workspace(tmp_path / "ws")
-    w.import_paths([write(tmp_path, "chat.csv", memotrace_csv(ROWS))])
-    yield w
-    w.close()
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    with chat_workspace(tmp_path, ROWS) as w:
+        yield w
 
 
 def system_prompts(ws: Workspace) -> set[str]:

@@ -106,3 +106,16 @@ def test_no_postcode_or_house_number_leaks(text, address):
     numbers = re.findall(r"[0-9]+", address)
     postcodes = re.findall(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|[0-9]{5,6}(?:-[0-9]{4})?", address)
     assert numbers and not any(n in out for n in numbers + postcodes), out
+
+
+@pytest.mark.parametrize("text, value", [
+    ("it's Apt. 050, the buzzer is broken", "Apt. 050"), ("Suite 292", "Suite 292"), ("flat 4B, second floor", "flat 4B"),
+])
+def test_an_apartment_or_suite_number_alone_is_an_address(text, value):
+    hits = [text[h.start:h.end] for h in AddressRecognizer().analyze(text) if h.kind == "ADDRESS"]
+    assert hits == [value]
+
+
+@pytest.mark.parametrize("text", ["Unit 3 homework is due", "beat the Level 5 boss", "Room 101 is free", "apt to fail"])
+def test_other_unit_words_alone_are_not_addresses(text):
+    assert [h for h in AddressRecognizer().analyze(text) if h.kind == "ADDRESS"] == []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from lib.pii.base import AnalyzerConfig
 from lib.pii.recognizers.followup import FollowupRecognizer, asked_kind
 from lib.pii.store import PiiStore
 from lib.workspace import Workspace
-from tests.test_workspace import memotrace_csv, write
+from tests.test_workspace import chat_workspace, memotrace_csv, write
 
 ROOT = Path(__file__).resolve().parents[1]
 ANALYZER = Analyzer(AnalyzerConfig(regions=("GB", "CN")))
@@ -152,11 +153,9 @@ ROWS = [
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    w = Workspace(tmp_path / "ws")
-    w.import_paths([write(tmp_path, "chat.csv", memotrace_csv(ROWS))])
-    yield w
-    w.close()
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    with chat_workspace(tmp_path, ROWS) as w:
+        yield w
 
 
 def secrets_of(ws: Workspace) -> set[str]:

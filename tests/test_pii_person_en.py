@@ -73,6 +73,9 @@ def test_lowercase_chat(analyzer: Analyzer, text: str, name: str) -> None:
 
 
 HARD_NEGATIVES = [
+    # everyday words that are also in name lists, and labels before a colon (the twin's replies pass the guard too)
+    "Link: https://example.org/menu.pdf", "here's the [link](http://localhost/x) you wanted", "Miles: 12.4",
+    "send me the link", "the media loves it", "we drove miles to get there",
     "Apple Music keeps crashing on my phone", "we drove across the Golden Gate at sunset", "see you Friday then",
     "Will do, thanks!", "Mark my words, it will rain", "we got Rose Bowl tickets", "I moved to New York last year",
     "open Google Maps and share your location", "Happy Birthday!! have a great one", "Good Morning everyone",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from lib.pii.diff import card
 from lib.pii.redactor import Redactor
 from lib.pii.store import PiiStore
 from lib.workspace import Workspace
-from tests.test_workspace import memotrace_csv, write
+from tests.test_workspace import chat_workspace
 
 FULL = "12 Oak Road, London SW1A 1AA"
 ROWS = [
@@ -46,11 +47,9 @@ def blind(monkeypatch):
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    w = Workspace(tmp_path / "ws")
-    w.import_paths([write(tmp_path, "chat.csv", memotrace_csv(ROWS))])
-    yield w
-    w.close()
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    with chat_workspace(tmp_path, ROWS) as w:
+        yield w
 
 
 def texts(ws: Workspace) -> dict[int, str]:

@@ -5,6 +5,7 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from lib.pii.redactor import Redactor
 from lib.pii.store import PiiStore
 from lib.workspace import Workspace
-from tests.test_workspace import memotrace_csv, write
+from tests.test_workspace import chat_workspace, memotrace_csv, write
 
 ROOT = Path(__file__).resolve().parents[1]
 ID = "11010519491231002X"  # GB 11643 check digit valid
@@ -29,11 +30,9 @@ ROWS = [
 
 
 @pytest.fixture
-def ws(tmp_path: Path) -> Workspace:
-    w = Workspace(tmp_path / "ws")
-    w.import_paths([write(tmp_path, "chat.csv", memotrace_csv(ROWS))])
-    yield w
-    w.close()
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    with chat_workspace(tmp_path, ROWS) as w:
+        yield w
 
 
 def value_of(store: PiiStore, kind: str, contains: str) -> dict:

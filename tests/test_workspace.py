@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,6 +51,18 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8-sig") -> 
     p = tmp_path / name
     p.write_text(text, encoding=encoding)
     return p
+
+
+@contextmanager
+def chat_workspace(tmp_path: Path, rows: list[tuple[int, str, str]]) -> Iterator[Workspace]:
+    """A workspace under ``tmp_path`` holding one imported MemoTrace chat of ``rows`` (see :func:`memotrace_csv`),
+    closed afterwards: the set-up most tests of one feature start from."""
+    w = Workspace(tmp_path / "ws")
+    try:
+        w.import_paths([write(tmp_path, "chat.csv", memotrace_csv(rows))])
+        yield w
+    finally:
+        w.close()
 
 
 def counts(ws: Workspace) -> tuple[int, ...]:

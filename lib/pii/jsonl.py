@@ -13,6 +13,19 @@ from typing import TextIO
 from lib.pii.analyzer import Analyzer, hits_to_json
 
 BATCH_LINES = 4000
+_scan_once = json.JSONDecoder().scan_once  # the C scanner json.loads ends in, without its per-call Python layers
+
+
+def _loads(line: str) -> object:
+    """``json.loads(line)``, faster for the good lines of a big file; a bad one raises json's own error."""
+    s = line.strip(" \t\n\r")
+    try:
+        obj, end = _scan_once(s, 0)
+    except (StopIteration, ValueError):
+        end, obj = -1, None
+    if end != len(s):
+        return json.loads(line)  # raises the error the user should see (or parses what the fast path refused)
+    return obj
 
 
 def _text_of(line: str | None) -> str | None:
@@ -30,32 +43,40 @@ def scan_lines(analyzer: Analyzer, lines: list[tuple[int, str]], before: str | N
     """Scan numbered raw lines; ``before`` is the raw line just before them. Returns (output text, error messages for
     stderr, count of bad lines)."""
     prev = _text_of(before)
-    buf: list[str] = []
-    errors: list[str] = []
-    analyze = analyzer.analyze
+    # parse every line first, then detect over the whole batch at once (Analyzer.analyze_batch)
+    parsed: list[tuple[int, object, str | None, str]] = []  # (line number, id, text or None, error)
+    items: list[tuple[str, str | None]] = []
     for n, line in lines:
-        rid, error = None, ""
+        rid, text, error = None, None, ""
         try:
-            rec = json.loads(line)
+            rec = _loads(line)
         except ValueError as exc:
             rec, error = None, f"not JSON ({exc})"
         if isinstance(rec, dict):
             rid = rec.get("id")
             text = rec.get("text")
             if isinstance(text, str):
-                hits = analyze(text, prev)
+                items.append((text, prev))
                 prev = text
-                if hits:
-                    buf.append(json.dumps({"id": rid, "spans": hits_to_json(hits)}, ensure_ascii=False))
-                else:  # most lines: skip building and encoding a dict
-                    rid_json = str(rid) if type(rid) is int else json.dumps(rid)  # default encoder: cached
-                    buf.append(f'{{"id": {rid_json}, "spans": []}}')
             else:
-                error = 'no string "text" field'
+                text, error = None, 'no string "text" field'
         elif not error:
             error = 'expected an object {"id", "text"}'
         if error:
             prev = None
+        parsed.append((n, rid, text, error))
+    found = iter(analyzer.analyze_batch(items))
+    buf: list[str] = []
+    errors: list[str] = []
+    for n, rid, text, error in parsed:
+        if text is not None:
+            hits = next(found)
+            if hits:
+                buf.append(json.dumps({"id": rid, "spans": hits_to_json(hits)}, ensure_ascii=False))
+            else:  # most lines: skip building and encoding a dict
+                rid_json = str(rid) if type(rid) is int else json.dumps(rid)  # default encoder: cached
+                buf.append(f'{{"id": {rid_json}, "spans": []}}')
+        else:
             errors.append(f"error: line {n}: {error}")
             buf.append(json.dumps({"id": rid, "spans": [], "error": f"line {n}: {error}"}, ensure_ascii=False))
     return ("\n".join(buf) + "\n") if buf else "", errors, len(errors)

@@ -39,8 +39,7 @@ def jobs() -> int:
 
 
 def _analyze_batch(items: list[tuple[str, str | None]]) -> list[list[Hit]]:
-    analyze = _analyzer.analyze  # type: ignore[union-attr]
-    return [analyze(text, prev) for text, prev in items]
+    return _analyzer.analyze_batch(items)  # type: ignore[union-attr]
 
 
 def _lines_batch(args: tuple[list[str], str | None, Callable[[Analyzer, list[str], str | None], Any]]) -> Any:
@@ -86,9 +85,8 @@ class AnalyzerPool:
         """Hits for each batch of ``(text, prev)``, in order; at most two batches per worker in flight, so memory
         stays bounded however long the input."""
         if self._pool is None:
-            analyze = self.analyzer.analyze
             for items in batches:
-                yield [analyze(text, prev) for text, prev in items]
+                yield self.analyzer.analyze_batch(items)
             return
         yield from _ordered(self._pool, _analyze_batch, batches, 2 * self.processes)
 

@@ -178,7 +178,7 @@ def set_span(store: PiiStore, value_id: int, message_id: int, start: int, end: i
                          "datetime('now') WHERE id = ? AND status = 'pending'",
                          (value["status"], value["replacement"], target))
             change.value_id = target
-    _forget(store, change.terms_removed, change.allow_removed)
+    store.forget_rescanned(change.terms_removed, change.allow_removed)
     if change.terms_added or change.allow_added:
         store.scan()  # the new term everywhere (other spellings and spacing too), and the allow-list dropped
     # The term pass adds the bare term span beside what was there; a rescan of these messages resolves overlaps
@@ -216,7 +216,7 @@ def mark(store: PiiStore, text: str, kind: str = MARK_KIND) -> SpanChange:
         with db.transaction(store.conn):
             store.conn.executemany("DELETE FROM pii_allow WHERE term = ?", [(t,) for t in allowed])
         change.allow_removed = allowed
-        _forget(store, [], allowed)
+        store.forget_rescanned([], allowed)
         store.rescan_messages(sorted(_containing(store, text)))
     vid = _ValueIndex(store.conn).find(kind, norm)
     if vid is None or not _hit_messages(store, [vid]):
@@ -251,7 +251,7 @@ def undo(store: PiiStore, change: SpanChange) -> int:
         for vid, kind, norm, value, idx, status, replacement in change.rows:
             conn.execute("UPDATE pii_values SET kind = ?, norm = ?, value = ?, idx = ?, status = ?, replacement = ? "
                          "WHERE id = ?", (kind, norm, value, idx, status, replacement, vid))
-    _forget(store, change.terms_added, change.allow_added)
+    store.forget_rescanned(change.terms_added, change.allow_added)
     store.rescan_messages(sorted(messages))
     return change.rows[0][0] if change.rows else change.value_id
 
@@ -289,22 +289,6 @@ def _containing(store: PiiStore, text: str) -> set[int]:
     like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     return {r[0] for r in store.conn.execute(
         f"SELECT m.id FROM messages m {EDITS_JOIN} WHERE {EFFECTIVE_TEXT} LIKE ? ESCAPE '\\'", (like,))}
-
-
-def _forget(store: PiiStore, terms: list[tuple[str, str]], allow: list[str]) -> None:
-    """Terms and allow entries removed here had their messages rescanned by the caller: drop them from the scan state
-    too, or the next scan would take their removal for a reason to rescan everything."""
-    if not terms and not allow:
-        return
-    state = store.ws.get_setting("pii.scan", {})
-    if not state:
-        return
-    gone_terms = {(p, k, 0) for p, k in terms}
-    gone_allow = {default_norm(a) for a in allow} - {default_norm(a) for a in store.allow_list()}
-    state = {**state,
-             "terms": [t for t in state.get("terms", []) if tuple(t) not in gone_terms],
-             "allow": [a for a in state.get("allow", []) if a not in gone_allow]}
-    store.ws.set_setting("pii.scan", state)
 
 
 def _inherit(store: PiiStore, change: SpanChange, kind: str, norms: set[str], status: str) -> None:

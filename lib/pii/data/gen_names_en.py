@@ -39,6 +39,8 @@ amber holly heather daisy sky chase hunter drew frank art ray rob guy earl dean 
 kent brandy carol ebony jade diamond chad page paige sterling royal rich penny sandy storm river rain lane hall
 ford stone cliff gene rusty dusty misty happy honey candy cherry hazel iris jasmine olive pearl violet
 lily lilly
+link miles media lies era forum ties chip gang alpha beta delta echo villa yoga visa metro mentor pastor canyon par con
+banks mills wells burns doc junior saint indie cam
 """.split()
 # ...except these: in chat they are far more often a person than the word ("ask lily"). Kept as names.
 NAME_FIRST = {"lily", "lilly"}

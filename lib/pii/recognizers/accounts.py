@@ -12,10 +12,11 @@ from lib.pii.base import SCORE_CONTEXT, SCORE_VALIDATED, Hit
 
 # Context, then up to 8 characters of anything but digits/@ (``QQ号：``, ``qq是``, ``加我QQ ``), then the number. The
 # context may not follow ``@`` or ``.`` (``abc@qq.com 12345`` is an email, not a QQ number).
+QQ_NUMBER = r"[1-9][0-9]{4,10}"
 _QQ = re.compile(
     r"(?<![@.A-Za-z])(?P<ctx>qq号?|扣扣号?|加我?q|q号)"
     r"[^0-9@\n]{0,8}?"
-    r"(?<![0-9])(?P<num>[1-9][0-9]{4,10})"
+    rf"(?<![0-9])(?P<num>{QQ_NUMBER})"
     # not part of a longer token, an email (``123@qq.com``), a decimal, or an amount/date/count
     r"(?![0-9A-Za-z@]|\.[0-9]|\s*(?:元|块|万|千|百|rmb|年|月|日|号|天|岁|个|人|次|分|秒|%))",
     re.IGNORECASE,
@@ -30,7 +31,8 @@ _WXID = re.compile(r"wxid_[A-Za-z0-9]{6,}(?:_[A-Za-z0-9]+)?(?![0-9A-Za-z_])")  #
 # (The ASCII context words must not follow a letter; that is checked in code, because a look-behind at the start
 # of the pattern would make ``re`` try every position of every line.)
 _WX_CTX = r"(?P<ctx>微信号?|威信号?|v信号?|(?:vx|wx|wechat|weixin)(?:号|\s?id)?(?![A-Za-z_])|加我)"
-_WX_ID = r"(?P<id>[A-Za-z][-_A-Za-z0-9]{5,19})(?![-_A-Za-z0-9]|@|\.[A-Za-z0-9])"
+WECHAT_ID_SHAPE = r"[A-Za-z][-_A-Za-z0-9]{5,19}"
+_WX_ID = rf"(?P<id>{WECHAT_ID_SHAPE})(?![-_A-Za-z0-9]|@|\.[A-Za-z0-9])"
 _WECHAT = re.compile(
     # the loose gap holds words and punctuation of chat, not code operators (``vx += unit_x``)
     _WX_CTX + r"(?:(?P<sep>\s*(?:[:：=]|是|为)\s*)|(?P<gap>[^0-9A-Za-z\n=+<>*/\\|&^%$#@()\[\]{}]{0,8}?))" + _WX_ID,
@@ -39,6 +41,18 @@ _WECHAT = re.compile(
 _WECHAT_CJK = ("微信", "威信", "加我")
 _WECHAT_ASCII = re.compile(r"v信|vx|wx(?!id_)|wechat|weixin")  # searched in the lower-cased text
 _HAS_MARK = re.compile(r"[0-9_-]")
+_QQ_VALUE = re.compile(QQ_NUMBER)
+_WECHAT_VALUE = re.compile(WECHAT_ID_SHAPE)
+
+
+def is_qq(value: str) -> bool:
+    """The whole of ``value`` is a QQ number's shape (an answer to "QQ号?" sent alone: see followup)."""
+    return _QQ_VALUE.fullmatch(value) is not None
+
+
+def is_wechat_id(value: str) -> bool:
+    """The whole of ``value`` is a user WeChat ID with a digit, ``_`` or ``-`` (a bare word is a word)."""
+    return _WECHAT_VALUE.fullmatch(value) is not None and _HAS_MARK.search(value) is not None
 
 
 class QqRecognizer:

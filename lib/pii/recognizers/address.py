@@ -143,6 +143,8 @@ _EN_MILITARY = re.compile(
 # --- the parts around a street line ---
 _UNIT_WORDS = r"(?:Apt|Apartment|Suite|Ste|Unit|Flat|Room|Rm|Floor|Fl|Level|Lvl|Bldg|Building|#)"
 _UNIT = re.compile(rf"{_UNIT_WORDS}\.? ?#?(?:[0-9][0-9A-Za-z-]{{0,5}}|[A-Z](?![^\W_]))(?![^\W_])", re.IGNORECASE)
+_UNIT_ALONE = re.compile(r"(?:Apt|Apartment|Suite|Ste|Flat)\.? ?#?[0-9]{1,5}[A-Za-z]?(?![^\W_])", re.IGNORECASE)
+_UNIT_HINT = re.compile(r"(?:apt|apartment|suite|ste|flat)\.? ?#?[0-9]", re.IGNORECASE)
 _LEFT_UNIT = re.compile(rf"(?<![^\W_]){_UNIT_WORDS}\.? ?#?[0-9][0-9A-Za-z-]{{0,5}},? $", re.IGNORECASE)
 _LEFT_NO = re.compile(r"(?<![^\W_])[0-9]{1,5}[A-Za-z]?,? $")
 _UNIT_NAMES = frozenset({"apt", "apt.", "apartment", "suite", "ste", "ste.", "unit", "flat", "room", "rm", "rm.",
@@ -432,6 +434,13 @@ def _corner_hits(text: str) -> list[Hit]:
     return hits
 
 
+def _unit_hits(text: str) -> list[Hit]:
+    """An apartment or suite number on its own (``Apt. 050``, ``Suite 292``): part of an address whose street was
+    sent in another message or line. Unit, Room, Floor and Level alone are left out: courses, hotels and games."""
+    return [Hit("ADDRESS", m.start(), m.end(), SCORE_PATTERN, "apartment or suite number")
+            for m in _UNIT_ALONE.finditer(text) if not (m.start() and _alnum(text[m.start() - 1]))]
+
+
 def _postcode_hits(text: str) -> list[Hit]:
     """A town with a UK/Canadian postcode or a US state and ZIP (``Leeds LS6 2AB``, ``Springfield, IL 62704``) is a
     partial address; a postcode right after a context word (``postcode: LS6 2AB``, ``邮编100102``) is one too. A bare
@@ -479,6 +488,8 @@ class AddressRecognizer:
         if any(c in text for c in _CN_CHARS) and _CN_HINT.search(text):
             hits.extend(_cn_hits(text))
         hits.extend(_en_hits(text))
+        if not hits and _UNIT_HINT.search(text):  # a unit beside a street line is part of that line's span
+            hits = _unit_hits(text)
         return _outermost(hits) if len(hits) > 1 else hits
 
 

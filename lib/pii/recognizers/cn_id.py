@@ -39,6 +39,12 @@ def looks_like_cn_id(value: str) -> bool:
     return len(value) == 18 and _ID18.fullmatch(value) is not None
 
 
+def is_cn_id_shape(value: str) -> bool:
+    """The whole of ``value`` has the shape of an 18-character or legacy 15-digit ID (spaces allowed where people
+    put them), checksum aside: an answer to "身份证号?" is taken on its shape (see followup)."""
+    return _ID18.fullmatch(value) is not None or _ID15.fullmatch(value) is not None
+
+
 def is_valid_cn_id(value: str) -> bool:
     """A real-looking 18-character ID: a valid birth date and a matching check digit."""
     return gb11643_check_ok(value) and _date_ok(value[6:14])

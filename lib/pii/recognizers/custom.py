@@ -8,8 +8,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from lib.pii.base import SCORE_VALIDATED, Hit, Term, default_norm, fold_width
+from lib.pii.base import SCORE_VALIDATED, Batch, Hit, Term, default_norm, fold_width
 from lib.pii.recognizers.person import literal_alternation
+
+OWNER_PATTERN = "owner pattern"  # the reason of an owner's regex hit
 
 
 class CustomRecognizer:
@@ -33,7 +35,7 @@ class CustomRecognizer:
                     rx = re.compile(t.pattern)
                 except re.error as e:
                     raise ValueError(f"invalid regular expression {t.pattern!r}: {e}") from None
-                self._rules.append((t.kind, rx, "owner pattern"))
+                self._rules.append((t.kind, rx, OWNER_PATTERN))
             else:
                 word = fold_width(t.pattern.strip())
                 literals.setdefault(t.kind, set()).add(word)
@@ -44,7 +46,26 @@ class CustomRecognizer:
         self.kinds: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _, _ in self._rules))
 
     def analyze(self, text: str) -> list[Hit]:
-        norms = self._norms
-        return [Hit(kind, m.start(), m.end(), SCORE_VALIDATED, reason,
-                    norms.get((kind, default_norm(m.group(0))), "") if norms else "")
-                for kind, rx, reason in self._rules for m in rx.finditer(text) if m.end() > m.start()]
+        return [self._hit(kind, m, reason, 0) for kind, rx, reason in self._rules for m in rx.finditer(text)
+                if m.end() > m.start()]
+
+    def analyze_many(self, batch: Batch) -> dict[int, list[Hit]]:
+        """Hits per text of the batch: literals with one scan over the joined batch (they never match the NUL
+        between texts); an owner's regex text by text, since it might (``.+`` would)."""
+        out: dict[int, list[Hit]] = {}
+        for kind, rx, reason in self._rules:
+            if reason == OWNER_PATTERN:
+                for k in range(len(batch.texts)):
+                    found = [self._hit(kind, m, reason, 0) for m in rx.finditer(batch.text(k)) if m.end() > m.start()]
+                    if found:
+                        out.setdefault(k, []).extend(found)
+                continue
+            for m in rx.finditer(batch.joined):
+                if m.end() > m.start():
+                    k = batch.line(m.start())
+                    out.setdefault(k, []).append(self._hit(kind, m, reason, batch.starts[k]))
+        return out
+
+    def _hit(self, kind: str, m: re.Match[str], reason: str, offset: int) -> Hit:
+        norm = self._norms.get((kind, default_norm(m.group(0))), "") if self._norms else ""
+        return Hit(kind, m.start() - offset, m.end() - offset, SCORE_VALIDATED, reason, norm)

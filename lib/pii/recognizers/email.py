@@ -20,6 +20,11 @@ _ALPHA_TLD = re.compile(r"\.[A-Za-z]{2,63}$")
 _NUMERIC_HOST = re.compile(r"@[0-9.]+$")
 
 
+def is_email(value: str) -> bool:
+    """The whole of ``value`` is an email address with an alphabetic TLD (an answer sent alone: see followup)."""
+    return _EMAIL.fullmatch(value) is not None and _ALPHA_TLD.search(value) is not None
+
+
 class EmailRecognizer:
     """EMAIL: ``local@domain.tld``; validated when the TLD is alphabetic (``.com``, ``.cn``), kept below the
     threshold otherwise (``a@b.c1``). ``user@10.0.0.1`` is an ssh login, not an email: the IP recognizer reports the

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 import phonenumbers
 
 from lib.pii.base import SCORE_CONTEXT, Hit, fold_width
+from lib.pii.recognizers import accounts, cn_id, email, passport, us_ssn
 from lib.pii.recognizers.phone import national_mobile_norm
 
 MAX_ANSWER = 120    # longer messages are sentences; the analyzer does not call this recognizer for them
@@ -132,12 +134,12 @@ _BANG = "!?！？"
 _PHONE = re.compile(r"(?:\+|00)?[0-9(][0-9 ().-]{5,22}[0-9]")
 _DATE_TIME = re.compile(r"([0-9]{1,4})[-./]([0-9]{1,2})[-./]([0-9]{1,4})|([0-9]{1,2}):([0-9]{2})")
 _CARD = re.compile(r"[0-9]{2,}(?:[ -]?[0-9]+)+|[0-9]{6,34}|[A-Za-z]{2}[0-9]{2}(?: ?[A-Za-z0-9]{1,4}){3,8}")
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_WECHAT = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}")
-_QQ = re.compile(r"[1-9][0-9]{4,10}")
-_CN_ID = re.compile(r"[1-9][0-9]{16}[0-9Xx]|[1-9][0-9]{14}")
-_SSN = re.compile(r"[0-9]{3}[- ]?[0-9]{2}[- ]?[0-9]{4}")
-_PASSPORT = re.compile(r"[A-Za-z]{1,2}[0-9]{6,9}|[0-9]{9}")
+# The shape a whole value of each kind has, from the module that owns the kind (one source for each shape). Bank
+# details answered alone (sort code + account number, a bare account number) have no single-message recognizer:
+# their shape is _CARD above.
+_SHAPES: dict[str, Callable[[str], bool]] = {"EMAIL": email.is_email, "WECHAT_ID": accounts.is_wechat_id,
+                                             "QQ": accounts.is_qq, "CN_ID": cn_id.is_cn_id_shape,
+                                             "US_SSN": us_ssn.is_ssn, "PASSPORT": passport.is_passport}
 _SEPARATOR = re.compile(r"[ -]")  # norms as the single-message recognizers write them: 6222021234567894, GB29NWBK…
 _TOKEN = re.compile(r"[!-~]{4,40}")
 _UNIT = re.compile(r"[0-9]+(?:st|nd|rd|th|am|pm|min|mins|hrs?|h|k|kg|km|gb|mb|ms|s|x|p|ish|yo|y)", re.IGNORECASE)
@@ -231,13 +233,12 @@ class FollowupRecognizer:
             ok = _CARD.fullmatch(value) and 6 <= sum(c.isdigit() for c in value) <= 34 and not _has_date_or_time(value)
             return ("BANK_CARD", _SEPARATOR.sub("", value).upper()) if ok else None
         if kind == "EMAIL":
-            return ("EMAIL", value.lower()) if _EMAIL.fullmatch(value) else None
+            return ("EMAIL", value.lower()) if email.is_email(value) else None
         if kind == "WECHAT_ID":
-            if _WECHAT.fullmatch(value) and re.search(r"[0-9_-]", value):
+            if accounts.is_wechat_id(value):
                 return "WECHAT_ID", ""
             return ("PHONE", self._phone_norm(value)) if _is_phone(value) else None  # a phone number as WeChat id
-        simple = {"QQ": _QQ, "CN_ID": _CN_ID, "US_SSN": _SSN, "PASSPORT": _PASSPORT}[kind]
-        return (kind, _SEPARATOR.sub("", value).upper()) if simple.fullmatch(value) else None
+        return (kind, _SEPARATOR.sub("", value).upper()) if _SHAPES[kind](value) else None
 
     def _phone_norm(self, value: str) -> str:
         """E.164 when the number is valid in one of the workspace's regions (so it groups with the same number found

@@ -38,6 +38,18 @@ def _shape(letters: str, digits: str) -> tuple[str, float] | None:
     return None
 
 
+_VALUE = re.compile(r"([A-Za-z]{1,2})([0-9]{6,9})")
+
+
+def is_passport(value: str) -> bool:
+    """The whole of ``value`` has a passport number's shape: letters and digits as :func:`_shape` knows them, or
+    nine digits (US). Taken only where a message asked for a passport number (see followup)."""
+    m = _VALUE.fullmatch(value)
+    if m is not None:
+        return _shape(m.group(1).upper(), m.group(2)) is not None
+    return len(value) == 9 and value.isdigit()
+
+
 class PassportRecognizer:
     """PRC passports and HK/Macau permits by shape, anything passport-like only next to a passport word."""
 

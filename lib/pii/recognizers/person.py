@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from lib.pii.base import SCORE_VALIDATED, Hit, default_norm, fold_width
+from lib.pii.base import SCORE_VALIDATED, Batch, Hit, default_norm, fold_width
 
 # Kinship and endearment words people save as nicknames (备注 "老公", "妈妈"). Redacting them everywhere would gut the
 # persona's voice, and they identify no one outside the chat.
@@ -31,6 +31,7 @@ _ASCII_LETTER = "A-Za-z"
 _SPACES = re.compile(r"\s+")
 _LEAD_LETTERS = re.compile(r"[A-Za-z]+")  # the leading ASCII-letter run of a name, when it starts with one
 _LETTER_RUNS = re.compile(r"[A-Za-z]+")
+_ASCII_LOWER = {c: c + 32 for c in range(65, 91)}  # str.lower() may change the length of other text
 
 
 def _guard(ch: str, alnum: bool) -> str:
@@ -136,20 +137,43 @@ class PersonRecognizer:
         self._latin_heads = frozenset(_LEAD_LETTERS.match(n).group().lower() for n in latin)
 
     def analyze(self, text: str) -> list[Hit]:
-        spans: list[re.Match[str]] = []
+        return self.analyze_many(Batch([text])).get(0, [])
+
+    def analyze_many(self, batch: Batch) -> dict[int, list[Hit]]:
+        """Hits per text, with one scan of the batch (:class:`~lib.pii.base.Batch`) for names that do not start with
+        an ASCII letter. Latin names are looked for only in the texts that hold one of their first words: which of
+        those words the batch holds is one ``findall``, where they are is ``str.find`` (a case-folding regex over the
+        batch would try every letter)."""
+        out: dict[int, list[Hit]] = {}
         if self._other is not None:
-            spans.extend(self._other.finditer(text))
-        if (self._latin is not None or self._exact is not None) and not self._latin_heads.isdisjoint(
-                map(str.lower, _LETTER_RUNS.findall(text))):
+            for m in self._other.finditer(batch.joined):
+                k = batch.line(m.start())
+                out.setdefault(k, []).append(self._hit(m, batch.starts[k]))
+        if self._latin is None and self._exact is None:
+            return out
+        heads = self._latin_heads.intersection(map(str.lower, _LETTER_RUNS.findall(batch.joined)))
+        if not heads:
+            return out
+        lowered = batch.joined.translate(_ASCII_LOWER)
+        lines: set[int] = set()
+        for head in heads:
+            pos = lowered.find(head)
+            while pos >= 0:
+                lines.add(batch.line(pos))
+                pos = lowered.find(head, pos + 1)
+        for k in sorted(lines):
             for rx in (self._latin, self._exact):
                 if rx is not None:
-                    spans.extend(rx.finditer(text))
-        out = []
-        for m in spans:
-            canonical = self._canonical.get(_key(m.group(0)), m.group(0))
-            reason = KNOWN_NAME_REASONS[0] if _key(canonical) == _key(m.group(0)) else KNOWN_NAME_REASONS[1]
-            out.append(Hit("PERSON", m.start(), m.end(), SCORE_VALIDATED, reason, default_norm(canonical)))
+                    found = [self._hit(m, 0) for m in rx.finditer(batch.text(k))]
+                    if found:
+                        out.setdefault(k, []).extend(found)
         return out
+
+    def _hit(self, m: re.Match[str], offset: int) -> Hit:
+        """The hit for match ``m`` of a text that starts at ``offset`` of the string it was found in."""
+        canonical = self._canonical.get(_key(m.group(0)), m.group(0))
+        reason = KNOWN_NAME_REASONS[0] if _key(canonical) == _key(m.group(0)) else KNOWN_NAME_REASONS[1]
+        return Hit("PERSON", m.start() - offset, m.end() - offset, SCORE_VALIDATED, reason, default_norm(canonical))
 
 
 def _key(surface: str) -> str:

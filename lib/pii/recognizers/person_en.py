@@ -91,6 +91,7 @@ NOT_PEOPLE_PHRASES = frozenset({
 _LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _TOKEN = re.compile(rf"[{_LETTER}]+(?:['’\-][{_LETTER}]+)*")
 _WORD = re.compile(rf"[{_LETTER}]+")
+_LABEL_VALUE = re.compile(r"\s*(?:https?://|www\.|[0-9#@$£€¥+(])")  # what follows a label's colon, not a speaker's
 _SENTENCE_END = frozenset(".!?:;\"“”()[]…\n\r\t*>-•|")
 
 
@@ -182,11 +183,13 @@ class EnglishNameRecognizer:
         self._t_contact = frozenset(CONTACT)
 
     def _worth_a_look(self, text: str, words: list[str]) -> bool:
-        low = [w.lower() for w in words]
-        lows = set(low)
-        if not self._t_names.isdisjoint(lows) or ":" in text:
+        if ":" in text:
             return True
-        caps = [lw for w, lw in zip(words, low) if w[0].isupper() and lw != "i"]
+        lows = set(map(str.lower, words))  # C loops: this runs on every line with a letter
+        if not self._t_names.isdisjoint(lows):
+            return True
+        caps = {w.lower() for w in words if w[0].isupper()}
+        caps.discard("i")
         if not self._t_common_names.isdisjoint(caps):
             return True
         if self._t_context.isdisjoint(lows):
@@ -290,6 +293,9 @@ class EnglishNameRecognizer:
         intro = attached and (p1 in INTRO_ONE or (p2, p1) in INTRO_TWO) and toks[i].gap_before.strip() == ""
         speaker = (head.initial and text[:head.start].strip() in ("", "-", "*") or text[:head.start].endswith("\n")) \
             and text[tail.end + (2 if tail.poss else 0):].lstrip(" ").startswith(":")
+        if speaker and j - i == 1 and self._common(head.low) \
+                and _LABEL_VALUE.match(text, text.index(":", tail.end) + 1):
+            speaker = False  # "Link: https://…", "Miles: 12": a label and its value, not a speaker and a line
         contact = attached and toks[i].gap_before.strip() in ("", ",") and p1 in CONTACT
         greet = attached and p1 in GREETINGS and toks[i].gap_before.strip() in ("", ",")
         weak = attached and p1 in WEAK_BEFORE and toks[i].gap_before.strip() == ""

@@ -19,7 +19,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, SCORE_WEAK, Hit
+from lib.pii.base import Batch, SCORE_CONTEXT, SCORE_PATTERN, SCORE_WEAK, Hit
 
 # Hundred Family Surnames (public domain), in its order, plus common modern surnames it lacks (肖, 付, 闫, 覃...).
 SINGLE_SURNAMES: str = (
@@ -203,13 +203,20 @@ class ChineseNameRecognizer:
         self._words, self._name_words, self._quick = _words()
 
     def analyze(self, text: str) -> list[Hit]:
-        out: list[Hit] = []
+        return self.analyze_many(Batch([text])).get(0, [])
+
+    def analyze_many(self, batch: Batch) -> dict[int, list[Hit]]:
+        """Hits per text. One candidate scan over the whole batch (:class:`~lib.pii.base.Batch`): the surname class
+        matches in most Chinese lines, and a call per line cost more than the scan."""
+        out: dict[int, list[Hit]] = {}
+        joined, starts = batch.joined, batch.starts
         skip_to = 0
         quick, words = self._quick, self._words
-        for m in _CANDIDATE.finditer(text):
-            # Cheap rejections first (set look-ups): most candidates in chat end here.
+        for m in _CANDIDATE.finditer(joined):
+            # Cheap rejections first (set look-ups): most candidates in chat end here. NUL between texts is no
+            # character of any word, so looking one character back or ahead never sees the neighbouring text.
             i = m.start()
-            two = text[i:i + 2]
+            two = joined[i:i + 2]
             if i < skip_to or two in quick:
                 continue
             if two not in _COMPOUND:
@@ -217,12 +224,13 @@ class ChineseNameRecognizer:
                     continue  # 微, 太, 第: only the start of a compound surname
                 if two[1] not in GIVEN_CHARS and two[0] not in COMMON_SURNAMES:
                     continue  # a rare surname needs a typical given name (包笑死, 温注意)
-                if i and text[i - 1:i + 1] in words and text[i - 1] not in _BEFORE_CHARS:
+                if i and joined[i - 1:i + 1] in words and joined[i - 1] not in _BEFORE_CHARS:
                     continue  # the surname character ends a word (大家, 关于, 小李, 晚上)
-            hit = self._judge(text, i)
+            k = batch.line(i)
+            hit = self._judge(batch.text(k), i - starts[k])
             if hit is not None:
-                out.append(hit)
-                skip_to = hit.end
+                out.setdefault(k, []).append(hit)
+                skip_to = starts[k] + hit.end
         return out
 
     def _judge(self, text: str, i: int) -> Hit | None:
@@ -250,6 +258,8 @@ class ChineseNameRecognizer:
         strong, medium = _context(text, i, end)
         if surname in WEAK_SURNAMES and not strong:
             return None
+        if medium and i and text[i - 1:i + 1] in words:
+            return None  # the verb before and the surname make a word (加班明天见, 上班发生): no verb of meeting
         # Everyday words that start at the surname (高手, 方向盘, 林荫道). A word that covers the whole candidate blocks
         # it, unless the word list also knows it as a name (李强, 高峰) and the context says person. A word that is
         # only a prefix (王国 of 王国庆) blocks it unless the context says person and the given name looks like one.

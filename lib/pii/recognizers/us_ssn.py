@@ -14,6 +14,15 @@ _SAMPLES = frozenset({"078051120", "219099999", "457555462", "123456789"})  # pu
 _WINDOW = 24
 
 
+_SSN_VALUE = re.compile(r"([0-9]{3})[- ]?([0-9]{2})[- ]?([0-9]{4})")  # a whole value, separators optional
+
+
+def is_ssn(value: str) -> bool:
+    """The whole of ``value`` is a plausible SSN, with or without separators (an answer sent alone: see followup)."""
+    m = _SSN_VALUE.fullmatch(value)
+    return m is not None and ssn_plausible(*m.groups())
+
+
 def ssn_plausible(area: str, group: str, serial: str) -> bool:
     """False for numbers the SSA never issues: area 000, 666 or 9xx, group 00, serial 0000, one repeated digit."""
     number = area + group + serial
