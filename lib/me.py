@@ -40,9 +40,32 @@ def _match(name: str, names: list[str]) -> str | None:
     return folded.get(name.strip().casefold())
 
 
+def _name_of_id(me: str, df: pd.DataFrame) -> str | None:
+    """The display name of the sender whose id is ``me`` (a QQ number or Telegram id typed as --me), else None."""
+    key = me.strip()
+    if not key:
+        return None
+    hits = df.loc[(df["sender_id"] == key) & (df["sender"] != "") & (df["kind"] != "system"), "sender"]
+    return str(hits.iloc[-1]) if len(hits) else None
+
+
+def rows_of(df: pd.DataFrame, who: str) -> pd.Series:
+    """Rows sent by ``who``: under that name, or under any sender id that name stands for.
+
+    Formats with ids (QQ numbers, Telegram and Discord ids) may show one person under several names; choosing one of
+    them must make every row of that id "me", not only the rows that show the chosen name.
+    """
+    mine = df["sender"] == who
+    ids = df.loc[mine & (df["sender_id"] != ""), "sender_id"].unique()
+    if len(ids):
+        mine = mine | df["sender_id"].isin(ids)
+    return mine
+
+
 def resolve_me(parsed: ParsedExport, me: str | None) -> tuple[pd.DataFrame, str, list[str]]:
     """Fill ``is_me`` where the format left it unknown. Returns ``(messages, my name, notes)``.
 
+    ``me`` is a participant's name or sender id; every row of the id(s) behind that name follows (:func:`rows_of`).
     Raises BadInputError when ``me`` names nobody in the file, listing who is there.
     """
     df = parsed.messages.copy()
@@ -53,7 +76,7 @@ def resolve_me(parsed: ParsedExport, me: str | None) -> tuple[pd.DataFrame, str,
     names = participants(df)
     notes: list[str] = []
     if me:
-        who = _match(me, names)
+        who = _match(me, names) or _name_of_id(me, df)
         if who is None:
             shown = ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
             raise BadInputError(f"'{me}' is not a participant of this chat. Participants: {shown}. "
@@ -65,6 +88,6 @@ def resolve_me(parsed: ParsedExport, me: str | None) -> tuple[pd.DataFrame, str,
         else:
             who = ranked[0]
             notes.append(f"me = {who} (guessed from the export; choose another with --me or on the Import page)")
-    df.loc[unknown, "is_me"] = df.loc[unknown, "sender"] == who if who else False
+    df.loc[unknown, "is_me"] = rows_of(df, who)[unknown] if who else False
     df["is_me"] = df["is_me"].astype("boolean")
     return df, who, notes

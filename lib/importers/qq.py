@@ -8,6 +8,7 @@ so a million lines take a few seconds.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from itertools import repeat
 from operator import add
@@ -205,6 +206,45 @@ def _build(path: Path, times: list[str], names: list[str | None], chunks: list[s
     return _finish_chats(df, notes)
 
 
+def _visible(name: str) -> bool:
+    """True when a name has a character one can see (not only spaces, zero-width joiners or other format marks)."""
+    return any(unicodedata.category(ch)[0] not in "CZ" for ch in name)
+
+
+def key_by_number(df: pd.DataFrame) -> tuple[list[tuple[str, str]], int]:
+    """Key senders by QQ number, in place. Returns the display names no longer shown, as ``(name, "qq_name")``
+    people (known names for redaction), and how many numbers appeared under more than one name.
+
+    QQ prints a sender as the display name they had when each message was sent (a group card changes, and a sender
+    QQ could not name shows as the bare number), so one person appears under several names. Every row with a number
+    shows that number's latest real display name (the number itself when it never had one); two numbers whose latest
+    names coincide get ``name (number)`` so that a name still means one person. Rows without a number (private chats
+    print names only) keep their name, and take the number of the one sender who ever used that very name, so that
+    "me" chosen by name or number covers them too.
+    """
+    real = df["has_id"].to_numpy(dtype=bool)
+    if not real.any():
+        return [], 0
+    sub = df.loc[real, ["sender", "sender_id", "time"]]
+    looks = {n: _visible(n) for n in sub["sender"].unique()}  # per distinct name: a handful in a million rows
+    named = sub[sub["sender"].map(looks).to_numpy(dtype=bool) & (sub["sender"] != sub["sender_id"]).to_numpy()]
+    latest = named.sort_values("time", kind="stable").groupby("sender_id", sort=False)["sender"].last().to_dict()
+    shown = {i: str(latest.get(i, i)) for i in sub["sender_id"].unique()}
+    clash = Counter(shown.values())
+    shown = {i: (f"{n} ({i})" if clash[n] > 1 and n != i else n) for i, n in shown.items()}
+    several = int((sub.groupby("sender_id")["sender"].nunique() > 1).sum())
+    df.loc[real, "sender"] = df.loc[real, "sender_id"].map(shown)
+    owners = named.groupby("sender", sort=False)["sender_id"].unique()
+    unique_owner = {str(n): str(ids[0]) for n, ids in owners.items() if len(ids) == 1}
+    loose = (~real & (df["sender"] != "")).to_numpy()
+    if loose.any() and unique_owner:
+        mapped = df.loc[loose, "sender"].map(unique_owner)
+        hit = mapped.notna()
+        df.loc[mapped.index[hit], "sender_id"] = mapped[hit]
+    pairs = named[["sender", "sender_id"]].drop_duplicates()
+    return sorted({(str(n), "qq_name") for n, i in zip(pairs["sender"], pairs["sender_id"]) if shown[i] != n}), several
+
+
 def _finish_chats(df: pd.DataFrame, notes: list[str]) -> ParsedExport:
     """Decide is_group per chat and rank the "me" candidates over the whole file."""
     grp_by_id = df.groupby("chat")["has_id"].transform("any")
@@ -212,24 +252,36 @@ def _finish_chats(df: pd.DataFrame, notes: list[str]) -> ParsedExport:
     df["chat_key"] = df["chat"]
     df["is_me"] = pd.array([pd.NA] * len(df), dtype="boolean")
     df["quote"] = ""
+    people, several = key_by_number(df)
+    if several:
+        notes.append(f"{several} QQ number(s) appeared under more than one display name; each number's messages are "
+                     "shown under its latest name.")
     me_candidates = rank_me(df)
     df = df.drop(columns=["folder", "has_id"])
     n_chats = df["chat"].nunique()
     if n_chats > 1:
         notes.append(f"{n_chats} chats in this file.")
-    return ParsedExport(messages=df, format="qq_txt", me_candidates=me_candidates, notes=notes)
+    return ParsedExport(messages=df, format="qq_txt", me_candidates=me_candidates, notes=notes, people=people)
 
 
 def rank_me(df: pd.DataFrame) -> list[str]:
-    """Likeliest "me" first: appears in the most chats, then is the non-contact side of private chats, then volume."""
-    people = df[df["sender"] != ""]
+    """Likeliest "me" first: appears in the most chats, then is the non-contact side of private chats, then volume.
+
+    People are counted by ``sender_id`` where there is one (a QQ number, a Telegram user id), so a person who
+    changed their name counts once; each is offered under the name of their latest message.
+    """
+    people = df.loc[df["sender"] != "", ["sender", "sender_id", "chat", "is_group", "time"]]
     if people.empty:
         return []
-    chats_per = people.groupby("sender")["chat"].nunique()
+    key = people["sender_id"].where(people["sender_id"] != "", people["sender"])
+    people = people.assign(key=key)
+    chats_per = people.groupby("key")["chat"].nunique()
     private = people[~people["is_group"] & (people["sender"] != people["chat"])]
-    private_votes: Counter[str] = Counter(private.groupby("sender")["chat"].nunique().to_dict())
-    freq = people["sender"].value_counts()
-    return sorted(freq.index, key=lambda s: (-chats_per[s], -private_votes[s], -freq[s], s))
+    private_votes: Counter[str] = Counter(private.groupby("key")["chat"].nunique().to_dict())
+    freq = people["key"].value_counts()
+    name = people.sort_values("time", kind="stable").groupby("key")["sender"].last()
+    ranked = sorted(freq.index, key=lambda k: (-chats_per[k], -private_votes[k], -freq[k], str(name[k])))
+    return list(dict.fromkeys(str(name[k]) for k in ranked))
 
 
 register(Importer(name="qq_txt", label="QQ · message manager TXT", sniff=sniff, parse=parse))

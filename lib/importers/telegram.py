@@ -17,6 +17,7 @@ import pandas as pd
 
 from lib.importers import register
 from lib.importers.base import BadInputError, Importer, ParsedExport
+from lib.importers.damage import json_error_message
 from lib.importers.qq import rank_me
 
 GROUP_TYPES = frozenset({
@@ -27,7 +28,8 @@ ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 # Keys that make a message more than plain text (media, polls, service actions).
 NOT_PLAIN = frozenset({
     "photo", "media_type", "file", "file_name", "location_information", "poll", "contact_information", "action",
-    "sticker_emoji", "game_title", "invoice_information",
+    "sticker_emoji", "game_title", "invoice_information", "place_name", "address", "todo_list", "giveaway_information",
+    "giveaway_results",
 })
 VIDEO_TYPES = frozenset({"video_file", "video_message", "animation"})
 # Telegram-only keys: an LLM training file also has "messages", but never these.
@@ -67,11 +69,12 @@ def load(text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BadInputError(
-            f"the Telegram JSON is damaged or cut off at line {exc.lineno}, column {exc.colno} ({exc.msg}). "
-            "Export again from Telegram Desktop (Settings → Advanced → Export Telegram data) and import the new "
-            "result.json."
-        ) from None
+        raise BadInputError(json_error_message(
+            text, exc, "Export again from Telegram Desktop (Settings → Advanced → Export Telegram data) and import "
+            "the new result.json.")) from None
+    except RecursionError:
+        raise BadInputError("the JSON nests too deeply to be a Telegram export. Import the result.json that Telegram "
+                            "Desktop wrote.") from None
     if not isinstance(data, dict) or not ("messages" in data or "chats" in data or "left_chats" in data):
         raise BadInputError("this JSON is not a Telegram export: it has no 'messages' or 'chats'. Import the "
                             "result.json that Telegram Desktop wrote.")
@@ -109,6 +112,10 @@ def describe_service(msg: dict[str, Any]) -> tuple[str, str]:
         return "call", describe_call(msg)
     if action == "invite_members" and members == [actor]:
         return "system", f"{actor} joined the group"
+    if action == "custom_action" and title:
+        return "system", str(title)  # tdesktop writes the service line's own words here
+    if action == "todo_append_tasks":
+        return "system", f"{actor} added tasks: {', '.join(_items(msg.get('items')))}"
     table = {
         "create_group": f'{actor} created group "{title}"',
         "create_channel": f'{actor} created channel "{title}"',
@@ -145,8 +152,35 @@ def describe_call(msg: dict[str, Any]) -> str:
     return "Call"
 
 
+def _lines(*parts: Any) -> str:
+    """The non-empty parts, one a line: a title, its items, then the caption the sender wrote under it."""
+    return "\n".join(t for p in parts if (t := str(p).strip() if isinstance(p, (str, int, float)) else ""))
+
+
+def _items(value: Any, key: str = "text") -> list[str]:
+    """The words of a list of ``{"text": ...}`` objects (poll answers, to-do items)."""
+    return [flatten_text(v.get(key)) for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _giveaway(info: dict[str, Any], results: bool) -> str:
+    """"Giveaway: 10 × 3 months Premium, 1000 stars + Sticker Pack" (the prize is what the sender described)."""
+    prize = []
+    if info.get("quantity") and info.get("months"):
+        prize.append(f"{info['quantity']} × {info['months']} months Premium")
+    elif info.get("months"):
+        prize.append(f"{info['months']} months Premium")
+    if info.get("stars"):
+        prize.append(f"{info['stars']} stars")
+    head = "Giveaway results" if results else "Giveaway"
+    if results and info.get("winners_count"):
+        prize.insert(0, f"{info['winners_count']} winners")
+    extra = str(info.get("additional_prize") or "").strip()
+    return f"{head}: {', '.join(prize) or '-'}" + (f" + {extra}" if extra else "")
+
+
 def describe_media(msg: dict[str, Any], body: str) -> tuple[str, str]:
-    """Kind and text of an ordinary message; a caption stays the text of its photo or video."""
+    """Kind and text of an ordinary message. Every kind keeps its words: the caption of any media, a venue's name and
+    address, a poll's question and answers, a to-do list's title and items, a game's title, a giveaway's prize."""
     media = msg.get("media_type")
     if "photo" in msg:
         return "image", body
@@ -158,16 +192,34 @@ def describe_media(msg: dict[str, Any], body: str) -> tuple[str, str]:
         return "video", body
     if media or "file" in msg or "file_name" in msg:
         name = str(msg.get("file_name") or msg.get("title") or "")
-        return "file", "\n".join(p for p in (name, body) if p)
-    if isinstance(msg.get("location_information"), dict):
-        loc = msg["location_information"]
-        where = msg.get("place_name") or msg.get("address") or f"{loc.get('latitude')}, {loc.get('longitude')}"
-        return "location", str(where)
-    if isinstance(msg.get("poll"), dict):
-        return "other", str(msg["poll"].get("question") or "")
+        return "file", _lines(name, body)
+    venue = [msg.get("place_name"), msg.get("address")]
+    loc = msg.get("location_information")
+    if any(isinstance(v, str) and v.strip() for v in venue) or isinstance(loc, dict):
+        words = ", ".join(v.strip() for v in venue if isinstance(v, str) and v.strip())
+        if not words and not body and isinstance(loc, dict):
+            words = f"{loc.get('latitude')}, {loc.get('longitude')}"  # a bare pin: its coordinates say where
+        return "location", _lines(words, body)
+    poll = msg.get("poll")
+    if isinstance(poll, dict):
+        return "other", _lines(flatten_text(poll.get("question")), *(f"- {a}" for a in _items(poll.get("answers"))),
+                               body)
+    todo = msg.get("todo_list")
+    if isinstance(todo, dict):
+        return "other", _lines(flatten_text(todo.get("title")), *(f"- {a}" for a in _items(todo.get("answers"))),
+                               body)
+    if msg.get("game_title") is not None:
+        return "other", _lines(msg.get("game_title"), msg.get("game_description"), body)
+    for key, results in (("giveaway_information", False), ("giveaway_results", True)):
+        if isinstance(msg.get(key), dict):
+            return "other", _lines(_giveaway(msg[key], results), body)
+    invoice = msg.get("invoice_information")
+    if isinstance(invoice, dict):
+        return "other", body or _lines(invoice.get("title"), invoice.get("description"))
     if isinstance(msg.get("contact_information"), dict):
         c = msg["contact_information"]
-        return "other", " ".join(str(c.get(k) or "") for k in ("first_name", "last_name")).strip()
+        name = " ".join(str(c.get(k) or "") for k in ("first_name", "last_name")).strip()
+        return "other", _lines(name, body)
     return "text", body
 
 
@@ -358,4 +410,5 @@ def _me_candidates(df: pd.DataFrame, data: dict[str, Any], me_id: str | None) ->
     return ranked
 
 
-register(Importer(name="telegram_json", label="Telegram · Desktop JSON export", sniff=sniff, parse=parse))
+register(Importer(name="telegram_json", label="Telegram · Desktop JSON export", sniff=sniff, parse=parse,
+                  reads="json"))

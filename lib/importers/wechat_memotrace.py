@@ -12,8 +12,10 @@ The CSV/XML helpers here (reading, times, XML to text) are shared with :mod:`lib
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
+import io
 import json
 import re
 import warnings
@@ -26,7 +28,11 @@ import pandas as pd
 
 from lib.importers import register
 from lib.importers.base import BadInputError, Importer, ParsedExport, finish
-from lib.textio import SNIFF_BYTES, detect_encoding
+from lib.importers.damage import (
+    csv_cut_message, csv_partial_last_row, csv_partial_row_note, csv_unclosed_quote, incomplete_utf8_tail,
+    json_error_message,
+)
+from lib.textio import SNIFF_BYTES, detect_encoding, fallback_encodings
 
 # --------------------------------------------------------------------------------------------------------------------
 # Shared helpers: sniffing CSV headers
@@ -65,8 +71,10 @@ def header_score(head: str, expected: tuple[str, ...]) -> float:
 def read_csv_frame(path: Path, what: str, skip: frozenset[str] = frozenset()) -> tuple[pd.DataFrame, list[str]]:
     """Read a whole CSV as strings ("" for empty cells). Returns ``(frame, notes)``.
 
-    The encoding comes from the first 64 KB; a file that turns out not to be UTF-8 further in is read again as
-    GB18030 (Excel on Chinese Windows), then with replacement characters rather than failing. Lines with too many
+    The encoding comes from the first 64 KB; a file that turns out not to be UTF-8 further in is read again in the
+    legacy code page that fits where the UTF-8 stops (GB18030 from Excel on Chinese Windows, cp1252, Big5...), then
+    with replacement characters rather than failing. A file cut off inside a quoted field is refused with the line
+    the field starts on (:mod:`lib.importers.damage`). Lines with too many
     fields lose the extra fields (or, past the first line, are skipped), with a note, rather than failing the whole
     file. ``what`` names the export in error messages; columns named in ``skip`` are not read at all (a million rows
     of database ids cost parse time and memory for nothing).
@@ -77,24 +85,36 @@ def read_csv_frame(path: Path, what: str, skip: frozenset[str] = frozenset()) ->
     head = raw.decode(enc, errors="ignore")
     sep = "\t" if (line := head.lstrip("\ufeff").split("\n", 1)[0]).count("\t") > line.count(",") else ","
     notes: list[str] = []
-    if enc in ("utf-8", "utf-8-sig") and sep == ",":
+    try:
+        n_cols = len(next(csv.reader([line.rstrip("\r")], delimiter=sep)))
+    except (csv.Error, StopIteration):
+        n_cols = 0
+    # A file cut inside its last character: read without those bytes (the partial row is dropped below).
+    cut_bytes = incomplete_utf8_tail(path) if enc in ("utf-8", "utf-8-sig") else 0
+    if enc in ("utf-8", "utf-8-sig") and sep == "," and not cut_bytes:
         fast = _read_csv_arrow(path, head, skip)
         if fast is not None:
-            return fast, notes
-    if enc == "utf-8":  # UTF-8 at the start only: maybe GB18030 further in
-        attempts = [("utf-8", "strict"), ("gb18030", "strict"), ("gb18030", "replace")]
+            _check_complete(path, enc)
+            return _drop_partial_row(fast, path, enc, sep, n_cols, 0, notes), notes
+    if enc == "utf-8":  # UTF-8 at the start only: maybe a legacy code page (Excel re-save) further in
+        attempts: list[tuple[str | None, str]] = [("utf-8", "strict"), (None, "strict"), (None, "replace")]
     else:
         attempts = [(enc, "strict"), (enc, "replace")]
     last: Exception | None = None
+    later = ""
     for encoding, errors in attempts:
+        if encoding is None:  # judged where the UTF-8 stops, and only once that happened
+            encoding = later = later or fallback_encodings(path, "utf-8")[-1]
         for on_bad in ("error", "skip"):
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always", pd.errors.ParserWarning)
                     # index_col=False: a long first row must not turn columns into an index (shifting every row).
-                    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding, sep=sep,
-                                     index_col=False, encoding_errors=errors, on_bad_lines=on_bad,
-                                     usecols=(lambda c: str(c).lstrip("\ufeff").strip() not in skip) if skip else None)
+                    with _Prefix.open(path, cut_bytes) if cut_bytes else contextlib.nullcontext(path) as source:
+                        df = pd.read_csv(source, dtype=str, keep_default_na=False, encoding=encoding, sep=sep,
+                                         index_col=False, encoding_errors=errors, on_bad_lines=on_bad,
+                                         usecols=(lambda c: str(c).lstrip("\ufeff").strip() not in skip) if skip
+                                         else None)
             except UnicodeError as exc:
                 last = exc
                 break  # next encoding
@@ -103,6 +123,8 @@ def read_csv_frame(path: Path, what: str, skip: frozenset[str] = frozenset()) ->
                                     "again and import the new file.") from None
             except (pd.errors.ParserError, ValueError, csv.Error, OverflowError) as exc:
                 last = exc
+                if "EOF inside string" in str(exc):
+                    _check_complete(path, encoding)
                 continue  # retry skipping malformed lines
             if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
                 notes.append("some lines had more fields than the header; the extra fields were dropped")
@@ -110,10 +132,57 @@ def read_csv_frame(path: Path, what: str, skip: frozenset[str] = frozenset()) ->
                 notes.append(f"some lines did not have the right number of fields and were skipped ({last})")
             if errors == "replace":
                 notes.append(f"the file is not valid {encoding}; unreadable characters were replaced")
+            _check_complete(path, encoding)
             df.columns = [str(c).lstrip("\ufeff").strip() for c in df.columns]
-            return df.fillna(""), notes
+            return _drop_partial_row(df.fillna(""), path, encoding, sep, n_cols, cut_bytes, notes), notes
     raise BadInputError(f"could not read this file as a {what} CSV ({type(last).__name__}: {last}); export it again "
                         "and import the new file.")
+
+
+class _Prefix(io.RawIOBase):
+    """The file without its last ``cut`` bytes (an unfinished character), for the CSV readers."""
+
+    def __init__(self, path: Path, size: int) -> None:
+        super().__init__()
+        self._fh = open(path, "rb")  # noqa: SIM115 - closed with the reader
+        self._left = size
+
+    @classmethod
+    def open(cls, path: Path, cut: int) -> io.BufferedReader:
+        return io.BufferedReader(cls(path, max(0, Path(path).stat().st_size - cut)))
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:  # type: ignore[no-untyped-def]
+        n = self._fh.readinto(memoryview(buf)[:min(len(buf), self._left)]) or 0
+        self._left -= n
+        return n
+
+    def close(self) -> None:
+        self._fh.close()
+        super().close()
+
+
+def _drop_partial_row(df: pd.DataFrame, path: Path, encoding: str, sep: str, n_cols: int, cut_bytes: int,
+                      notes: list[str]) -> pd.DataFrame:
+    """Leave out a last row the file stops inside (:func:`lib.importers.damage.csv_partial_last_row`), with a note
+    naming its line: its missing fields would otherwise import as a message without a time (sorted first)."""
+    if df.empty or not n_cols:
+        return df
+    line = csv_partial_last_row(path, encoding, sep, n_cols, cut_bytes)
+    if line is None:
+        return df
+    notes.append(csv_partial_row_note(line))
+    return df.iloc[:-1]
+
+
+def _check_complete(path: Path, encoding: str) -> None:
+    """Raise BadInputError naming the line when the file stops inside a quoted field (a cut-off export or download):
+    the readers would otherwise take the rest of the file as one cell, or drop the last rows without a word."""
+    line = csv_unclosed_quote(path, encoding)
+    if line is not None:
+        raise BadInputError(csv_cut_message(line))
 
 
 def _read_csv_arrow(path: Path, head: str, skip: frozenset[str]) -> pd.DataFrame | None:
@@ -669,6 +738,38 @@ def _v2_texts(typ: pd.Series, sub: pd.Series, kind: pd.Series, content: pd.Serie
     return text_col, quote
 
 
+OWNER_FALLBACK = "我"  # WeChat's own word for "me", and PyWxDump's talker on my rows
+
+
+def owner_on_my_rows(sender: pd.Series, sender_id: pd.Series, is_me: pd.Series, system: np.ndarray,
+                     notes: list[str]) -> tuple[pd.Series, pd.Series]:
+    """Every IsSender=1 row under the owner's name and id.
+
+    Some MemoTrace builds write the contact's Remark/NickName/Sender on rows I sent in a private chat, which would
+    make the contact the author of my words. The owner is the name (and id) on my rows that no row of another
+    sender carries, the commonest if several; when every row of mine carries another sender's name, it is "我".
+    """
+    mine = is_me.fillna(False).astype(bool).to_numpy() & ~system
+    if not mine.any():
+        return sender, sender_id
+    others = ~is_me.fillna(True).astype(bool).to_numpy() & ~system
+    other_ids = set(sender_id[others].unique()) - {""}
+    other_names = set(sender[others].unique()) - {""}
+    own = mine & ~sender_id.isin(other_ids).to_numpy() & ~sender.isin(other_names).to_numpy() & (sender != "").to_numpy()
+    if own.any():
+        name = str(sender[own].value_counts().index[0])
+        ids = sender_id[own & (sender == name).to_numpy() & (sender_id != "").to_numpy()]
+        owner_id = str(ids.value_counts().index[0]) if len(ids) else name
+    else:
+        name = owner_id = OWNER_FALLBACK
+    wrong = mine & ((sender != name).to_numpy() | (sender_id != owner_id).to_numpy())
+    if wrong.any():
+        notes.append(f"{int(wrong.sum())} message(s) you sent (IsSender=1) carried another name or id; they are shown "
+                     f"under your name ({name})")
+        sender, sender_id = sender.mask(mine, name), sender_id.mask(mine, owner_id)
+    return sender, sender_id
+
+
 def parse_v2_csv(path: Path, text: str | None = None) -> ParsedExport:
     """MemoTrace v2 CSV. Plain text rows are used as they are; only the other rows run per-row XML extraction."""
     df, notes = read_csv_frame(path, "MemoTrace", skip=frozenset({"localId", "Status"}))
@@ -690,6 +791,7 @@ def parse_v2_csv(path: Path, text: str | None = None) -> ParsedExport:
     system = (kind == "system").to_numpy()
     sender = remark.where(remark != "", nick).mask(system, "")
     sender_id = _col(df, "Sender").str.strip().mask(system, "")
+    sender, sender_id = owner_on_my_rows(sender, sender_id, is_me, system, notes)
     times, time_notes = _v2_times(df)
     chat_col, key_col, group_col = _v2_chats(df, is_me, kind, path)
     out = pd.DataFrame({
@@ -1071,8 +1173,7 @@ def _load_json(text: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BadInputError(f"the JSON is truncated or invalid at line {exc.lineno}, column {exc.colno} ({exc.msg}); "
-                            f"{_JSON_HOW}") from None
+        raise BadInputError(json_error_message(text, exc, _JSON_HOW)) from None
     except RecursionError:
         raise BadInputError(f"the JSON nests too deeply to be a MemoTrace export; {_JSON_HOW}") from None
 
@@ -1125,8 +1226,9 @@ def parse_json(path: Path, text: str | None) -> ParsedExport:
 # Registration
 # --------------------------------------------------------------------------------------------------------------------
 
-register(Importer("memotrace_csv", "WeChat · MemoTrace CSV", _sniff_v2_csv, parse_v2_csv, binary=True))
+register(Importer("memotrace_csv", "WeChat · MemoTrace CSV", _sniff_v2_csv, parse_v2_csv, binary=True,
+                  reads="csv"))
 register(Importer("memotrace_csv_zh", "WeChat · MemoTrace CSV (2025, Chinese header)", _sniff_zh_csv, parse_zh_csv,
-                  binary=True))
+                  binary=True, reads="csv"))
 register(Importer("memotrace_txt", "WeChat · MemoTrace TXT", _sniff_txt, parse_txt))
-register(Importer("memotrace_json", "WeChat · MemoTrace training JSON", _sniff_json, parse_json))
+register(Importer("memotrace_json", "WeChat · MemoTrace training JSON", _sniff_json, parse_json, reads="json"))

@@ -1,7 +1,10 @@
-"""WeChat CSV written by PyWxDump (github.com/xaoyaoo/PyWxDump), also read and written by WeClone and WeFlow.
+"""WeChat CSV written by PyWxDump (github.com/xaoyaoo/PyWxDump), also read and written by WeClone. (WeFlow's "WeClone"
+CSV lacks ``room_name`` and renders every column differently: :mod:`lib.importers.wechat_weflow`.)
 
-Spec in formats.md §2: header ``id,MsgSvrID,type_name,is_sender,talker,room_name,msg,src,CreateTime`` (extra columns
-such as WeClone's ``is_forward`` and other column orders are accepted). ``msg`` is already rendered per type
+Spec in formats.md §2 and docs/formats/pywxdump.md: header ``id,MsgSvrID,type_name,is_sender,talker,room_name,msg,src,
+CreateTime`` (extra columns such as WeClone's ``is_forward`` and other column orders are accepted). The older layout
+(WeClone's ``example_chat.csv``) has one ``content`` column holding JSON ``{"src": …, "msg": …}`` instead of ``msg`` and
+``src``; it is unpacked into those two columns first. ``msg`` is already rendered per type
 (``语音时长：…\\n翻译结果：…``, ``{title}\\n{des}\\n\\n<a href=…>``, ``{reply}\\n\\n[引用](time)name:content``), so the
 per-row work is string handling on the minority of rows that are not plain text.
 
@@ -10,6 +13,7 @@ pages of one chat merge.
 """
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -24,6 +28,9 @@ from lib.importers.wechat_memotrace import (
 
 HEADER: tuple[str, ...] = (
     "id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name", "msg", "src", "CreateTime",
+)
+OLD_HEADER: tuple[str, ...] = (
+    "id", "MsgSvrID", "type_name", "is_sender", "talker", "room_name", "content", "CreateTime",
 )
 _REQUIRED = ("type_name", "is_sender", "talker", "room_name", "msg", "CreateTime")
 _WHAT = "PyWxDump/WeClone"
@@ -51,7 +58,34 @@ def _kind(type_name: str) -> str:
 
 
 def _sniff(head: str, name: str) -> float:
-    return header_score(head, HEADER)
+    return max(header_score(head, HEADER), header_score(head, OLD_HEADER))
+
+
+def _unpack_content(df: pd.DataFrame, notes: list[str]) -> None:
+    """The older layout: ``content`` holds JSON ``{"src": …, "msg": …}``; split it into ``msg`` and ``src`` in place.
+
+    One ``json.loads`` per row (C speed); a cell that is not such an object is kept whole as ``msg``, with a note.
+    """
+    msgs: list[str] = []
+    srcs: list[str] = []
+    bad = 0
+    for cell in df["content"].astype(str).tolist():
+        try:
+            obj = json.loads(cell) if cell.startswith("{") else None
+        except (ValueError, RecursionError):
+            obj = None
+        if isinstance(obj, dict) and ("msg" in obj or "src" in obj):
+            msgs.append("" if obj.get("msg") is None else str(obj.get("msg")))
+            srcs.append("" if obj.get("src") is None else str(obj.get("src")))
+        else:
+            bad += bool(cell.strip())
+            msgs.append(cell)
+            srcs.append("")
+    df["msg"] = pd.Series(msgs, index=df.index, dtype="str")
+    df["src"] = pd.Series(srcs, index=df.index, dtype="str")
+    if bad:
+        notes.append(f"{bad} message(s) had a 'content' cell that is not PyWxDump's JSON {{src, msg}}; it was read as "
+                     "the message text")
 
 
 def _voice(msg: str) -> str:
@@ -117,11 +151,17 @@ _TOOL_TAG = re.compile(r"[_\- ]*(pywxdump|weclone|weflow|utf-?8)$", re.I)
 
 
 def _display_name(room: pd.Series, path: Path) -> pd.Series:
-    """PyWxDump rows carry only ids. When the user named the file after the chat (``周末徒步群.csv`` rather than
-    PyWxDump's ``{wxid}_0_5000.csv``), that name is the better label; the id stays the chat key."""
-    stem = _TOOL_TAG.sub("", _PAGE.sub("", Path(path).stem)).strip()
+    """The chat's name: ``room_name``, except that a file the user named after the chat (``周末徒步群.csv``) labels a
+    chat whose ``room_name`` is only an id (``…@chatroom``, ``wxid_…``); the id stays the chat key.
+
+    A page name ``{prefix}_{start}_{end}.csv`` is the exporter's, never a label: WeClone's test pages
+    ``test_0_730.csv`` would otherwise name every chat "test"."""
+    raw = Path(path).stem
     rooms = room.unique()
-    if len(rooms) == 1 and stem and stem != rooms[0] and not looks_like_wxid(stem) and "@chatroom" not in stem:
+    if _PAGE.search(raw) or len(rooms) != 1 or not looks_like_wxid(str(rooms[0])):
+        return room
+    stem = _TOOL_TAG.sub("", raw).strip()
+    if stem and stem != rooms[0] and not looks_like_wxid(stem) and "@chatroom" not in stem:
         return pd.Series(stem, index=room.index, dtype=room.dtype)
     return room
 
@@ -129,6 +169,8 @@ def _display_name(room: pd.Series, path: Path) -> pd.Series:
 def parse(path: Path, text: str | None = None) -> ParsedExport:
     """PyWxDump CSV: sender flag from ``is_sender``, chat from ``room_name`` (a group when it ends in ``@chatroom``)."""
     df, notes = read_csv_frame(path, _WHAT)
+    if "msg" not in df.columns and "content" in df.columns:
+        _unpack_content(df, notes)
     require_columns(df, _REQUIRED, _WHAT, _HOW)
     if df.empty:
         return ParsedExport(finish(empty_frame()), "pywxdump_csv", notes=notes + ["the file holds no messages"])
@@ -165,4 +207,4 @@ def parse(path: Path, text: str | None = None) -> ParsedExport:
     return ParsedExport(finish(out), "pywxdump_csv", me_candidates=me, notes=notes + time_note(times, df["CreateTime"]))
 
 
-register(Importer("pywxdump_csv", "WeChat · PyWxDump / WeClone CSV", _sniff, parse, binary=True))
+register(Importer("pywxdump_csv", "WeChat · PyWxDump / WeClone CSV", _sniff, parse, binary=True, reads="csv"))
