@@ -1,21 +1,29 @@
-"""WhatsApp "Export chat" TXT (Android and iOS, every locale date layout we know of).
+"""WhatsApp "Export chat" TXT (Android and iOS, every locale layout we know of).
 
-WhatsApp has no spec; the layout follows docs/formats.md §3. One tolerant header regex splits the whole text
-(``re.split``, in C), a message's body runs to the next header, and the date order (day-first, month-first,
-year-first) is decided once per file from the numbers themselves, because the locale that wrote the file is unknown.
-Per-message work is done with ``map`` over C functions and one vectorised RE2 pass; only unusual rows (media,
-markers, system lines) get Python code, so a million lines take seconds. Placeholder strings are mostly English; the
-tables below are module-level so other languages can be added.
+WhatsApp has no spec; docs/formats/whatsapp.md lists the layouts and the marker table. One tolerant header regex
+splits the whole text (``re.split``, in C), a message's body runs to the next header. The layout (date before or after
+the clock) is picked once per file from its head, and the day/month order once per file from all its dates (a field
+above 12, else the order in which the dates run through consecutive days), because the locale that wrote the file is
+unknown. Headers may carry invisible direction/byte-order marks anywhere, digits of any script (``\\d`` and ``int``
+read Arabic-Indic, Devanagari, Thai ...), month names, Buddhist and Japanese-era years and day-period words
+("PM", "nachm.", "in the morning", "오후", "下午").
+
+WhatsApp's own notices (media placeholders, deleted messages, locations, calls, polls, the end-to-end and
+security-code notices) are found with the data-only table in :mod:`lib.importers.whatsapp_markers`: one vectorised
+RE2 pass flags the candidate rows, and only those get Python code, so a million lines take seconds.
 """
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date
 from itertools import repeat
 from operator import add, getitem
 from pathlib import Path
+from urllib.parse import unquote
 
 import numpy as np
 import pandas as pd
@@ -23,89 +31,177 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lib.importers import register
+from lib.importers import whatsapp_markers as wm
 from lib.importers.base import BadInputError, Importer, ParsedExport
 
-_HS = r"[^\S\n]"  # horizontal whitespace, including U+00A0 and U+202F
+INVISIBLE = wm.INVISIBLE
+SPACES = wm.SPACES
+_HS = r"[^\S\n]"
+_M = "[" + wm.INVISIBLE_CHARS + "]*"  # invisible marks, allowed around every header field
+
+
+def _alt(words: Iterable[str]) -> str:
+    """Alternation of literal words, longest first; a space matches any run of horizontal spaces."""
+    uniq = sorted(set(words), key=len, reverse=True)
+    return "|".join((_HS + "+").join(map(re.escape, w.split(" "))) for w in uniq)
+
+
+_PRE = _alt(wm.AMPM_PREFIX)
+_SUF = _alt(wm.AMPM_SUFFIX)
+_MON = _alt(wm.MONTH_NUMBER)
+_CLOCK = (rf"(?:(?=[^\W\d])(?:{_PRE}){_HS}?)?\d{{1,2}}[:.]\d{{2}}(?:[:.]\d{{2}})?"
+          rf"(?:{_HS}?(?=[^\W\d_]|[.'’])(?i:{_SUF}))?")
+_SEP = rf"{_M}(?:[-/.年月]|년|월){_HS}?{_M}"
+_NUMDATE = (rf"(?:[RHST]\d{{1,2}}|\d{{1,4}}){_SEP}\d{{1,2}}{_SEP}(?:[RHST]\d{{1,2}}|\d{{1,4}}(?:{_HS}?B\.?E\.?)?)"
+            r"(?:[.日]|일)?")
+_NAMEDATE = (rf"(?:\d{{1,2}}\.?{_HS}(?i:{_MON})\.?,?{_HS}\d{{4}}"
+             rf"|(?i:{_MON})\.?{_HS}\d{{1,2}},?{_HS}\d{{4}})")
+# Between date and clock: a comma (Arabic "،" too) and maybe a short word ("klo", "kl.", "at", "um").
+_DTSEP = rf"{_M}[.,،]?{_HS}+{_M}(?:(?!(?:{_PRE}))[^\W\d]{{1,4}}\.?{_HS}+)?"
+_CLOSE = rf"{_M}(?(br)\]|(?:{_HS}?-|:)){_M}{_HS}"
 # One message header plus the rest of its first line. Consuming the line keeps re.split from probing every character.
 HEADER = re.compile(
-    r"^(?P<hdr>[\u200e\u200f]*(?P<br>\[)?"
-    r"(?P<date>\d{1,4}[-/.]" + _HS + r"?\d{1,2}[-/.]" + _HS + r"?\d{1,4})\.?"
-    r",?" + _HS + r"(?:[^\W\d]{1,4}" + _HS + r")?"  # Finnish "klo" and similar words between date and time
-    r"(?P<clock>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:" + _HS + r"?[aApP]\.?" + _HS + r"?[mM]\.?)?)"
-    r"(?(br)\]|(?:" + _HS + r"?-|:))" + _HS + r")(?P<rest>[^\n]*)",
+    rf"^(?P<hdr>{_M}(?P<br>\[)?{_M}(?P<date>{_NUMDATE}|{_NAMEDATE}){_DTSEP}(?P<clock>{_CLOCK}){_CLOSE})"
+    r"(?P<rest>[^\n]*)",
     re.M,
 )
-N_GROUPS = 5  # hdr, br, date, clock, rest: re.split returns them between the texts
+# Vietnamese iOS and others: "[14:56:01, 3/18/22] Name: text".
+HEADER_TIME_FIRST = re.compile(
+    rf"^(?P<hdr>{_M}(?P<br>\[)?{_M}(?P<clock>{_CLOCK}){_M}[,،]?{_HS}+{_M}(?P<date>{_NUMDATE}){_CLOSE})"
+    r"(?P<rest>[^\n]*)",
+    re.M,
+)
+LAYOUTS = (HEADER, HEADER_TIME_FIRST)
 DATE_PARTS = re.compile(r"\d+")
-CLOCK_PARTS = re.compile(r"(\d+)[:.](\d+)(?:[:.](\d+))?(?:[^aApP]*([aApP]))?")
+# Hour, minute, second; group 4 holds a day-period word after the clock ("PM"), if any.
+CLOCK_PARTS = re.compile(r"\D*?(\d+)[:.](\d+)(?:[:.](\d+))?(?:[^\S\n]*(\S.*))?")
+_CLOCK_NUM = re.compile(r"(\d+)[:.](\d+)(?:[:.](\d+))?")
+_DATE_FIELD = re.compile(r"([RHST])?(\d+)")
+_MONTH_WORD = re.compile(rf"(?i:{_MON})")
 # A QQ / MemoTrace header: date and time, then a name on the same line and the content on the next.
 _OTHER_HEADER = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[^\S\n]+\d{1,2}:\d{2}:\d{2}", re.M)
 
-INVISIBLE = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"))
-SPACES = {ord("\u202f"): " ", ord("\u00a0"): " "}
+ORDERS = ("dmy", "mdy", "ymd", "ydm")
+ORDER_LABEL = {"dmy": "day/month/year", "mdy": "month/day/year", "ymd": "year/month/day", "ydm": "year/day/month"}
+ERA_BASE = {"R": 2018, "H": 1988, "S": 1925, "T": 1911}  # Reiwa 1 = 2019, Heisei 1 = 1989, Showa 1 = 1926
+AMPM: dict[str, str] = {wm.norm(k): v for k, v in {**wm.AMPM_SUFFIX, **wm.AMPM_PREFIX}.items()}
 
-# Whole-message placeholders (after removing LRM marks), lower-cased -> kind.
-MEDIA_OMITTED: dict[str, str] = {
-    "<media omitted>": "other",
-    "image omitted": "image",
-    "photo omitted": "image",
-    "video omitted": "video",
-    "audio omitted": "voice",
-    "sticker omitted": "sticker",
-    "gif omitted": "video",
-    "document omitted": "file",
-    "contact card omitted": "other",
-    "<multimedia omitido>": "other",
-    "<medien ausgeschlossen>": "other",
-    "<media omessi>": "other",
-}
-DELETED: tuple[str, ...] = (
-    "this message was deleted", "you deleted this message", "se eliminó este mensaje", "eliminaste este mensaje",
-    "diese nachricht wurde gelöscht", "questo messaggio è stato eliminato", "waiting for this message",
-)
+
+# ------------------------------------------------------------------------------------------------ marker table
+
+
+def _cat_set(category: str) -> dict[str, str]:
+    return wm.by_category(category)
+
+
+_MEDIA_CATS = ("image", "video", "gif", "audio", "sticker", "contact", "media")
+WHOLE: dict[str, str] = {}  # normalised first line -> category
+for _cat in (*_MEDIA_CATS, "deleted", "view_once"):
+    for _s in _cat_set(_cat):
+        WHOLE.setdefault(_s, _cat)
+PREFIXES: list[tuple[str, str]] = sorted(
+    [(s, c) for c in ("e2e", "waiting", "live_location") for s in _cat_set(c)]
+    + [(s, "view_once") for s in _cat_set("view_once") if len(s) > 8],
+    key=lambda p: -len(p[0]))
+PREFIX_STARTS = tuple(p for p, _ in PREFIXES)
+CALLS: tuple[str, ...] = tuple(sorted(_cat_set("call"), key=len, reverse=True))
+LOCATION_LABELS = frozenset(_cat_set("location"))
+POLL_LABELS = frozenset(_cat_set("poll"))
+ATTACHED_WORDS = frozenset(_cat_set("attached"))
+FILE_ATTACHED_WORDS = frozenset(_cat_set("file_attached"))
+DOC_SUFFIXES = tuple(_cat_set("document"))
+DOCUMENT = re.compile(r"^(?P<pre>.*?)[\s•·\-]*(?:" + _alt(_cat_set("document")) + r")$", re.I)
+SECURITY = [re.compile(wm.pattern_of(t)) for lang in wm.MARKERS.values() for t in lang.get("security", ())]
+ADDED_YOU = [re.compile(wm.pattern_of(t) + "$") for lang in wm.MARKERS.values() for t in lang.get("added_you", ())]
 EDITED_SUFFIX = re.compile(
-    r"[^\S\n]*[\u200e\u200f]*<(?:This message was edited|Este mensaje fue editado|Se editó este mensaje\.?"
-    r"|Diese Nachricht wurde bearbeitet|Questo messaggio è stato modificato)>$"
-)
-CALL = re.compile(r"^(?:missed|silenced)?[^\S\n]*(?:voice|video|group voice|group video)[^\S\n]*call\b", re.I)
-LOCATION = re.compile(r"^(?:live )?location: https?://", re.I)
-VIEW_ONCE = re.compile(r"^you received a view once message", re.I)
-ATTACHED_IOS = re.compile(r"^<attached: (?P<f>[^>\n]+)>[^\S\n]*\n?", re.I)
-ATTACHED_ANDROID = re.compile(r"^(?P<f>[^\n]+?\.\w{1,5}) \((?:file attached|archivo adjunto|Datei angehängt)\)\n?")
-# System notices (Android lines without author; iOS lines with LRM attributed to the chat name).
-SYSTEM_PHRASES = re.compile(
-    r"end-to-end encrypted|created group|created this group|\badded\b|\bleft\b|\bremoved\b|changed the subject"
-    r"|changed this group's|changed the group|deleted this group's|changed their phone number|changed to \+"
-    r"|joined using this group's invite link|joined using an invite link|now an admin|no longer an admin"
-    r"|security code|were added|turned (?:on|off) disappearing|disappearing messages|pinned a message"
-    r"|is a contact|blocked this contact|unblocked this contact|changed the settings|community",
-    re.I,
-)
-GROUP_PHRASES = re.compile(
-    r"created group|created this group|\badded\b|\bleft\b|\bremoved\b|changed the subject|changed this group's"
-    r"|changed the group|joined using|were added|now an admin",
-    re.I,
-)
+    r"[^\S\n]*[" + wm.INVISIBLE_CHARS + r"]*<(?:" + _alt(_cat_set("edited")) + r")>$"
+    r"|[^\S\n]*\u200e<[^<>\n]{3,60}>$",  # an iOS "<... edited>" in a language not in the table
+    re.I)
+_phrase = r"(?:^|(?<=\W))(?:{})(?=\W|$)"
+SYSTEM_PHRASES = re.compile(_phrase.format(_alt(_cat_set("system") | _cat_set("e2e"))), re.I)
+GROUP_PHRASES = re.compile(_phrase.format(_alt(_cat_set("group"))), re.I)
 SUBJECT = re.compile(
     r'(?:created group|changed the subject (?:from ["\u201c][^\n]*["\u201d] )?to|changed the group name to)'
     r' ["\u201c](.+)["\u201d]'
 )
-FILE_NAME = re.compile(r"^WhatsApp Chat (?:with|mit|con|avec|met|com|-) (.+)$", re.I)
-# Cheap pre-check: only messages containing one of these go through classify().
-NEEDS_LOOK = re.compile(
-    "[\u200e\u200f<]|omitted|attached|adjunto|angehängt|deleted|elimin|gelöscht|aiting for|[Cc]all|ocation: |iew once"
-)
+FILE_NAMES = [re.compile("^" + re.escape(h) + r"(?P<name>.+?)" + re.escape(t) + "$", re.I)
+              for h, _, t in (f.partition("{name}") for f in wm.FILE_NAMES)]
+IOS_ATTACHED = re.compile(r"^(?P<pre>[^\n<]*?)[^\S\n]*<(?P<kw>[^:<>\n]{1,30}): (?P<f>[^<>\n]+)>[^\S\n]*$")
+ANDROID_ATTACHED = re.compile(r"^(?P<f>[^\n]+?\.\w{1,5}) \((?P<kw>[^()\n]{2,40})\)$")
+WA_MEDIA_NAME = re.compile(r"^(?:IMG|VID|PTT|AUD|STK|DOC)-\d{8}-WA\d+|^\d{8}-", re.I)
+LOCATION = re.compile(
+    r"^(?:(?P<label>[^\n]{1,160}?):?[^\S\n])?(?P<url>https?://(?:maps\.google\.[a-z.]+/\S*|www\.google\.[a-z.]+/maps"
+    r"\S*|goo\.gl/maps/\S*|maps\.app\.goo\.gl/\S*|foursquare\.com/\S*))$")
+WHATSAPP_WORD = re.compile(r"WhatsApp|واتساب|ватсап", re.I)
+_QUOTES = ('"', "\u201c", "\u201d", "\u00ab", "\u201e", "\u300c")
+_QUOTED = re.compile(r'"[^"\n]*"|\u201c[^\u201d\n]*\u201d|\u00ab[^\u00bb\n]*\u00bb'
+                     r"|\u201e[^\u201c\u201d\n]*[\u201c\u201d]|\u300c[^\u300d\n]*\u300d")
 
-ORDERS = ("dmy", "mdy", "ymd", "ydm")
+
+def _re2_literal(s: str) -> str:
+    return r"[ \x{a0}\x{202f}]+".join(r"\Q" + p + r"\E" for p in s.split(" ") if p)
+
+
+# Letters that no normal form composes (Devanagari "ड़" U+095C and the like) but that phones still write.
+_EXCLUDED = {unicodedata.normalize("NFD", chr(cp)): chr(cp)
+             for lo, hi in ((0x0900, 0x0E00), (0x0F00, 0x1000), (0xFB1D, 0xFB50))
+             for cp in range(lo, hi)
+             if unicodedata.decomposition(chr(cp)) and not unicodedata.decomposition(chr(cp)).startswith("<")
+             and unicodedata.normalize("NFC", chr(cp)) != chr(cp)}
+
+
+def _re2_alts(words: set[str]) -> str:
+    """RE2 alternation of literal words as files may spell them: NFC, NFD and precomposed-excluded (RE2 compares
+    code points; the Python side compares normalised text)."""
+    forms = {unicodedata.normalize(f, w) for w in words for f in ("NFC", "NFD")}
+    for w in list(forms):
+        for dec, pre in _EXCLUDED.items():
+            if dec in w:
+                w = w.replace(dec, pre)
+        forms.add(w)
+    return "|".join(_re2_literal(w) for w in sorted(forms, key=len, reverse=True))
+
+
+def _needs_look_patterns() -> tuple[str, ...]:
+    """RE2 patterns of rows that may be markers: together a superset of what :func:`classify` recognises. Separate
+    passes, because one alternation of them all outgrows RE2's DFA budget and runs fifty times slower."""
+    marks = "".join(rf"\x{{{ord(c):x}}}" for c in wm.INVISIBLE_CHARS)
+    starts: set[str] = set(WHOLE) | {p for p, _ in PREFIXES} | set(CALLS) | LOCATION_LABELS | POLL_LABELS
+    tails: set[str] = set()
+    for lang in wm.MARKERS.values():
+        for t in lang.get("security", ()):
+            head, _, tail = wm.norm(t).partition("{name}")
+            (starts if head.strip() else tails).add((head if head.strip() else tail).strip())
+    starts.discard("")
+    tails.discard("")
+    structural = (rf"^[{marks}<]|[\x{{200e}}\x{{200f}}]|\.\w{{1,5}} \(|>\s*$"
+                  r"|https?://(?:maps\.google|www\.google\.[a-z.]+/maps|goo\.gl/maps|maps\.app\.goo\.gl"
+                  r"|foursquare\.com)")
+    patterns = (structural, rf"(?i)^[{marks}\s\x{{a0}}]*(?:{_re2_alts(starts)})",
+                rf"(?i)(?:{_re2_alts(set(_cat_set('document')))})[.\s]*$")
+    return patterns + ((rf"(?i){_re2_alts(tails)}",) if tails else ())
+
+
+NEEDS_LOOK = _needs_look_patterns()
+
+
+# ------------------------------------------------------------------------------------------------ detection
 
 
 def sniff(head: str, name: str) -> float:
     """Confident when WhatsApp headers (``date, time - Name:`` or ``[date, time] Name:``) outnumber QQ-style ones."""
-    wa = sum(1 for _ in HEADER.finditer(head))
+    wa = max(sum(1 for _ in rx.finditer(head)) for rx in LAYOUTS)
     if wa == 0:
         return 0.0
     other = sum(1 for m in _OTHER_HEADER.finditer(head) if not HEADER.match(head, m.start()))
     return 0.95 if wa >= other else 0.0
+
+
+def _layout(text: str) -> re.Pattern[str]:
+    """The header regex that fits the file's head best (date first is the rule, clock first Vietnamese iOS)."""
+    head = text[:65536]
+    counts = [sum(1 for _ in rx.finditer(head)) for rx in LAYOUTS]
+    return LAYOUTS[int(np.argmax(counts))]
 
 
 def clean_name(name: str) -> str:
@@ -117,93 +213,196 @@ def clean_name(name: str) -> str:
     return name
 
 
+def _clean_text(s: str) -> str:
+    """A marker line as shown to people: invisible marks removed, narrow spaces made plain, trimmed."""
+    return unicodedata.normalize("NFC", s.translate(INVISIBLE).translate(SPACES)).strip()
+
+
+# ------------------------------------------------------------------------------------------------ dates
+
+
 def _year(v: int) -> int:
     return v + 2000 if v < 100 else v
 
 
-def decide_order(a: list[int], b: list[int], c: list[int], a_len4: bool, c_len4: bool) -> str:
-    """Which date order the file uses, from the header numbers alone (docs §3: any first component > 12 → day first)."""
-    year_first = a_len4 or (not c_len4 and any(v > 31 for v in a) and not any(v > 31 for v in c))
+def _day_number(y: int, m: int, d: int) -> int | None:
+    try:
+        return date(y, m, d).toordinal()
+    except ValueError:
+        return None
+
+
+def _decide(a: list[int], b: list[int], c: list[int], year_first: bool, twelve_hour: bool) -> tuple[str, str]:
+    """(order, why): a field above 12 decides; else the order in which the dates run through nearby days."""
+    day_first, month_first = ("ydm", "ymd") if year_first else ("dmy", "mdy")
+    xs, ys, years = (b, c, a) if year_first else (a, b, c)
+    big_x = next((i for i, v in enumerate(xs) if v > 12), None)
+    big_y = next((i for i, v in enumerate(ys) if v > 12), None)
+    if big_x is not None and (big_y is None or sum(v > 12 for v in xs) >= sum(v > 12 for v in ys)):
+        return day_first, f"a day above 12 comes {'second' if year_first else 'first'}"
+    if big_y is not None:
+        return month_first, f"a day above 12 comes {'third' if year_first else 'second'}"
+    scores = {}
+    for order, (ds, ms) in ((day_first, (xs, ys)), (month_first, (ys, xs))):
+        days = [_day_number(_year(y), m, d) for y, m, d in zip(years, ms, ds)]
+        days = [v for v in days if v is not None]
+        back = sum(1 for p, q in zip(days, days[1:]) if q < p)
+        moved = sum(abs(q - p) for p, q in zip(days, days[1:]))
+        scores[order] = (back, moved)
+    if scores[day_first] != scores[month_first]:
+        best = min(scores, key=scores.__getitem__)
+        other = month_first if best == day_first else day_first
+        (b1, m1), (b2, m2) = scores[best], scores[other]
+        if b1 != b2:
+            return best, f"the dates run forward in this order and go back {b2} times in the other"
+        return best, (f"the dates run through {m1} day{'s' * (m1 != 1)} in this order and would spread over {m2} "
+                      "days in the other")
     if year_first:
-        if any(v > 12 for v in b):
-            return "ydm"
-        return "ymd"
-    if any(v > 12 for v in a):
-        return "dmy"
-    if any(v > 12 for v in b):
-        return "mdy"
-    return _order_by_chronology(a, b, c)
+        return month_first, "no field above 12; year/month/day is the usual year-first order"
+    if twelve_hour:
+        return month_first, "no field above 12 and both orders fit; a 12-hour clock points to month first (US)"
+    return day_first, "no field above 12 and both orders fit; day first is the most common"
 
 
-def _order_by_chronology(a: list[int], b: list[int], c: list[int]) -> str:
-    """Both orders are valid: prefer the one whose dates go forward more often; day-first (most locales) on a tie."""
-    def backwards(order: str) -> int:
-        keys = [(_year(z), x, y) if order == "mdy" else (_year(z), y, x) for x, y, z in zip(a, b, c)]
-        return sum(1 for k1, k2 in zip(keys, keys[1:]) if k2 < k1)
-    return "mdy" if backwards("mdy") < backwards("dmy") else "dmy"
+def decide_order(a: list[int], b: list[int], c: list[int], a_len4: bool, c_len4: bool,
+                 twelve_hour: bool = False) -> str:
+    """Which date order the file uses, from the header numbers alone (lists in file order, first appearance)."""
+    year_first = a_len4 or (not c_len4 and any(v > 31 for v in a) and not any(v > 31 for v in c))
+    return _decide(a, b, c, year_first, twelve_hour)[0]
 
 
-def _ymd(order: str, a: int, b: int, c: int) -> tuple[int, int, int]:
-    if order == "dmy":
-        return _year(c), b, a
-    if order == "mdy":
-        return _year(c), a, b
-    if order == "ymd":
-        return _year(a), b, c
-    return _year(a), c, b
+def _to_gregorian(y: int, m: int, d: int, calendar: str) -> date | None:
+    """A date of the file's calendar as a Gregorian date, or None when impossible."""
+    try:
+        if calendar == "jalali":
+            if not (1 <= m <= 12 and 1 <= d <= (31 if m <= 6 else 30)):
+                return None
+            return date.fromordinal(_jalali_ordinal(y, m, d))
+        if calendar == "hijri":
+            if not (1 <= m <= 12 and 1 <= d <= 30):
+                return None
+            return date.fromordinal(_hijri_ordinal(y, m, d))
+        return date(y, m, d)
+    except ValueError:
+        return None
 
 
-def day_table(dates: list[str], order: str) -> dict[str, str]:
-    """``{date as written: "YYYY-MM-DDT"}``; "" for impossible dates. Run over the few distinct dates only."""
+def _jalali_ordinal(y: int, m: int, d: int) -> int:
+    """Solar Hijri (Persian) date to a proleptic Gregorian ordinal (the 33-year arithmetic rule; exact 1370-1420)."""
+    jy = y + 1595
+    days = (365 * jy + (jy // 33) * 8 + ((jy % 33) + 3) // 4 + d
+            + ((m - 1) * 31 if m < 7 else (m - 7) * 30 + 186))
+    return days - 356033
+
+
+def _hijri_ordinal(y: int, m: int, d: int) -> int:
+    """Tabular Islamic date to a proleptic Gregorian ordinal (within a day or two of the sighted calendar)."""
+    days = d + math.ceil(29.5 * (m - 1)) + (y - 1) * 354 + (3 + 11 * y) // 30
+    return days + 227014  # 1 Muharram 1 = 16 July 622 (Julian) = 19 July 622 proleptic Gregorian
+
+
+def _year_of(era: str, digits: str) -> tuple[int, str]:
+    """(year, calendar) of a year field: Japanese era (R4), two digits, Buddhist (2565), Persian or Islamic."""
+    v = int(digits)
+    if era:
+        return ERA_BASE[era] + v, "japanese"
+    if len(digits) <= 2:
+        return 2000 + v, ""
+    if v > 2400:
+        return v - 543, "buddhist"
+    if 1370 <= v <= 1420:
+        return v, "jalali"
+    if 1421 <= v <= 1480:
+        return v, "hijri"
+    return v, ""
+
+
+CALENDAR_NOTE = {
+    "buddhist": "Years of the Buddhist calendar (e.g. 2565 BE) were converted to the Gregorian calendar.",
+    "japanese": "Japanese era years (e.g. R4 = 2022) were converted to the Gregorian calendar.",
+    "jalali": "Dates of the Persian (Solar Hijri) calendar were converted to the Gregorian calendar.",
+    "hijri": "Dates of the Islamic (Hijri) calendar were converted with the tabular rule; they may be a day or two "
+             "off the sighted calendar.",
+}
+
+
+def day_table(dates: list[str], order: str | None, twelve_hour: bool = False) -> tuple[dict[str, str], str, list[str]]:
+    """``{date as written: "YYYY-MM-DDT"}`` ("" for impossible dates), the order used and notes.
+
+    Runs over the distinct dates only (a few thousand at most), in their order of first appearance.
+    """
+    numeric: list[tuple[str, list[tuple[str, str]]]] = []
     out: dict[str, str] = {}
+    calendars: set[str] = set()
     for d in dates:
-        y, mo, dd = _ymd(order, *(int(v) for v in DATE_PARTS.findall(d)))
-        try:
-            out[d] = date(y, mo, dd).isoformat() + "T"
-        except ValueError:
+        mw = _MONTH_WORD.search(d)
+        if mw:
+            nums = [int(x) for x in DATE_PARTS.findall(d)]
+            month = wm.MONTH_NUMBER.get(mw.group(0).lower().rstrip("."))
+            day_ = next((v for v in nums if v <= 31), None)
+            year_ = next((v for v in nums if v > 31), None)
+            ok = month and day_ is not None and year_ is not None and _day_number(year_, month, day_)
+            out[d] = date(year_, month, day_).isoformat() + "T" if ok else ""  # type: ignore[arg-type]
+            continue
+        fields = _DATE_FIELD.findall(d)
+        if len(fields) != 3:
             out[d] = ""
-    return out
+            continue
+        numeric.append((d, fields))
+    notes: list[str] = []
+    if not numeric:
+        return out, order or "dmy", notes
+    a = [int(f[0][1]) for _, f in numeric]
+    b = [int(f[1][1]) for _, f in numeric]
+    c = [int(f[2][1]) for _, f in numeric]
+    first_year = any(len(f[0][1]) > 2 or f[0][0] for _, f in numeric)
+    last_year = any(len(f[2][1]) > 2 or f[2][0] for _, f in numeric)
+    year_first = first_year or (not last_year and any(v > 31 for v in a) and not any(v > 31 for v in c))
+    if order is None:
+        order, why = _decide(a, b, c, year_first, twelve_hour)
+        notes.append(f"Dates read as {ORDER_LABEL[order]}: {why}.")
+    for d, fields in numeric:
+        (ea, va), (_, vb), (ec, vc) = fields
+        if order in ("ymd", "ydm"):
+            (y, cal), p, q = _year_of(ea, va), int(vb), int(vc)
+        else:
+            (y, cal), p, q = _year_of(ec, vc), int(va), int(vb)
+        m, dd = (q, p) if order in ("dmy", "ydm") else (p, q)
+        g = _to_gregorian(y, m, dd, cal)
+        out[d] = g.isoformat() + "T" if g and 1990 <= g.year <= 2100 else ""
+        if cal and g:
+            calendars.add(cal)
+    notes.extend(CALENDAR_NOTE[c_] for c_ in sorted(calendars))
+    return out, order, notes
 
 
-def clock_table(clocks: set[str]) -> dict[str, str]:
-    """``{clock as written: "HH:MM:SS"}`` (seconds 00 when absent, 12-hour folded); "" when impossible."""
+def clock_table(clocks: set[str]) -> tuple[dict[str, str], Counter[str]]:
+    """``{clock as written: "HH:MM:SS"}`` (seconds 00 when absent, 12-hour folded; "" when impossible) and the
+    day-period words that are not in the table (read as a 24-hour clock)."""
     out: dict[str, str] = {}
+    unknown: Counter[str] = Counter()
     for c in clocks:
-        m = CLOCK_PARTS.match(c)
+        m = _CLOCK_NUM.search(c)
+        if m is None:
+            out[c] = ""
+            continue
         h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
-        ap = (m[4] or "").lower()
-        if ap:
-            h = 99 if h > 12 else (h % 12) + (12 if ap == "p" else 0)
+        word = wm.norm(c[:m.start()] + " " + c[m.end():])
+        if word:
+            half = AMPM.get(word)
+            if half is None:
+                unknown[word] += 1
+            elif h > 12:
+                h = 99
+            elif half == "a" or (half == "n" and (h == 12 or h < 6)):
+                h = h % 12
+            else:
+                h = h % 12 + 12
         out[c] = f"{h:02d}:{mi:02d}:{s:02d}" if h <= 23 and mi <= 59 and s <= 59 else ""
-    return out
+    return out, unknown
 
 
-def classify(body: str) -> tuple[str, str]:
-    """Kind and text of an authored message body (LRM marks removed, edited marker stripped)."""
-    first = body.split("\n", 1)[0].strip()
-    low = first.lower()
-    if "\n" not in body:
-        if low in MEDIA_OMITTED:
-            return MEDIA_OMITTED[low], ""
-        if low.endswith("document omitted"):
-            return "file", first[: -len("document omitted")].strip(" •-")
-        if low.startswith(DELETED):
-            return "system", first
-        if CALL.match(low):
-            return "call", first
-        if VIEW_ONCE.match(low):
-            return "other", first
-    if LOCATION.match(first):
-        return "location", body
-    att = ATTACHED_IOS.match(body) or ATTACHED_ANDROID.match(body)
-    if att:
-        fname = att["f"].strip()
-        kind = attachment_kind(fname)
-        caption = body[att.end():].strip()
-        if kind == "file":  # a document's name says what it was; a photo's generated name says nothing
-            return kind, "\n".join(p for p in (fname, caption) if p)
-        return kind, caption
-    return "text", body
+# ------------------------------------------------------------------------------------------------ markers
 
 
 def attachment_kind(fname: str) -> str:
@@ -220,9 +419,68 @@ def attachment_kind(fname: str) -> str:
         return "image"
     if ext == "WEBP":
         return "sticker"
-    if ext == "VCF":
-        return "other"
-    return "file"
+    return "file"  # documents and contact cards (.vcf): the name says what it was
+
+
+def _attachment(fname: str, caption: str, name_shown: str = "") -> tuple[str, str]:
+    kind = attachment_kind(fname)
+    if kind == "file":  # a document's name says what it was; a photo's generated name says nothing
+        shown = name_shown or re.sub(r"^\d{8}-", "", fname)
+        return kind, "\n".join(p for p in (shown, caption) if p)
+    return kind, caption
+
+
+def classify(body: str) -> tuple[str, str, str] | None:
+    """``(kind, text, category)`` of a body that is one of WhatsApp's own notices, else None (the person's text).
+
+    ``body`` is what follows ``Name: `` (invisible marks still in it). Categories are those of
+    :data:`lib.importers.whatsapp_markers.CATEGORIES` plus "attachment" and "system".
+    """
+    first, nl, rest = body.partition("\n")
+    clean = _clean_text(first)
+    key = wm.norm(first)
+    rest = rest.strip()
+    cat = WHOLE.get(key)
+    if cat is not None and (not rest or cat in _MEDIA_CATS):
+        kind, desc = wm.CATEGORIES[cat]
+        if cat == "media" and rest and "\n" not in rest and re.search(r"\.\w{1,5}$", rest):
+            return (*_attachment(rest, ""), "attachment")  # Android "<Media omitted>" + the file name below
+        text = desc if desc is not None else clean
+        return kind, "\n".join(p for p in (text, _clean_text(rest)) if p), cat
+    if rest and clean.endswith(":") and wm.norm(clean[:-1]) in POLL_LABELS:
+        question = _clean_text(rest.split("\n", 1)[0])
+        return "other", question, "poll"
+    att = IOS_ATTACHED.match(clean)
+    if att and (wm.norm(att["kw"]) in ATTACHED_WORDS or WA_MEDIA_NAME.match(att["f"])):
+        return (*_attachment(att["f"].strip(), _clean_text(rest), att["pre"].strip(" •-")), "attachment")
+    att = ANDROID_ATTACHED.match(clean)
+    if att and (wm.norm(att["kw"]) in FILE_ATTACHED_WORDS or WA_MEDIA_NAME.match(att["f"])):
+        return (*_attachment(att["f"].strip(), _clean_text(rest)), "attachment")
+    if not rest:
+        doc = DOCUMENT.match(clean.rstrip(".")) if key.endswith(DOC_SUFFIXES) else None
+        if doc:
+            return "file", doc["pre"].strip(" •-"), "document"
+        loc = LOCATION.match(clean) if "://" in clean else None
+        if loc and (loc["label"] is None or "foursquare" in loc["url"] or "?q=" in loc["url"] or "/@" in loc["url"]
+                    or wm.norm(loc["label"]) in LOCATION_LABELS):
+            return "location", clean, "location"
+        if key.startswith(PREFIX_STARTS):
+            for p, pcat in PREFIXES:
+                if key.startswith(p):
+                    kind, desc = wm.CATEGORIES[pcat]
+                    return kind, desc if desc is not None else clean, pcat
+        if key.startswith(CALLS):
+            for p in CALLS:
+                if key == p or (key.startswith(p) and key[len(p)] in ",.•·(-" and len(key) - len(p) <= 40):
+                    return "call", clean, "call"
+        if any(rx.match(key) for rx in SECURITY):
+            return "system", clean, "security"
+    elif body.count("\n") <= 3 and _clean_text(body).rsplit("\n", 1)[-1].startswith("https://foursquare.com/"):
+        return "location", _clean_text(body), "location"  # Android venue: name, address, link on three lines
+    return None
+
+
+# ------------------------------------------------------------------------------------------------ parse
 
 
 def parse(path: Path, text: str | None, date_order: str | None = None) -> ParsedExport:
@@ -233,32 +491,32 @@ def parse(path: Path, text: str | None, date_order: str | None = None) -> Parsed
         raise BadInputError(f"date order must be one of {', '.join(ORDERS)}, not {date_order!r}.")
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    parts = HEADER.split(text)
-    step = N_GROUPS + 1
+    rx = _layout(text)
+    parts = rx.split(text)
+    step = rx.groups + 1
     if len(parts) < step:
         raise BadInputError("no WhatsApp messages found (lines like '01/05/2024, 09:00 - Name: text'). "
                             "Export the chat again from WhatsApp and import the .txt or .zip.")
-    dates, clocks = parts[3::step], parts[4::step]
-    distinct = list(dict.fromkeys(dates))
-    raw = [DATE_PARTS.findall(d) for d in distinct]
-    order = date_order or decide_order(
-        [int(x[0]) for x in raw], [int(x[1]) for x in raw], [int(x[2]) for x in raw],
-        any(len(x[0]) > 2 for x in raw), any(len(x[2]) > 2 for x in raw),
-    )
-    days, hours = day_table(distinct, order), clock_table(set(clocks))
+    gi = rx.groupindex
+    dates, clocks = parts[gi["date"]::step], parts[gi["clock"]::step]
+    hours, unknown_words = clock_table(set(clocks))
+    twelve = any(AMPM.get(wm.norm(_CLOCK_NUM.sub(" ", c))) for c in list(hours)[:200])
+    days, order, notes = day_table(list(dict.fromkeys(dates)), date_order, twelve)
+    if unknown_words:
+        shown = ", ".join(repr(w) for w, _ in unknown_words.most_common(3))
+        notes.append(f"Clock words not known as AM/PM ({shown}) were ignored: those times are read as 24-hour.")
     times = list(map(add, map(days.__getitem__, dates), map(hours.__getitem__, clocks)))
-    notes: list[str] = []
     if parts[0].strip():
         notes.append("Text before the first message was ignored.")
-    rests, afters, hdrs = parts[5::step], parts[step::step], parts[1::step]
+    rests, afters, hdrs = parts[gi["rest"]::step], parts[step::step], parts[gi["hdr"]::step]
     bad = len(times) - list(map(len, times)).count(19)
     if bad:
         times, rests, afters = _fold_bad_headers(times, hdrs, rests, afters)
-        notes.append(f"{bad} header-like lines had impossible dates for the {order} order and were kept as text of "
-                     "the previous message.")
+        notes.append(f"{bad} header-like lines had impossible dates for the {ORDER_LABEL[order]} order and were kept "
+                     "as text of the previous message.")
         if not times:
-            raise BadInputError(f"no WhatsApp message has a valid date in the {order} order; choose the date order "
-                                "by hand.")
+            raise BadInputError(f"no WhatsApp message has a valid date in the {ORDER_LABEL[order]} order; choose the "
+                                "date order by hand.")
     return _build(path, times, rests, afters, notes)
 
 
@@ -290,9 +548,11 @@ class _Rows:
         self.ios_sys: Counter[str] = Counter()
         self.colon_lines: list[int] = []
         self.system_rows: list[int] = []
+        self.unknown_marks: list[int] = []  # iOS lines with a leading mark that the table does not know
+        self.cache: dict[str, tuple[str, str, str] | None] = {}
 
     def system(self, i: int, line: str) -> None:
-        self.senders[i], self.kinds[i], self.texts[i] = "", "system", line.translate(INVISIBLE).strip()
+        self.senders[i], self.kinds[i], self.texts[i] = "", "system", _clean_text(line)
         self.system_rows.append(i)
 
 
@@ -324,23 +584,31 @@ def _build(path: Path, times: list[str], rests: list[str], afters: list[str], no
     dropped = rows.keep.count(False)
     if dropped:
         notes.append(f"{dropped} self-destroying 'Name:.' lines were left out.")
+    _resolve_unknown_marks(rows)
     authors = Counter(s for s, k in zip(rows.senders, rows.keep) if s and k)
     _resolve_colon_lines(rows, authors)
     return _assemble(path, rows, authors, notes)
 
 
 def _author_name(raw: str) -> str | None:
-    """Clean display name, or None when the "author" is really an Android system line with a quoted ': '."""
-    if ('"' in raw or "\u201c" in raw) and SYSTEM_PHRASES.search(raw):
+    """Clean display name, or None when the "author" is really a system line with ': ' inside."""
+    if any(q in raw for q in _QUOTES) and SYSTEM_PHRASES.search(raw):
         return None  # 'X changed the subject from "a: b"'
-    return clean_name(raw)
+    name = clean_name(raw)
+    key = wm.norm(raw)
+    if len(name) > 40 and (SYSTEM_PHRASES.search(raw) or any(key.startswith(p) for p, _ in PREFIXES)):
+        return None
+    return name
 
 
 def _marked(texts: list[str]) -> list[int]:
     """Rows whose text may be media, a marker or an iOS notice, found in one vectorised RE2 pass."""
     if not texts:
         return []
-    flags = pc.match_substring_regex(pa.array(texts, type=pa.large_string()), NEEDS_LOOK.pattern)
+    arr = pa.array(texts, type=pa.large_string())
+    flags = pc.match_substring_regex(arr, NEEDS_LOOK[0])
+    for pattern in NEEDS_LOOK[1:]:
+        flags = pc.or_(flags, pc.match_substring_regex(arr, pattern))
     return np.flatnonzero(flags.to_numpy(zero_copy_only=False)).tolist()
 
 
@@ -362,17 +630,56 @@ def _odd_row(rows: _Rows, i: int, body: str) -> None:
 
 
 def _marked_row(rows: _Rows, i: int, raw_author: str) -> None:
-    """Classify a message whose text matched NEEDS_LOOK; LRM + a notice phrase is an iOS system line (docs §3)."""
+    """Classify a message flagged by NEEDS_LOOK; a notice under an author is an iOS system line (docs §Layouts)."""
     msg = rows.texts[i]
-    if not NEEDS_LOOK.search(msg):
-        return
-    if msg[:1] in ("\u200e", "\u200f"):
-        plain = msg.translate(INVISIBLE).strip()
-        if SYSTEM_PHRASES.search(plain) and classify(plain)[0] == "text":
-            rows.ios_sys[clean_name(raw_author)] += 1
-            rows.system(i, plain)
+    if msg in rows.cache:
+        res = rows.cache[msg]
+    else:
+        res = classify(msg)
+        if len(msg) < 200:
+            rows.cache[msg] = res
+    if res is None:
+        lead = msg[:1]
+        if lead and lead in wm.INVISIBLE_CHARS:
+            plain = _clean_text(msg)
+            if SYSTEM_PHRASES.search(plain) or WHATSAPP_WORD.search(plain):
+                _count_notice(rows, raw_author)
+                rows.system(i, plain)
+            else:
+                rows.kinds[i], rows.texts[i] = "other", ""
+                rows.unknown_marks.append(i)
             return
-    rows.kinds[i], rows.texts[i] = classify(EDITED_SUFFIX.sub("", msg.translate(INVISIBLE)))
+        edited = EDITED_SUFFIX.search(msg)
+        if edited:
+            rows.texts[i] = msg[:edited.start()]
+        return
+    kind, text, cat = res
+    if cat in ("e2e", "security"):
+        _count_notice(rows, raw_author)
+        rows.system(i, text)
+        return
+    rows.kinds[i], rows.texts[i] = kind, text
+
+
+def _count_notice(rows: _Rows, raw_author: str) -> None:
+    """iOS writes notices under the chat's name: count them to name the chat."""
+    name = clean_name(raw_author)
+    if name:
+        rows.ios_sys[name] += 1
+
+
+def _resolve_unknown_marks(rows: _Rows) -> None:
+    """An unknown marked line under a name that never writes anything else is a group notice (iOS puts the group's
+    name there): system. Under a participant it stays "other" (a placeholder in a language not in the table)."""
+    if not rows.unknown_marks:
+        return
+    unknown = set(rows.unknown_marks)
+    speaks = {s for j, s in enumerate(rows.senders) if s and j not in unknown and rows.kinds[j] != "system"}
+    for i in rows.unknown_marks:
+        if rows.senders[i] not in speaks:
+            _count_notice(rows, rows.senders[i])
+            rows.senders[i], rows.kinds[i] = "", "system"
+            rows.system_rows.append(i)
 
 
 def _resolve_colon_lines(rows: _Rows, authors: Counter[str]) -> None:
@@ -387,20 +694,59 @@ def _resolve_colon_lines(rows: _Rows, authors: Counter[str]) -> None:
         rows.system(i, name + ":\n" + rows.texts[i])
 
 
-def _chat_facts(rows: _Rows) -> tuple[bool, list[str]]:
-    """Group hints and group names (subjects) from the system lines."""
+def _chat_facts(rows: _Rows) -> tuple[bool, list[str], list[str]]:
+    """Group hints, group names (subjects) and the system lines themselves (normalised) for the "me" evidence."""
     hint = False
     subjects: list[str] = []
+    lines: list[str] = []
     for i in sorted(set(rows.system_rows)):
         if rows.kinds[i] == "system" and rows.keep[i]:
             hint = hint or bool(GROUP_PHRASES.search(rows.texts[i]))
             subjects.extend(SUBJECT.findall(rows.texts[i]))
-    return hint, subjects
+            if len(lines) < 5000:
+                lines.append(wm.norm(rows.texts[i]))
+    return hint, subjects, lines
+
+
+def chat_name_from_file(path: Path) -> str | None:
+    """The chat's name from WhatsApp's file name in any language ("Chat WhatsApp s uživatelem X" -> "X")."""
+    stem = Path(path).stem
+    if "%" in stem:
+        stem = unquote(stem)
+    stem = re.sub(r"^\d{4}_", "", clean_name(stem))  # the container's "0003_" prefix for zip members
+    stem = re.sub(r"\s*\(\d{1,3}\)$", "", stem)  # "... (1)": a second download
+    for rx in FILE_NAMES:
+        m = rx.match(stem)
+        if m and m["name"].strip():
+            return clean_name(m["name"])
+    return None
+
+
+def _me_evidence(authors: Counter[str], lines: list[str]) -> tuple[set[str], list[str]]:
+    """Participants who cannot be the exporter: WhatsApp names the exporter "you" in its notices, so whoever "added
+    you", and whoever a notice names, is someone else."""
+    if not lines or not authors:
+        return set(), []
+    adders: set[str] = set()
+    for line in lines:
+        for rx in ADDED_YOU:
+            m = rx.match(line)
+            if m:
+                adders.add(m["name"].strip())
+    keys = {wm.norm(a): a for a in authors if len(wm.norm(a)) > 1}
+    if not keys:
+        return set(), []
+    who = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, sorted(keys, key=len, reverse=True))) + r")(?!\w)")
+    unquoted = _QUOTED.sub(" ", "\n".join(lines))  # a group's subject may hold anyone's name
+    named = {keys[k] for k in who.findall(unquoted)}
+    added_by = {keys[k] for k in adders if k in keys}
+    notes = [f"'{a} added you': {a} is not the exporter." for a in sorted(added_by)[:3]]
+    return named | added_by, notes
 
 
 def _assemble(path: Path, rows: _Rows, authors: Counter[str], notes: list[str]) -> ParsedExport:
     """Name the chat, decide is_group, rank "me" candidates, and build the frame."""
-    group_hint, subjects = _chat_facts(rows)  # before dropping rows: it reads rows by index
+    group_hint, subjects, sys_lines = _chat_facts(rows)  # before dropping rows: it reads rows by index
     if not all(rows.keep):
         for col in ("times", "senders", "texts", "kinds"):
             setattr(rows, col, [v for v, k in zip(getattr(rows, col), rows.keep) if k])
@@ -409,9 +755,9 @@ def _assemble(path: Path, rows: _Rows, authors: Counter[str], notes: list[str]) 
     # An iOS notice under a name nobody writes as names the chat, but a 1:1 whose contact never wrote looks the
     # same, so only the group phrases and the number of authors decide is_group.
     is_group = len(authors) > 2 or group_hint
-    fm = FILE_NAME.match(clean_name(Path(path).stem))
-    if fm:
-        chat = clean_name(fm.group(1))
+    from_file = chat_name_from_file(path)
+    if from_file:
+        chat = from_file
     elif subjects:
         chat = clean_name(subjects[-1])
     elif outsiders:
@@ -421,11 +767,12 @@ def _assemble(path: Path, rows: _Rows, authors: Counter[str], notes: list[str]) 
     elif authors:
         chat = ", ".join(sorted(authors))
     else:
-        chat = Path(path).stem or "WhatsApp chat"
-    ranked = [a for a, _ in authors.most_common()]
-    if chat in authors and len(authors) == 2:
-        ranked.remove(chat)
-        ranked.append(chat)
+        chat = ""
+    chat = chat or clean_name(Path(path).stem) or "WhatsApp chat"
+    not_me, me_notes = _me_evidence(authors, sys_lines)
+    notes.extend(me_notes)
+    ranked = sorted((a for a, _ in authors.most_common()),
+                    key=lambda a: (a in not_me, a == chat and len(authors) == 2))
     df = pd.DataFrame({"sender": rows.senders, "kind": rows.kinds, "text": rows.texts, "time": rows.times})
     df["sender_id"] = df["sender"]
     df["chat"] = chat
