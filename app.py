@@ -28,6 +28,7 @@ FULL: dict[str, list[PageDef]] = {
     ],
     "nav.dataset": [
         PageDef("pages/persona.py", "page.persona", "🪪"),
+        PageDef("pages/memory.py", "page.memory", "🧩"),
         PageDef("pages/export.py", "page.export", "📦"),
         PageDef("pages/statistics.py", "page.statistics", "📊"),
     ],

@@ -197,6 +197,23 @@ def _label_llm(store, args: argparse.Namespace) -> dict:
     return {"asked": len(items), "stored": stored, "model": model}
 
 
+def _export_field(name: str):
+    from dataclasses import fields
+
+    from lib.export.records import ExportOptions
+
+    return next(f for f in fields(ExportOptions) if f.name == name)
+
+
+def _export_help(name: str) -> str:
+    """The option's help, from the ExportOptions field that carries it (one source for the CLI and the page)."""
+    return _export_field(name).metadata.get("help", "").replace("%", "%%")
+
+
+def _export_default(name: str):
+    return _export_field(name).default
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from lib.export import export
     from lib.export.records import ExportOptions
@@ -206,7 +223,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                          min_chars=args.min_chars, dedup=args.dedup, val_ratio=args.val, split=args.split,
                          seed=args.seed, include_groups=args.groups, emotion=not args.no_emotion,
                          traits=args.traits, notes=not args.no_notes, include_mbti=args.mbti is not None,
-                         mbti_ratio=args.mbti if args.mbti is not None else 0.1)
+                         mbti_ratio=args.mbti if args.mbti is not None else 0.1,
+                         system_turn=args.system_turn, license=args.license)
     rep = export(ws, args.format, Path(args.out), opts)
     c = rep.counts
     print(f"wrote {c['records']:,} records ({c['splits'].get('train', 0):,} train, {c['splits'].get('val', 0):,} "
@@ -379,6 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--traits", choices=["none", "tagged", "persona"], default="tagged",
                     help="character_traits: none, tagged messages/conversations, or the trait card everywhere")
     ex.add_argument("--no-notes", action="store_true", help="leave out context notes")
+    ex.add_argument("--system-turn", action="store_true", help=_export_help("system_turn"))
+    ex.add_argument("--license", default=_export_default("license"), help=_export_help("license"))
     ex.add_argument("--mbti", type=float, nargs="?", const=0.1, default=None,
                     help="mix in imported MBTI records, this many per real record (default 0.1)")
     ex.set_defaults(func=cmd_export)

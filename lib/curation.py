@@ -247,7 +247,7 @@ class CurationStore:
 
         if self._convs is not None:  # one store per rerun asks several times (counts, list, card)
             return self._convs
-        convs = self.ws._cached("curation.conversations", compute)
+        convs = self.ws.cached("curation.conversations", compute)
         agg = self._per_conversation()
         convs = convs.merge(agg, how="left", left_on="id", right_index=True)
         convs["suggested"] = convs["suggested"].fillna("")

@@ -1,8 +1,12 @@
-"""The undo log shared by labelling and curation: every decision is one row change, logged before it is made.
+"""The undo log shared by labelling, curation and redaction: every decision is logged before it is made.
 
 Why a table and not session state: a decision must survive a closed tab or a crash, and so must the means to take it
 back. Each user action is a *batch* (a bulk relabel of fifty messages is one batch), so undo restores exactly what the
 last action changed. The log keeps the most recent :data:`KEEP` batches per area.
+
+Most decisions are row changes (:func:`apply`). A few are bigger edits with their own inverse (a redaction span
+widened, which rewrites hits and configuration): those are logged as an *action* (:func:`record`) whose payload the
+owning module replays backwards when :func:`undo` hands it back.
 """
 from __future__ import annotations
 
@@ -23,7 +27,14 @@ KEYS: dict[str, tuple[str, ...]] = {  # table -> primary key columns
     "message_edits": ("message_id",),
     "conv_bounds": ("message_id",),
     "trait_tags": ("scope", "target_id"),
+    "pii_values": ("id",),
 }
+# Tables whose rows are not the decision's alone: only these columns are logged and restored, by UPDATE (a detected
+# value's hit count and score belong to the scanner and may have changed since; the row itself is never deleted).
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "pii_values": ("status", "replacement", "decided_at"),
+}
+ACTION = "action:"  # tbl prefix of a logged action (see record)
 
 
 def now() -> str:
@@ -38,13 +49,20 @@ def _where(table: str, key: dict) -> tuple[str, list]:
 def row(conn: sqlite3.Connection, table: str, key: dict) -> dict | None:
     """The current row of ``table`` with primary key ``key``, or None."""
     where, params = _where(table, key)
-    cur = conn.execute(f"SELECT * FROM {table} WHERE {where}", params)
+    cols = "*" if table not in COLUMNS else ", ".join(KEYS[table] + COLUMNS[table])
+    cur = conn.execute(f"SELECT {cols} FROM {table} WHERE {where}", params)
     r = cur.fetchone()
     return dict(zip([d[0] for d in cur.description], r)) if r else None
 
 
 def _put(conn: sqlite3.Connection, table: str, key: dict, new: dict | None) -> None:
     where, params = _where(table, key)
+    if table in COLUMNS:
+        if new is not None:
+            cols = [c for c in COLUMNS[table] if c in new]
+            conn.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in cols)} WHERE {where}",
+                         [new[c] for c in cols] + params)
+        return
     if new is None:
         conn.execute(f"DELETE FROM {table} WHERE {where}", params)
         return
@@ -82,6 +100,16 @@ def apply(conn: sqlite3.Connection, area: str, changes: Iterable[tuple[str, dict
     return n
 
 
+def record(conn: sqlite3.Connection, area: str, action: str, payload: dict) -> None:
+    """Log an edit already made as one undoable batch of ``area``; :func:`undo` hands ``payload`` back to the caller,
+    which knows how to reverse it. Call it in the edit's own transaction where possible."""
+    with db.transaction(conn):
+        batch = conn.execute("SELECT COALESCE(MAX(batch), 0) + 1 FROM decision_log").fetchone()[0]
+        conn.execute("INSERT INTO decision_log(area, batch, tbl, key, before, at) VALUES (?, ?, ?, '{}', ?, ?)",
+                     (area, batch, ACTION + action, json.dumps(payload, ensure_ascii=False), now()))
+        _trim(conn, area)
+
+
 def _trim(conn: sqlite3.Connection, area: str) -> None:
     cut = conn.execute("SELECT batch FROM (SELECT DISTINCT batch FROM decision_log WHERE area = ? "
                        "ORDER BY batch DESC LIMIT 1 OFFSET ?)", (area, KEEP)).fetchone()
@@ -97,7 +125,8 @@ def undoable(conn: sqlite3.Connection, area: str) -> int:
 
 def undo(conn: sqlite3.Connection, area: str) -> list[tuple[str, dict]]:
     """Restore the rows the last batch of ``area`` changed; returns ``(table, key)`` of each, for side effects
-    (re-segmenting after a split, rescanning an edited message)."""
+    (re-segmenting after a split, rescanning an edited message). A logged action comes back as
+    ``("action:<name>", payload)``: the caller reverses it."""
     with db.transaction(conn):
         last = conn.execute("SELECT MAX(batch) FROM decision_log WHERE area = ?", (area,)).fetchone()[0]
         if last is None:
@@ -106,6 +135,9 @@ def undo(conn: sqlite3.Connection, area: str) -> list[tuple[str, dict]]:
                             "ORDER BY id DESC", (area, last)).fetchall()
         out = []
         for _id, table, key, before in rows:
+            if table.startswith(ACTION):
+                out.append((table, json.loads(before)))
+                continue
             k = json.loads(key)
             _put(conn, table, k, None if before is None else json.loads(before))
             out.append((table, k))

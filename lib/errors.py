@@ -1,8 +1,10 @@
 """Errors shared across the library, in a module that imports nothing heavy (the command line loads it first)."""
 
 
-class BadInputError(Exception):
-    """A problem with the input the user can act on. ``str()`` is one clear sentence: what was wrong, what to do."""
+class BadInputError(ValueError):
+    """A problem with the input the user can act on. ``str()`` is one clear sentence: what was wrong, what to do.
+
+    A ``ValueError``: it is a bad value the user gave, and callers that catch ``ValueError`` keep working."""
 
 
 class WorkspaceBusy(BadInputError):

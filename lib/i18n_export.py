@@ -86,6 +86,12 @@ EN: dict[str, str] = {
     "exp.mbti_restyle_help": "Your punctuation, tilde and emoji habits and your message length, applied to the "
                              "augmented answers (no words are invented).",
     "exp.mbti_include": "Mix MBTI records into the export",
+    "exp.system_turn": "Persona as a system turn",
+    "exp.system_turn_help": "Write the persona as the first turn ({\"from\": \"system\"}) instead of the top-level "
+                            "system field: torchtune and axolotl read only the turns. LLaMA-Factory reads either.",
+    "exp.license": "Licence (dataset card)",
+    "exp.license_help": "A Hugging Face licence id written into the dataset card (other, cc-by-nc-4.0, apache-2.0…). "
+                        "Chats are personal data: keep \"other\" unless you decide otherwise.",
     "exp.mbti_ratio": "Augmented records per real record",
     "exp.mbti_ratio_help": "0.1 is recommended: enough personality signal without drowning your own voice.",
     "exp.preview": "Preview",
@@ -209,6 +215,11 @@ ZH: dict[str, str] = {
     "exp.mbti_restyle": "按我的风格改写回答",
     "exp.mbti_restyle_help": "把你的标点、波浪号、表情习惯和消息长度应用到增强的回答上（不会编造内容）。",
     "exp.mbti_include": "在导出中混入 MBTI 记录",
+    "exp.system_turn": "人设作为 system 轮次",
+    "exp.system_turn_help": "把人设写成第一轮对话（{\"from\": \"system\"}），而不是顶层 system 字段：torchtune 和 axolotl "
+                            "只读对话轮次。LLaMA-Factory 两种都能读。",
+    "exp.license": "许可证（数据集卡片）",
+    "exp.license_help": "写入数据集卡片的 Hugging Face 许可证 ID（other、cc-by-nc-4.0、apache-2.0…）。聊天记录是个人数据：除非你另有决定，请保留 \"other\"。",
     "exp.mbti_ratio": "每条真实记录配几条增强记录",
     "exp.mbti_ratio_help": "推荐 0.1：足以带来性格信号，又不会淹没你自己的声音。",
     "exp.preview": "预览",

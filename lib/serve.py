@@ -10,10 +10,17 @@ document. Why a thread per answer: backends are synchronous generators (model ca
 daemon thread so the event loop keeps serving other clients, the generator is started, advanced and closed on the same
 thread (sqlite connections and some HTTP clients insist), and a hung model call never blocks Ctrl-C.
 
-Security: on loopback the token is optional; beyond loopback it is required (``check_bind``). Without a token, web
-pages from other sites are refused (their ``Origin`` is not this machine), so a page you happen to visit cannot read
-your twin's answers; and the ``Host`` header must name this machine (or ``--allowed-host``), token or not, so a
-DNS-rebinding page (its own domain pointed at 127.0.0.1, hence same-origin) is refused too. Hostile input gets an
+Security: on loopback the token is optional; beyond loopback it is required (``check_bind``). On the Spark WebSocket
+a URL signed the iFLYTEK way with the API key and secret the owner set for the twin counts as the token, so the
+official SDKs work unchanged. Without a token, web pages from other sites are refused (their ``Origin`` is neither
+this machine's, nor ``null``, nor one the owner allowed with ``--cors-origin``), so a page you happen to visit cannot
+read your twin's answers; and the ``Host`` header must name this machine (or ``--allowed-host``), token or not, so a
+DNS-rebinding page (its own domain pointed at 127.0.0.1, hence same-origin) is refused too. Pages that may use the
+twin get CORS headers on every answer and their preflights answered. The rules are :mod:`lib.serve_auth`'s.
+
+OpenAI compatibility: ``max_tokens`` and ``stop`` cut the answer here, whatever the backend does (``finish_reason``
+"length" or "stop"); ``n`` runs the backend once per answer; ``seed`` and ``temperature`` go to the backend in
+:class:`ChatParams`; the model name a client asks for is echoed. docs/serve.md lists what is ignored. Hostile input gets an
 answer, never a traceback: JSON nested too deep is refused before ``json.loads`` recurses, lone surrogates before they
 reach an encoder, and a client that stops reading its stream loses it after ``WRITE_TIMEOUT_S``, freeing its slot.
 Privacy: nothing here logs a message, an answer or a token; uvicorn's access log is off (its lines would carry
@@ -27,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hmac
 import ipaddress
 import json
 import logging
@@ -45,23 +51,33 @@ from contextlib import aclosing
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from lib.chat.base import Backend, ChatError, ChatParams, Message
 from lib.errors import BadInputError
 from lib.secret_scrub import scrub
+from lib.serve_auth import (  # noqa: F401 - is_loopback and allowed_host_set are re-exported (tests import them here)
+    ANY_HOST,
+    LOOPBACK_NAMES,
+    Access,
+    allowed_host_set,
+    is_loopback,
+    normalize_origin,
+    spark_credentials,
+)
 
 if TYPE_CHECKING:
     import uvicorn
     from starlette.applications import Starlette
 
-from lib.serve_args import (  # noqa: F401 - re-exported; the limits' defaults live there (one place, CLI included)
+from lib.serve_args import (  # the limits' defaults live there (one place, CLI included)
     DEFAULT_MODEL,
     DEFAULT_PORT,
     MAX_BODY,
     MAX_JSON_DEPTH,
     MAX_STREAMS,
     REQUEST_WAIT_S,
+    SPARK_KEY_ENV,
+    SPARK_SECRET_ENV,
     TOKEN_ENV,
     WRITE_TIMEOUT_S,
     build_parser_args,
@@ -70,8 +86,10 @@ from lib.serve_args import (  # noqa: F401 - re-exported; the limits' defaults l
 SPARK_PATHS = ("/v1.1/chat", "/v2.1/chat", "/v3.1/chat", "/v3.5/chat", "/v4.0/chat", "/chat/pro-128k",
                "/chat/max-32k")     # Spark's chat URLs (§8.1): whichever the front end was built for works here
 WS_MAX_FRAME = 2 * MAX_BODY         # uvicorn drops bigger frames (close 1009); up to this we answer with an error frame
-LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
-ANY_HOST = "*"                      # in allowed_hosts: any Host header (a server beyond loopback, behind its token)
+MAX_CHOICES = 8                     # OpenAI's n: answers per request, each one run of the backend
+MAX_STOPS = 4                       # OpenAI's limit on stop strings
+MAX_STOP_CHARS = 256                # one stop string; the stream holds back this many characters at most
+MAX_MODEL_CHARS = 256               # the model name a client sends, echoed back
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 
 # A ChatError's kind → (Spark header.code, HTTP status, OpenAI error type). Spark's codes per formats.md §8.4.
@@ -104,12 +122,16 @@ class _Invalid(Exception):
 
 @dataclass(frozen=True)
 class _Request:
-    """A chat request in either protocol, reduced to what a backend takes."""
+    """A chat request in either protocol, reduced to what a backend takes, and how its answer is cut and labelled."""
 
     messages: list[Message]      # user and assistant turns, in order (the system prompt travels in params)
     params: ChatParams
     stream: bool = True
     include_usage: bool = False
+    n: int = 1                   # answers wanted (OpenAI's ``n``): the backend runs once per answer
+    stops: tuple[str, ...] = ()  # the answer ends before the first of these (OpenAI's ``stop``)
+    limit: int | None = None     # the request's own max_tokens: the answer is cut at about that many rough_tokens
+    model: str | None = None     # the model name the client asked for, echoed in the answer
 
 
 def _number(value: Any, param: str, low: float, high: float, *, low_open: bool = False) -> float | None:
@@ -256,9 +278,35 @@ def _json(raw: bytes | str, spark: int) -> Any:
     return data
 
 
+def _stops(value: Any) -> tuple[str, ...]:
+    """OpenAI's ``stop``: null, a string, or a list of up to ``MAX_STOPS`` strings; empty strings stop nothing."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(s, str) for s in items):
+        raise _Invalid("stop must be a string or a list of strings", code="invalid_type", param="stop", spark=10004)
+    if len(items) > MAX_STOPS:
+        raise _Invalid(f"stop may hold at most {MAX_STOPS} strings", param="stop")
+    if any(len(s) > MAX_STOP_CHARS for s in items):
+        raise _Invalid(f"each stop string may be at most {MAX_STOP_CHARS} characters", param="stop")
+    return tuple(dict.fromkeys(s for s in items if s))
+
+
+def _seed(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Invalid("seed must be an integer", code="invalid_type", param="seed", spark=10004)
+    if not -2 ** 63 <= value < 2 ** 63:
+        raise _Invalid("seed must fit in 64 bits", param="seed")
+    return value
+
+
 def openai_request(raw: bytes, defaults: ChatParams) -> _Request:
-    """A ``POST /v1/chat/completions`` body, checked. Unknown fields (``model``, ``stop``, ``user``, ...) are ignored:
-    there is one model, and chat frameworks send what they like."""
+    """A ``POST /v1/chat/completions`` body, checked. Honoured: messages, model (echoed), stream, stream_options,
+    temperature, top_p, max_tokens (or max_completion_tokens), stop, n and seed. Other fields (``user``,
+    ``presence_penalty``, ``logit_bias``, ``response_format``, ...) are ignored, as docs/serve.md lists: chat
+    frameworks send what they like, and refusing them would refuse the frameworks."""
     data = _json(raw, 10003)
     if not isinstance(data, dict):
         raise _Invalid("the request body must be a JSON object", code="invalid_type", spark=10004)
@@ -269,13 +317,30 @@ def openai_request(raw: bytes, defaults: ChatParams) -> _Request:
     stream = data.get("stream")
     if stream is not None and not isinstance(stream, bool):
         raise _Invalid("stream must be true or false", code="invalid_type", param="stream", spark=10004)
-    if data.get("n") not in (None, 1):
-        raise _Invalid("n must be 1: the twin gives one answer", param="n")
+    n = _count(data.get("n"), "n") or 1
+    if n > MAX_CHOICES:
+        raise _Invalid(f"n must be at most {MAX_CHOICES}: each answer is one more run of the twin", param="n")
+    model = data.get("model")
+    if model is not None and not isinstance(model, str):
+        raise _Invalid("model must be a string", code="invalid_type", param="model", spark=10004)
+    if model is not None and len(model) > MAX_MODEL_CHARS:
+        raise _Invalid(f"model must be at most {MAX_MODEL_CHARS} characters", param="model")
     options = data.get("stream_options")
     if options is not None and not isinstance(options, dict):
         raise _Invalid("stream_options must be an object", code="invalid_type", param="stream_options", spark=10004)
-    return _Request(convo, _params(defaults, system, data), bool(stream),
-                    bool(options and options.get("include_usage") is True))
+    params = _params(defaults, system, data)
+    seed = _seed(data.get("seed"))
+    params = params if seed is None else replace(params, seed=seed)
+    return _Request(convo, params, bool(stream), bool(options and options.get("include_usage") is True), n=n,
+                    stops=_stops(data.get("stop")), limit=_limit(data), model=model.strip() or None if model else None)
+
+
+def _limit(source: Mapping[str, Any]) -> int | None:
+    """The request's own max_tokens (checked by ``_params``): the server cuts the answer there, whatever the backend
+    does with it (the offline twin's replies are the owner's, whole)."""
+    if source.get("max_tokens") is not None:
+        return source["max_tokens"]
+    return source.get("max_completion_tokens")
 
 
 def spark_request(raw: bytes | str, defaults: ChatParams) -> _Request:
@@ -298,7 +363,7 @@ def spark_request(raw: bytes | str, defaults: ChatParams) -> _Request:
     if (parameter is not None and not isinstance(parameter, dict)) or (chat is not None and not isinstance(chat, dict)):
         raise _Invalid("parameter.chat must be an object", code="invalid_type", param="parameter.chat", spark=10004)
     convo, system = _messages(text, "payload.message.text")
-    return _Request(convo, _params(defaults, system, chat or {}, "parameter.chat."))
+    return _Request(convo, _params(defaults, system, chat or {}, "parameter.chat."), limit=_limit(chat or {}))
 
 
 # ----------------------------------------------------------------------------------------- the backend, on a thread
@@ -402,21 +467,71 @@ def rough_tokens(text: str) -> int:
     return wide + math.ceil((len(text) - wide) / 4)
 
 
-def _usage(request: _Request, answer: str) -> dict[str, int]:
+class _Cut:
+    """Where an answer ends, decided while it streams: before the first stop string, or at about ``limit`` tokens
+    (counted as ``rough_tokens`` counts them). ``feed`` returns what may be sent now: text that could still turn out
+    to begin a stop string is held back until the next chunk (or ``flush``) settles it, so a stop split across two
+    chunks is found too. ``finish`` is OpenAI's finish_reason: "length" when the limit cut the answer, else "stop"."""
+
+    def __init__(self, limit: int | None = None, stops: tuple[str, ...] = ()) -> None:
+        self.limit, self.stops = limit, stops
+        self.hold = max((len(s) for s in stops), default=1) - 1
+        self.pending = ""
+        self.wide = self.narrow = 0
+        self.done = False
+        self.finish = "stop"
+
+    def _fit(self, text: str) -> str:
+        """The longest prefix of ``text`` that keeps the answer within the limit (and ends the answer if cut)."""
+        if self.limit is None:
+            return text
+        for i, ch in enumerate(text):
+            wide, narrow = (self.wide + 1, self.narrow) if ord(ch) >= 0x2E80 else (self.wide, self.narrow + 1)
+            if wide + math.ceil(narrow / 4) > self.limit:
+                self.done, self.finish = True, "length"
+                return text[:i]
+            self.wide, self.narrow = wide, narrow
+        return text
+
+    def feed(self, piece: str) -> str:
+        if self.done:
+            return ""
+        text = self.pending + piece
+        at = min((i for i in (text.find(s) for s in self.stops) if i >= 0), default=-1)
+        if at >= 0:
+            self.pending = ""
+            out = self._fit(text[:at])
+            self.done = True
+            return out
+        keep = min(self.hold, len(text))
+        ready, self.pending = text[:len(text) - keep], text[len(text) - keep:]
+        return self._fit(ready)
+
+    def flush(self) -> str:
+        """The held-back rest, once the backend has finished."""
+        if self.done:
+            return ""
+        rest, self.pending = self.pending, ""
+        return self._fit(rest)
+
+
+async def _cut(chunks: AsyncIterator[str], cut: _Cut) -> AsyncIterator[str]:
+    """``chunks`` ended where ``cut`` says; ending early closes them, which stops the backend (and frees its slot)."""
+    async with aclosing(chunks):
+        async for piece in chunks:
+            if out := cut.feed(piece):
+                yield out
+            if cut.done:
+                return
+    if out := cut.flush():
+        yield out
+
+
+def _usage(request: _Request, answer: str | list[str]) -> dict[str, int]:
+    """OpenAI's usage: the prompt counted once, the completion summed over all ``n`` answers."""
     prompt = rough_tokens(request.params.system) + sum(rough_tokens(m["content"]) for m in request.messages)
-    completion = rough_tokens(answer)
+    completion = sum(rough_tokens(a) for a in ([answer] if isinstance(answer, str) else answer))
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
-
-
-def is_loopback(host: str) -> bool:
-    """Whether listening on ``host`` keeps the server on this machine."""
-    name = (host or "").strip().lower()
-    if name in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(name.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_bind(host: str, token: str | None) -> None:
@@ -426,80 +541,11 @@ def check_bind(host: str, token: str | None) -> None:
                             f"without a token: set a token with --token or {TOKEN_ENV}, or listen on 127.0.0.1")
 
 
-def _presented_token(headers: Mapping[str, str], query: Mapping[str, str]) -> str | None:
-    """``Authorization: Bearer <token>``, else ``?token=`` (browsers cannot set headers on a WebSocket)."""
-    scheme, _, value = (headers.get("authorization") or "").strip().partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return query.get("token") or None
-
-
-def _origin_is_local(origin: str) -> bool:
-    try:
-        host = urlsplit(origin).hostname or ""
-    except ValueError:
-        return False
-    return is_loopback(host) or host.endswith(".localhost")
-
-
-def _host_parts(value: str) -> tuple[str, str]:
-    """(host, port) of a Host header or an allowed-host entry: lower case, no brackets, no trailing dot."""
-    value = value.strip().lower()
-    if value.startswith("["):
-        host, _, rest = value[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else rest      # anything else after "]" fails the digit check
-    elif value.count(":") == 1:
-        host, _, port = value.partition(":")
-    else:                                   # a name, or a bare IPv6 address
-        host, port = value, ""
-    if port and not port.isdigit():         # "localhost:evil" is no loopback name: keep it whole, so it matches none
-        return value, ""
-    return host.rstrip("."), port
-
-
-def allowed_host_set(hosts: Iterable[str]) -> frozenset[str]:
-    """Allowed-host entries as the Host check compares them: ``name`` (any port), ``name:port``, or ``*``."""
-    out = set()
-    for entry in hosts:
-        if entry.strip() == ANY_HOST:
-            out.add(ANY_HOST)
-        elif entry.strip():
-            host, port = _host_parts(entry)
-            out.add(f"{host}:{port}" if port else host)
-    return frozenset(out)
-
-
-def _host_allowed(value: str | None, allowed: frozenset[str]) -> bool:
-    """Whether the request's Host names this machine's loopback (any port) or an allowed host. A DNS-rebinding page
-    reaches 127.0.0.1 under its own domain name, which its browser sends as Host: that is what this refuses. No Host
-    at all (HTTP/1.0 tools) passes: every browser sends one."""
-    if value is None or ANY_HOST in allowed:
-        return True
-    host, port = _host_parts(value)
-    if is_loopback(host) or host.endswith(".localhost"):
-        return True
-    return host in allowed or (bool(port) and f"{host}:{port}" in allowed)
-
-
 def _refusal(token: str | None, headers: Mapping[str, str], query: Mapping[str, str],
              allowed_hosts: frozenset[str] = frozenset()) -> tuple[int, str, str] | None:
-    """(HTTP status, error code, message) when a request may not use the twin, else None. Never echoes a token."""
-    if not _host_allowed(headers.get("host"), allowed_hosts):
-        return 403, "forbidden_host", ("This twin server answers only to this machine's own names (localhost, "
-                                       "127.0.0.1, [::1]): use one of them, or start it with --allowed-host NAME.")
-    if token:
-        given = _presented_token(headers, query)
-        if given is None:
-            return 401, "missing_token", ("This twin server needs its token: send the header Authorization: Bearer "
-                                          "<token>, or add ?token=<token> to the URL.")
-        if not hmac.compare_digest(given.encode(), token.encode()):
-            return 401, "invalid_api_key", "The token is wrong. Use the one the twin server was started with."
-        return None
-    origin = headers.get("origin")
-    if origin and not _origin_is_local(origin):
-        return 403, "forbidden_origin", ("Web pages from other sites may not use this twin. Start the server with "
-                                         "--token and add ?token=<token> to the page's URL for the server.")
-    return None
+    """(HTTP status, error code, message) when a request may not use the twin, else None (token and Host only; the
+    app's full rules, Spark signatures and CORS origins included, are its :class:`lib.serve_auth.Access`)."""
+    return Access(token=token, hosts=allowed_hosts).refusal(headers, query)
 
 
 def _error_body(message: str, type_: str, code: str, param: str | None = None) -> dict[str, Any]:
@@ -543,16 +589,23 @@ def _where(exc: BaseException) -> str:
 
 def make_app(backend: Backend, system_prompt: str = "", token: str | None = None, model_name: str = DEFAULT_MODEL,
              *, defaults: ChatParams | None = None, max_streams: int = MAX_STREAMS,
-             write_timeout: float = WRITE_TIMEOUT_S, allowed_hosts: Iterable[str] = ()) -> Starlette:
+             write_timeout: float = WRITE_TIMEOUT_S, allowed_hosts: Iterable[str] = (),
+             spark_key: str | None = None, spark_secret: str | None = None,
+             cors_origins: Iterable[str] = ()) -> Starlette:
     """The ASGI app. ``system_prompt`` is the persona's, used when a request brings none; ``token``, when set, is
     required from every client; ``defaults`` are the generation parameters a request does not set; ``max_streams``
     answers run at once; a client that takes no bytes of its answer for ``write_timeout`` s loses it; the Host header
-    must name loopback or one of ``allowed_hosts`` (``*``: any). Raises BadInputError for a limit out of range."""
+    must name loopback or one of ``allowed_hosts`` (``*``: any). ``spark_key`` and ``spark_secret``: iFLYTEK-signed
+    URLs made with them open the Spark WebSocket like the token; ``cors_origins``: web origins whose pages may use the
+    twin besides this machine's and ``null`` (:mod:`lib.serve_auth`). Raises BadInputError for a limit or an origin
+    out of range."""
     from starlette.applications import Starlette
+    from starlette.datastructures import Headers
     from starlette.exceptions import HTTPException
     from starlette.requests import ClientDisconnect, Request
     from starlette.responses import JSONResponse, Response, StreamingResponse
     from starlette.routing import Route, WebSocketRoute
+    from starlette.types import Message as Message_
     from starlette.types import Receive, Scope, Send
     from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
@@ -563,6 +616,8 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
         raise BadInputError(f"the write timeout must be a number of seconds above 0 (default {WRITE_TIMEOUT_S:g})")
     token = (token or "").strip() or None
     hosts = allowed_host_set(allowed_hosts)
+    access = Access(token=token, spark=spark_credentials(spark_key, spark_secret), hosts=hosts,
+                    cors_origins=frozenset(normalize_origin(o) for o in cors_origins))
     model_name = _clean(model_name)
     base = replace(defaults or ChatParams(), system=system_prompt or "")
     answers = _Answers(backend, max_streams)
@@ -574,7 +629,7 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
         return JSONResponse(_error_body(message, type_, code, param), status_code=status)
 
     def refused(request: Request) -> Response | None:
-        problem = _refusal(token, request.headers, request.query_params, hosts)
+        problem = access.refusal(request.headers, request.query_params)
         if problem is None:
             return None
         status, code, message = problem
@@ -675,24 +730,38 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
         except _Invalid as exc:
             return error(400, str(exc), exc.code, param=exc.param)
         ident, now = f"chatcmpl-{secrets.token_hex(12)}", int(time.time())
-        chunks = answers.chunks(req)
+        shown = _clean(req.model) if req.model else model_name      # the name the client asked for, echoed
+        cuts = [_Cut(req.limit, req.stops) for _ in range(req.n)]
+
+        def answer(i: int) -> AsyncIterator[str]:
+            """Answer ``i`` of ``n``, cut. Answer 0 keeps the request's seed (n=1 and n>1 agree on it); each further
+            one gets its own (seed + i, or a fresh one), so a seeded backend gives different replies."""
+            seed = req.params.seed
+            if i:
+                seed = (seed + i) % 2 ** 63 if seed is not None else secrets.randbits(63)
+            return _cut(answers.chunks(replace(req, params=replace(req.params, seed=seed))), cuts[i])
+
         if not req.stream:
-            async def whole() -> str:
-                async with aclosing(chunks):
-                    return "".join([chunk async for chunk in chunks])
+            async def whole() -> list[str]:
+                texts = []
+                for i in range(req.n):              # one after another: each answer holds one of the stream slots
+                    async with aclosing(answer(i)) as chunks:
+                        texts.append("".join([chunk async for chunk in chunks]))
+                return texts
 
             try:
-                answer = await unless_gone(request, whole())
+                texts = await unless_gone(request, whole())
             except _Gone:
                 return error(400, "The client left before the answer was ready.", "client_closed")
             except Exception as exc:       # noqa: BLE001 -- ChatError, or a backend bug said without its text
                 status, body = chat_error(exc)
                 return JSONResponse(body, status_code=status)
             return JSONResponse({
-                "id": ident, "object": "chat.completion", "created": now, "model": model_name,
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer},
-                             "finish_reason": "stop", "logprobs": None}],
-                "usage": _usage(req, answer)})
+                "id": ident, "object": "chat.completion", "created": now, "model": shown,
+                "choices": [{"index": i, "message": {"role": "assistant", "content": text},
+                             "finish_reason": cuts[i].finish, "logprobs": None} for i, text in enumerate(texts)],
+                "usage": _usage(req, texts)})
+        chunks = answer(0)
         try:        # wait for the first chunk, so an answer that fails at once is a plain HTTP error
             first = await unless_gone(request, anext(chunks, None))
         except _Gone:
@@ -703,35 +772,39 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
             status, body = chat_error(exc)
             return JSONResponse(body, status_code=status)
 
-        def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
-            return _sse({"id": ident, "object": "chat.completion.chunk", "created": now, "model": model_name,
-                         "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}]})
+        def chunk(i: int, delta: dict[str, Any], finish: str | None = None) -> str:
+            return _sse({"id": ident, "object": "chat.completion.chunk", "created": now, "model": shown,
+                         "choices": [{"index": i, "delta": delta, "finish_reason": finish, "logprobs": None}]})
 
         async def events() -> AsyncIterator[str]:
-            parts = [first] if first is not None else []
-            async with aclosing(chunks):
-                yield chunk({"role": "assistant", "content": ""})
-                if first is not None:
-                    yield chunk({"content": first})
-                try:
-                    async for piece in chunks:
-                        parts.append(piece)
-                        yield chunk({"content": piece})
-                except Exception as exc:   # noqa: BLE001 -- the headers are sent: say it in the stream (as vLLM)
-                    yield _sse(chat_error(exc)[1])
-                    yield "data: [DONE]\n\n"
-                    return
-            yield chunk({}, "stop")
+            texts: list[str] = []
+            for i in range(req.n):
+                stream = chunks if i == 0 else answer(i)
+                parts = [first] if i == 0 and first is not None else []
+                async with aclosing(stream):
+                    yield chunk(i, {"role": "assistant", "content": ""})
+                    if parts:
+                        yield chunk(i, {"content": parts[0]})
+                    try:
+                        async for piece in stream:
+                            parts.append(piece)
+                            yield chunk(i, {"content": piece})
+                    except Exception as exc:   # noqa: BLE001 -- the headers are sent: say it in the stream (as vLLM)
+                        yield _sse(chat_error(exc)[1])
+                        yield "data: [DONE]\n\n"
+                        return
+                texts.append("".join(parts))
+                yield chunk(i, {}, cuts[i].finish)
             if req.include_usage:
-                yield _sse({"id": ident, "object": "chat.completion.chunk", "created": now, "model": model_name,
-                            "choices": [], "usage": _usage(req, "".join(parts))})
+                yield _sse({"id": ident, "object": "chat.completion.chunk", "created": now, "model": shown,
+                            "choices": [], "usage": _usage(req, texts)})
             yield "data: [DONE]\n\n"
 
         return TimedStream(events(), media_type="text/event-stream",
                            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     async def spark(ws: WebSocket) -> None:
-        problem = _refusal(token, ws.headers, ws.query_params, hosts)
+        problem = access.refusal(ws.headers, ws.query_params, ws.url.path)
         if problem is not None:
             status, code, message = problem
             body = {"message": message, **_error_body(message, "invalid_request_error", code)}  # Spark reads message
@@ -767,7 +840,7 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
                 return
             seq, parts = 0, []
             try:
-                async with aclosing(answers.chunks(req)) as chunks:
+                async with aclosing(_cut(answers.chunks(req), _Cut(req.limit))) as chunks:
                     async for piece in chunks:
                         await say(_spark_frame(sid, 0 if seq == 0 else 1, seq, piece))
                         parts.append(piece)
@@ -820,9 +893,36 @@ def make_app(backend: Backend, system_prompt: str = "", token: str | None = None
 
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
             try:
+                if scope["type"] == "http":
+                    headers = Headers(scope=scope)
+                    if scope["method"] == "OPTIONS" and "origin" in headers \
+                            and "access-control-request-method" in headers:   # a CORS preflight, on any path
+                        await preflight(headers)(scope, receive, send)
+                        return
+                    send = with_cors(send, access.cors_headers(headers))
                 await super().__call__(scope, receive, send)
             except Exception as exc:       # noqa: BLE001 -- answered already (crashed), or a WebSocket: closed
                 log.error("the twin server failed on a request: %s at %s", type(exc).__name__, _where(exc))
+
+    def preflight(headers: Headers) -> Response:
+        status, extra, problem = access.preflight(headers)
+        if problem is None:
+            return Response(status_code=status, headers=extra)
+        response = error(problem[0], problem[2], problem[1])
+        response.headers.update(extra)
+        return response
+
+    def with_cors(send: Send, extra: dict[str, str]) -> Send:
+        """``send`` adding the CORS headers to the response's start (plain, streamed and error answers alike)."""
+        if not extra:
+            return send
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in extra.items()]
+
+        async def sending(message: Message_) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []), *raw]}
+            await send(message)
+        return sending
 
     routes = [Route("/", index), Route("/v1/models", models), Route("/v1/models/{model:path}", model),
               Route("/v1/chat/completions", completions, methods=["POST"]),
@@ -929,6 +1029,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     workspace's output guard (:mod:`lib.pii.guard`) before it is sent."""
     token = (args.token or os.environ.get(TOKEN_ENV) or "").strip() or None
     check_bind(args.host, token)                    # before loading anything: fail at once, not in a minute
+    spark_key = getattr(args, "spark_key", None) or os.environ.get(SPARK_KEY_ENV)
+    spark_secret = getattr(args, "spark_secret", None) or os.environ.get(SPARK_SECRET_ENV)
+    signing = spark_credentials(spark_key, spark_secret) is not None      # both or neither, checked now
+    cors_origins = [normalize_origin(o) for o in getattr(args, "cors_origin", None) or ()]
     max_streams = getattr(args, "max_streams", MAX_STREAMS)
     if max_streams < 1:
         raise BadInputError(f"--max-streams {max_streams} would refuse every answer: give 1 or more (default "
@@ -943,13 +1047,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         model_name = args.model_name or DEFAULT_MODEL
         server = make_server(backend, args.host, args.port, token, persona.prompt(ws), model_name,
                              defaults=chat.params(ws), max_streams=max_streams,
-                             allowed_hosts=getattr(args, "allowed_host", None) or ())
+                             allowed_hosts=getattr(args, "allowed_host", None) or (), spark_key=spark_key,
+                             spark_secret=spark_secret, cors_origins=cors_origins)
         port = sock.getsockname()[1]
         host = f"[{args.host}]" if ":" in args.host and not args.host.startswith("[") else args.host
         print(f"twin server ({backend.label}) on http://{host}:{port}\n"
               f"  OpenAI-compatible: base_url http://{host}:{port}/v1, model {model_name}\n"
               f"  Spark-compatible WebSocket: ws://{host}:{port}{SPARK_PATHS[0]}\n"
               + ("  clients must send the token (Authorization: Bearer, or ?token=)\n" if token else "")
+              + ("  Spark SDKs may sign the WebSocket URL with the twin's API key and secret\n" if signing else "")
+              + (f"  browser pages allowed from: {', '.join(cors_origins)}\n" if cors_origins else "")
               + "  Ctrl-C stops it", flush=True)
         server.run(sockets=[sock])
     finally:
@@ -957,7 +1064,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["DEFAULT_MODEL", "DEFAULT_PORT", "MAX_BODY", "MAX_JSON_DEPTH", "MAX_STREAMS", "SPARK_PATHS", "TOKEN_ENV",
-           "WRITE_TIMEOUT_S", "allowed_host_set", "build_parser_args", "check_bind", "cmd_serve", "is_loopback",
+__all__ = ["DEFAULT_MODEL", "DEFAULT_PORT", "MAX_BODY", "MAX_CHOICES", "MAX_JSON_DEPTH", "MAX_STREAMS", "SPARK_KEY_ENV",
+           "SPARK_PATHS", "SPARK_SECRET_ENV", "TOKEN_ENV", "WRITE_TIMEOUT_S", "allowed_host_set", "build_parser_args", "check_bind", "cmd_serve", "is_loopback",
            "listen_socket", "make_app", "make_server", "openai_request", "rough_tokens", "serve", "served_hosts",
            "spark_request"]

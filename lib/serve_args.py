@@ -11,6 +11,8 @@ from typing import Any
 DEFAULT_MODEL = "metwin-twin"
 DEFAULT_PORT = 8765
 TOKEN_ENV = "METWIN_SERVE_TOKEN"
+SPARK_KEY_ENV = "METWIN_SERVE_SPARK_KEY"        # the API key and secret iFLYTEK's SDKs sign the Spark URL with
+SPARK_SECRET_ENV = "METWIN_SERVE_SPARK_SECRET"
 
 # The server's limits, here (not in lib/serve.py) so the command line's defaults and the server's are one constant.
 MAX_BODY = 4 * 1024 * 1024          # bytes of one HTTP request or WebSocket frame; a long chat history is far smaller
@@ -44,5 +46,14 @@ def build_parser_args(sub: Any) -> argparse.ArgumentParser:
     sv.add_argument("--allowed-host", action="append", default=[], metavar="HOST",
                     help="a Host name clients may use besides this machine's loopback names (repeatable; e.g. the "
                          "machine's LAN name when listening beyond loopback; * allows any)")
+    sv.add_argument("--spark-key", metavar="KEY",
+                    help="API key iFLYTEK's SDKs and the seed's page sign the Spark WebSocket URL with (with "
+                         f"--spark-secret; better: {SPARK_KEY_ENV})")
+    sv.add_argument("--spark-secret", metavar="SECRET",
+                    help=f"API secret for those signatures (better: the {SPARK_SECRET_ENV} environment variable, "
+                         "which other users cannot see in the process list)")
+    sv.add_argument("--cors-origin", action="append", default=[], metavar="ORIGIN",
+                    help="a web origin whose pages may call the twin from a browser, e.g. https://chat.example.org "
+                         "(repeatable; this machine's pages and local files are always allowed)")
     sv.set_defaults(func=_cmd_serve)
     return sv

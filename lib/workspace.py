@@ -413,9 +413,10 @@ class Workspace:
                       cv.itertuples(index=False, name=None))
 
     # ----- reading ----------------------------------------------------------------------------------------------
-    def _cached(self, key: str, compute):
+    def cached(self, key: str, compute):
         """Aggregates over every message cost a full scan; pages ask for them on every rerun. Reuse the last result
-        until this handle writes or another connection commits (SQLite's data_version tells)."""
+        until this handle writes (:meth:`touch`) or another connection commits (SQLite's data_version tells).
+        ``key`` names the aggregate (prefix it with your module's name); ``compute()`` builds it."""
         stamp = (self._writes, self.conn.execute("PRAGMA data_version").fetchone()[0])
         hit = self._cache.get(key)
         if hit is not None and hit[0] == stamp:
@@ -424,6 +425,8 @@ class Workspace:
             value = compute()
             self._cache[key] = (stamp, value)
         return value.copy() if isinstance(value, pd.DataFrame) else value
+
+    _cached = cached  # the old private name, still used by a few modules being moved to ``cached``
 
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM messages LIMIT 1").fetchone() is None
@@ -434,7 +437,7 @@ class Workspace:
 
     def chats(self) -> pd.DataFrame:
         """One row per chat: messages, mine/theirs, date range, group flag, conversations and trainable ones."""
-        return self._cached("chats", self._chats)
+        return self.cached("chats", self._chats)
 
     def _chats(self) -> pd.DataFrame:
         return pd.read_sql_query(
@@ -485,7 +488,7 @@ class Workspace:
 
     def funnel(self) -> list[tuple[str, int]]:
         """The yield funnel from raw messages to the turns the twin learns from."""
-        return list(self._cached("funnel", self._funnel))
+        return list(self.cached("funnel", self._funnel))
 
     def _funnel(self) -> list[tuple[str, int]]:
         c = self.conn
@@ -500,7 +503,7 @@ class Workspace:
 
     def drop_reasons(self) -> pd.DataFrame:
         """Why messages and conversations were left out, with counts: the answer to "why did I get 0 samples"."""
-        return self._cached("drop_reasons", self._drop_reasons)
+        return self.cached("drop_reasons", self._drop_reasons)
 
     def _drop_reasons(self) -> pd.DataFrame:
         msg = pd.read_sql_query(

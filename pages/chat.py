@@ -4,19 +4,21 @@ behind the owner's passcode, with the "AI twin of <name>" disclosure always visi
 """
 from __future__ import annotations
 
+import secrets
 import time
-from typing import Iterator
+from collections.abc import Iterator
+from dataclasses import replace
 
 import streamlit as st
 
 from lib import chat as chat_lib
 from lib import demo, persona
-from lib.chat import transcript
+from lib.chat import augment, bursts, transcript
 from lib.chat.base import ChatError, ChatParams
 from lib.chat.emoji import StreamConverter, to_unicode
 from lib.errors import BadInputError
 from lib.pii.redactor import surface_redactor
-from pages import guard, md_escape, secret, setup, show_text, stream_text
+from pages import guard, md_escape, secret, setup, show_text
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -71,6 +73,8 @@ def settings() -> None:
                     st.rerun()
         else:
             st.caption(ui.t("chat.offline_help"))
+        if name in augment.DEFAULT_ON:
+            memory_settings(name)
         p = chat_lib.params(ui.ws)
         c1, c2, c3, c4 = st.columns(4)
         temp = c1.slider(ui.t("chat.temperature"), 0.0, 2.0, p.temperature, 0.05, help=ui.t("chat.temperature_help"))
@@ -87,17 +91,79 @@ def settings() -> None:
                 st.error(md_escape(str(exc)), icon=":material/error:")
 
 
+def memory_settings(name: str) -> None:
+    """Your examples and memory in the prompt, per generative backend (on by default for the prompt-only ones)."""
+    cur = augment.settings(ui.ws, name)
+    c1, c2, c3 = st.columns([2, 1, 1])
+    on = c1.toggle(ui.t("chat.memory_toggle"), cur["on"], help=ui.t("chat.memory_help"), key=f"chat_mem_{name}")
+    k = c2.number_input(ui.t("chat.memory_k"), 0, 20, cur["k"], 1, disabled=not on, key=f"chat_mem_k_{name}")
+    budget = c3.number_input(ui.t("chat.memory_budget"), 200, 32_000, cur["budget"], 100, disabled=not on,
+                             key=f"chat_mem_b_{name}")
+    if (on, int(k), int(budget)) != (cur["on"], cur["k"], cur["budget"]):
+        augment.set_settings(ui.ws, name, on, int(k), int(budget))
+
+
 def backend():
     return chat_lib.get_backend(backend_name(), ui.ws, secret)
 
 
-def reply_stream(messages: list[dict], params: ChatParams) -> Iterator[str]:
+def speaking() -> None:
+    """Which twin is speaking and what would make it better (the owner's view only, never in demo mode)."""
+    (key, vals), tips = augment.advice(ui.ws, backend_name())
+    label = ui.t(f"chat.backend.{backend_name()}")
+    text = ui.t(key, backend=md_escape(label), **{k: md_escape(v) for k, v in vals.items()})
+    if tips:
+        text += "  \n" + ui.t("chat.better") + " " + " ".join(
+            ui.t(t, **{k: md_escape(v) for k, v in v2.items()}) for t, v2 in tips)
+    st.info(text, icon=":material/record_voice_over:")
+
+
+def why(b, messages: list[dict], params: ChatParams) -> dict | None:
+    """What the reply was drawn from, for the "why this reply" expander: the offline twin's best candidates, or the
+    examples and facts an augmented prompt carried. Kept with the message (the owner's view only)."""
+    inner = getattr(b, "inner", b)
+    got = getattr(inner, "retrieved", None)
+    if got is not None:
+        return {"kind": "prompt", "facts": [f.line() for f in got.facts],
+                "examples": [augment.example_text(h, ui.lang) for h in got.examples], "tokens": got.tokens,
+                "budget": got.budget, "left": got.left_out}
+    if hasattr(inner, "explain"):
+        try:
+            cands = inner.explain(messages, params)
+        except Exception:  # noqa: BLE001 - an explanation is a courtesy: never lose the reply over it
+            return None
+        guard_text = b.guard() if hasattr(b, "guard") else (lambda x: x)
+        return {"kind": "offline", "candidates": [(round(c.score, 2), guard_text(c.prompt), guard_text(c.reply),
+                                                   bool(c.chosen)) for c in cands]}
+    return None
+
+
+def show_why(info: dict | None) -> None:
+    if not info or demo.enabled():
+        return
+    with st.expander(ui.t("chat.why"), icon=":material/manage_search:"):
+        if info["kind"] == "offline":
+            st.caption(ui.t("chat.why.offline"))
+            for score, prompt, reply, chosen in info["candidates"]:
+                st.caption(f"{score:.2f}" + (f" · {ui.t('chat.why.given')}" if chosen else ""))
+                show_text(f"{ui.t('game.them')}: {prompt}\n{ui.t('chat.you')}: {reply}")
+            return
+        st.caption(ui.t("chat.why.tokens", tokens=info["tokens"], budget=info["budget"], left=info["left"]))
+        st.markdown(f"**{md_escape(ui.t('chat.why.facts', n=len(info['facts'])))}**")
+        for line in info["facts"]:
+            show_text(line)
+        st.markdown(f"**{md_escape(ui.t('chat.why.examples', n=len(info['examples'])))}**")
+        for ex in info["examples"]:
+            show_text(ex)
+
+
+def reply_stream(b, messages: list[dict], params: ChatParams) -> Iterator[str]:
     """The backend's chunks, kept in session state as they arrive (so a stop keeps the partial reply) and shown
     with WeChat emoji as Unicode; an error ends the stream and is remembered for the transcript."""
     ss["chat_partial"] = ""
     shown = StreamConverter()
     try:
-        for chunk in backend().stream(messages, params):
+        for chunk in b.stream(messages, params):
             ss["chat_partial"] += chunk
             if out := shown.feed(chunk):
                 yield out
@@ -111,16 +177,36 @@ def answer() -> None:
     msgs = ss["chat_msgs"]
     p = chat_lib.params(ui.ws)
     params = ChatParams(p.temperature, p.top_p, p.max_tokens, p.history, persona.prompt(ui.ws))
+    if "_chat_seed" in ss and "seed" in ChatParams.__dataclass_fields__:  # "Regenerate": another good reply
+        params = replace(params, seed=ss.pop("_chat_seed"))
     label = ui.t(f"chat.backend.{backend_name()}")
-    with st.chat_message("assistant", avatar=AVATARS["assistant"]):
-        stream_text(reply_stream(msgs, params))  # plain text while it streams too: model output is never markup
-        err = ss.pop("chat_error", None)
-        text = ss.pop("chat_partial", "")
-        if err:
-            st.error(md_escape(err), icon=":material/error:")
-        st.caption(label)
+    try:
+        b = backend()
+    except (ChatError, BadInputError) as exc:
+        b, ss["chat_error"] = None, str(exc)
+    if b is not None:
+        # The reply arrives while "typing…" shows, then appears in bubbles the way the owner writes, a short pause
+        # before each; a stop keeps what had arrived (chat_partial).
+        with st.spinner(ui.t("chat.typing", name=md_escape(persona.twin_name(ui.ws)))):
+            for _ in reply_stream(b, msgs, params):
+                pass
+    err = ss.pop("chat_error", None)
+    text = ss.pop("chat_partial", "")
+    bubbles = bursts.split(text, bursts.turn_size(ui.ws)) if text else []
+    for i, bubble in enumerate(bubbles or [""]):
+        if i:
+            time.sleep(bursts.pause(bubble))
+        with st.chat_message("assistant", avatar=AVATARS["assistant"]):
+            if bubble:
+                show_text(to_unicode(bubble))  # plain text: model output is never markup
+            if i == max(len(bubbles) - 1, 0):
+                if err:
+                    st.error(md_escape(err), icon=":material/error:")
+                st.caption(label)
+    info = why(b, msgs, params) if text and b is not None and not demo.enabled() else None
+    show_why(info)
     if text:
-        msgs.append({"role": "assistant", "content": text, "backend": label})
+        msgs.append({"role": "assistant", "content": text, "backend": label, "bubbles": bubbles, "why": info})
     if err:
         msgs.append({"role": "error", "content": err, "backend": label})
 
@@ -137,6 +223,7 @@ def toolbar(msgs: list[dict], name: str) -> None:
             while msgs and msgs[-1]["role"] in ("assistant", "error"):
                 msgs.pop()
             ss["_chat_pending"] = True
+            ss["_chat_seed"] = secrets.randbits(31)
             st.rerun()
         if st.button(ui.t("chat.clear"), icon=":material/delete_sweep:", disabled=not msgs, key="chat_clear"):
             msgs.clear()
@@ -144,7 +231,8 @@ def toolbar(msgs: list[dict], name: str) -> None:
         st.download_button(ui.t("chat.download"), transcript_text(msgs, name), disabled=not msgs,
                            file_name=f"chat-{time.strftime('%Y%m%d-%H%M')}.txt", mime="text/plain",
                            icon=":material/download:", key="chat_download")
-        st.download_button(ui.t("chat.download_json"), transcript.transcript_json(msgs, surface_redactor(ui.ws).text),
+        plain = [{k: m[k] for k in ("role", "content", "backend") if k in m} for m in msgs]  # no "why" in a file
+        st.download_button(ui.t("chat.download_json"), transcript.transcript_json(plain, surface_redactor(ui.ws).text),
                            disabled=not msgs, file_name=f"chat-{time.strftime('%Y%m%d-%H%M')}.json",
                            mime="application/json", icon=":material/data_object:", key="chat_download_json")
 
@@ -177,6 +265,7 @@ with guard(ui):
     if demo.enabled():
         passcode_gate()
     else:
+        speaking()
         settings()
     msgs: list[dict] = ss.setdefault("chat_msgs", [])
     if "chat_partial" in ss:  # the last reply was stopped mid-stream: keep what had arrived
@@ -190,10 +279,20 @@ with guard(ui):
             if m["role"] == "error":
                 st.error(md_escape(m["content"]), icon=":material/error:")
             elif m["role"] == "assistant":
-                show_text(to_unicode(m["content"]))
-                st.caption(md_escape(m.get("backend", "")))
+                bubbles = m.get("bubbles") or [m["content"]]
+                show_text(to_unicode(bubbles[0]))
+                if len(bubbles) == 1:
+                    st.caption(md_escape(m.get("backend", "")))
             else:
                 show_text(m["content"])
+        if m["role"] == "assistant" and len(m.get("bubbles") or []) > 1:
+            for j, bubble in enumerate(m["bubbles"][1:], 2):
+                with st.chat_message("assistant", avatar=AVATARS["assistant"]):
+                    show_text(to_unicode(bubble))
+                    if j == len(m["bubbles"]):
+                        st.caption(md_escape(m.get("backend", "")))
+        if m["role"] == "assistant":
+            show_why(m.get("why"))
     # submit_mode="stop": while a reply streams, the send button is a stop button (the partial reply is kept above)
     prompt = st.chat_input(ui.t("chat.placeholder", name=name), key="chat_input", max_chars=4000, submit_mode="stop")
     if prompt:

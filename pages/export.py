@@ -45,15 +45,22 @@ def options() -> tuple[str, ExportOptions]:
         groups = c1.toggle(ui.t("exp.groups"), key="exp_groups")
         emotion = c2.toggle(ui.t("exp.emotion"), True, key="exp_emotion")
         notes = c3.toggle(ui.t("exp.notes"), True, key="exp_notes")
+        system_turn = c1.toggle(ui.t("exp.system_turn"), False, key="exp_system_turn", help=ui.t("exp.system_turn_help"))
+        license_id = c2.text_input(ui.t("exp.license"), "other", key="exp_license", help=ui.t("exp.license_help"))
     with st.expander(ui.t("exp.mbti"), icon=":material/psychology_alt:"):
         mbti_panel()
         include_mbti = st.toggle(ui.t("exp.mbti_include"), key="exp_mbti")
         ratio = st.slider(ui.t("exp.mbti_ratio"), 0.0, 0.5, 0.1, 0.05, key="exp_mbti_ratio",
                           help=ui.t("exp.mbti_ratio_help"), disabled=not include_mbti)
-    opts = ExportOptions(opener=opener, max_turns=int(max_turns), max_chars=int(max_chars), min_chars=int(min_chars),
-                         dedup=dedup, val_ratio=float(val), split=split, seed=int(seed), include_groups=groups,
-                         emotion=emotion, traits=traits, notes=notes, include_mbti=include_mbti,
-                         mbti_ratio=float(ratio))
+    try:
+        opts = ExportOptions(opener=opener, max_turns=int(max_turns), max_chars=int(max_chars),
+                             min_chars=int(min_chars), dedup=dedup, val_ratio=float(val), split=split, seed=int(seed),
+                             include_groups=groups, emotion=emotion, traits=traits, notes=notes,
+                             include_mbti=include_mbti, mbti_ratio=float(ratio), system_turn=system_turn,
+                             license=license_id.strip() or "other")
+    except BadInputError as exc:  # a licence id Hugging Face would not accept: say so, export nothing
+        st.error(md_escape(str(exc)))
+        st.stop()
     return fmt, opts
 
 
@@ -97,12 +104,12 @@ def mbti_panel() -> None:
                      "source": "mbti", "file": pair["file"]}, expanded=2)
 
 
-def shaped(fmt: str, r) -> dict:
+def shaped(fmt: str, r, system_turn: bool = False) -> dict:
     if fmt == "openai":
         return openai_item(r)
     if fmt == "alpaca":
         return alpaca_item(r)
-    return sharegpt_item(r, rich=fmt == "sharegpt")
+    return sharegpt_item(r, rich=fmt == "sharegpt", system_turn=system_turn)
 
 
 def zipped(folder: Path) -> bytes:
@@ -164,7 +171,7 @@ with guard(ui):
     st.subheader(ui.t("exp.preview"))
     st.caption(ui.t("exp.preview_help", n=len(recs), convs=report.conversations))
     for i, r in enumerate(recs[:3]):
-        st.json(shaped(fmt, r), expanded=2 if i == 0 else False)
+        st.json(shaped(fmt, r, opts.system_turn), expanded=2 if i == 0 else False)
     past = pd.read_sql_query("SELECT created, format, out_dir, persona_version, counts FROM exports ORDER BY id DESC "
                              "LIMIT 10", ws.conn)
     if len(past):

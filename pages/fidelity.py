@@ -50,9 +50,14 @@ with guard(ui):
         rep = json.loads(path.read_text(encoding="utf-8"))
         rows = pd.DataFrame(rep["rows"])
         st.subheader(ui.t("fid.results", when=rep["when"].replace("T", " "), n=rep["items"]))
-        st.dataframe(rows[["label", "n", "chrf", "style_distance", "discriminator_accuracy", "pick_rate", "leaks",
-                           "probe_leaks"]].rename(columns={
+        for col in ("distinct", "mean_len", "style_owner_rate"):  # reports written before these columns existed
+            if col not in rows:
+                rows[col] = None
+        st.dataframe(rows[["label", "n", "chrf", "distinct", "mean_len", "style_owner_rate", "style_distance",
+                           "discriminator_accuracy", "pick_rate", "leaks", "probe_leaks"]].rename(columns={
                                "label": ui.t("fid.col.twin"), "n": ui.t("fid.col.n"), "chrf": "chrF",
+                               "distinct": ui.t("fid.col.distinct"), "mean_len": ui.t("fid.col.len"),
+                               "style_owner_rate": ui.t("fid.col.style_mine"),
                                "style_distance": ui.t("fid.col.style"), "discriminator_accuracy": ui.t("fid.col.disc"),
                                "pick_rate": ui.t("fid.col.pick"), "leaks": ui.t("fid.col.leaks"),
                                "probe_leaks": ui.t("fid.col.probes")}), hide_index=True, width="stretch")
@@ -61,6 +66,10 @@ with guard(ui):
             x=alt.X("value:Q", title=None, scale=alt.Scale(domain=[0, 1])), y=alt.Y("label:N", title=None),
             row=alt.Row("metric:N", title=None), tooltip=["label", "metric", "value"]).properties(height=70),
             width="stretch")
+        if "style_detector" in rep:
+            st.caption(ui.t("fid.baseline_note", len=rep.get("real_mean_len", 0),
+                            rate=f"{rep['style_detector']['owner_rate_real']:.0%}",
+                            acc=f"{rep['style_detector']['accuracy_held_out']:.0%}"))
         st.markdown(ui.t("fid.explain"))
         st.download_button(ui.t("fid.download"), (out_dir() / "fidelity.md").read_text(encoding="utf-8"),
                            file_name="fidelity.md", icon=":material/download:")

@@ -105,13 +105,11 @@ def filters(s: PiiStore) -> dict:
 
 # ----- review card ------------------------------------------------------------------------------------------------------
 def decide(value_id: int, status: str, advance: bool) -> None:
-    """Button callback: save at once, remember for undo, move on when the item stays in the filtered queue."""
+    """Button callback: save at once (undoable from the workspace's log), move on when the item stays in the filtered
+    queue."""
     s = store()
     before = s.value(value_id)
     s.decide(value_id, status)
-    undo = ss.setdefault("pii_undo", [])
-    undo.append((value_id, before["status"], before["replacement"]))
-    del undo[:-10]
     if advance:
         ss["pii_pos"] = ss.get("pii_pos", 0) + 1
     ss.pop("pii_focus", None)
@@ -119,23 +117,11 @@ def decide(value_id: int, status: str, advance: bool) -> None:
 
 
 def undo_last() -> None:
-    undo = ss.get("pii_undo") or []
-    if not undo:
+    """Take back the last action (decision, bulk accept, edit, span or mark), from the workspace's undo log."""
+    if not store().undoable():
         return
-    entry = undo.pop()
-    if isinstance(entry, spans.SpanChange):  # a span correction or a marked value: configuration, rows and hits
-        ss["pii_focus"] = spans.undo(store(), entry) or None
-    else:
-        value_id, status, replacement = entry
-        store().restore(value_id, status, replacement)
-        ss["pii_focus"] = value_id
+    ss["pii_focus"] = store().undo()
     ss["_pii_flash"] = ui.t("pii.done.undo")
-
-
-def remember(change: spans.SpanChange) -> None:
-    undo = ss.setdefault("pii_undo", [])
-    undo.append(change)
-    del undo[:-10]
 
 
 def resize(value_id: int, message_id: int, start: int, end: int) -> None:
@@ -145,7 +131,6 @@ def resize(value_id: int, message_id: int, start: int, end: int) -> None:
     except ValueError as exc:
         ss["_pii_error"] = str(exc)
         return
-    remember(change)
     ss["pii_focus"] = change.value_id
     ss["_pii_flash"] = ui.t("pii.done.span", value=store().value(change.value_id)["value"])
 
@@ -157,7 +142,6 @@ def mark_value() -> None:
     except ValueError as exc:
         ss["_pii_error"] = str(exc)
         return
-    remember(change)
     v = store().value(change.value_id)
     ss["pii_mark_text"] = ""
     ss["_pii_flash"] = ui.t("pii.done.marked", n=v["n_hits"], value=v["value"])
@@ -171,10 +155,7 @@ def move(step: int) -> None:
 def save_replacement(value_id: int) -> None:
     text = ss.get(f"pii_rep_{value_id}", "")
     try:
-        s = store()
-        before = s.value(value_id)
-        s.set_replacement(value_id, text)
-        ss.setdefault("pii_undo", []).append((value_id, before["status"], before["replacement"]))
+        store().set_replacement(value_id, text)
         ss["_pii_flash"] = ui.t("pii.done.edited")
     except ValueError as exc:
         ss["_pii_error"] = str(exc)
@@ -259,7 +240,7 @@ def review(s: PiiStore, f: dict) -> None:
         ss["pii_pos"] = pos
         if page.empty:
             st.success(ui.t("pii.queue_empty"), icon=":material/task_alt:")
-            st.button(ui.t("pii.undo"), shortcut="U", on_click=undo_last, disabled=not ss.get("pii_undo"),
+            st.button(ui.t("pii.undo"), shortcut="U", on_click=undo_last, disabled=not s.undoable(),
                       icon=":material/undo:")
             return
         value = s.value(int(page.iloc[0]["id"]))
@@ -295,7 +276,7 @@ def review(s: PiiStore, f: dict) -> None:
             st.button(ui.t("pii.next"), shortcut="J", icon=":material/arrow_forward:", key="pii_next",
                       on_click=move, args=(1,))
             st.button(ui.t("pii.undo"), shortcut="U", icon=":material/undo:", key="pii_undo_btn",
-                      on_click=undo_last, disabled=not ss.get("pii_undo"))
+                      on_click=undo_last, disabled=not s.undoable())
             st.button(ui.t("pii.allow"), icon=":material/verified_user:", key="pii_allow_btn",
                       on_click=allow_value, args=(vid,), help=ui.t("pii.allow_help"))
         with st.form(f"pii_edit_{vid}", border=False):
@@ -318,10 +299,7 @@ def confirm_bulk(kind: str | None, min_score: float) -> None:
                      score=f"{min_score:.2f}"))
     c1, c2 = st.columns(2)
     if c1.button(ui.t("pii.bulk_yes"), type="primary", disabled=not ids):
-        before = [(v, s.value(v)) for v in ids]
-        s.decide(ids, "accepted")
-        undo = ss.setdefault("pii_undo", [])
-        undo.extend((v, b["status"], b["replacement"]) for v, b in before[-10:])
+        s.decide(ids, "accepted")  # one action: one undo takes the whole bulk accept back
         ss.pop("pii_bulk", None)
         ss["_pii_flash"] = ui.t("pii.bulk_done", n=len(ids))
         st.rerun()

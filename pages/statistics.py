@@ -51,7 +51,7 @@ with guard(ui):
     require_messages(ui)
     with st.spinner(ui.t("stat.computing")):
         e = export_figures(ws)  # first: it brings the redaction scan up to date, which the PII counts read
-        w = ws._cached("stats.workspace", lambda: workspace_stats(ws))
+        w = ws.cached("stats.workspace", lambda: workspace_stats(ws))
     cols = st.columns(5)
     for col, (key, value) in zip(cols, [("stat.records", e["records"]), ("stat.my_turns", e["turns"]["mine"]),
                                         ("stat.my_chars", e["characters"]["mine"]),

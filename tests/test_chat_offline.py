@@ -11,7 +11,7 @@ from lib.chat.offline import OfflineTwin, chunks, tokens
 from lib.curation import CurationStore
 from lib.export.records import Record, Turn
 from lib.workspace import Workspace
-from tests.test_workspace import memotrace_csv, write
+from tests.helpers import memotrace_csv, write
 
 PAIRS = [
     ("今晚吃火锅去不", "走起！\n我要吃毛肚🍲"),
@@ -166,3 +166,57 @@ def test_get_backend_offline_and_delay(tmp_path: Path):
     assert slow.delay == 0.001 and OfflineTwin.from_workspace(ws).delay == 0.0
     assert "".join(slow.stream([user("晚上吃火锅吗")], COLD)) == "吃！老地方"
     ws.close()
+
+
+# ----- issue 19: a reply that fits, openers, Regenerate, repetition, the fallback's language ---------------------------
+OPENERS = [("(starts the chat)", f"opener number {i} here") for i in range(12)]
+MORE = [
+    ("谢谢你", "不客气～"), ("thanks a lot!", "no worries mate"), ("good night", "night night, sleep well"),
+    ("what time is dinner?", "dinner at 7 I think"), ("哈哈哈哈", "笑死我了"), ("ok", "ok"), ("好", "嗯嗯"),
+]
+
+
+def test_regenerate_with_a_new_seed_gives_another_good_reply(twin: OfflineTwin):
+    convo = [user("晚安呀")]
+    same = {twin.reply(convo, ChatParams(temperature=1.0, seed=7)) for _ in range(3)}
+    assert len(same) == 1  # one seed, one reply: what "why this reply" explains is what was said
+    seeds = {twin.reply(convo, ChatParams(temperature=1.0, seed=s)) for s in range(20)}
+    assert len(seeds) > 1 and seeds <= {"晚安 早点睡", "晚安～", "好梦"}  # still good nights, not a film booking
+
+
+def test_openers_are_drawn_among_my_real_openers_and_vary():
+    twin = OfflineTwin(PAIRS + OPENERS + MORE)
+    start = [user("(starts the chat)")]
+    got = [twin.reply(start, ChatParams()) for _ in range(10)]
+    assert set(got) <= {r for _, r in OPENERS} and len(set(got)) == 10  # ten new chats, ten different openers
+    assert twin.reply(start, COLD) in {r for _, r in OPENERS}
+
+
+def test_the_kind_of_message_decides_and_the_reply_echoes_it():
+    from lib.chat.reply_kinds import agreement, kinds
+
+    assert {"goodnight"} <= kinds("晚安") and {"thanks"} <= kinds("Thanks!") and "question" in kinds("几点见？")
+    assert "plan" in kinds("dinner tomorrow at 7pm?") and "laughter" in kinds("hahaha") and not kinds("")
+    assert agreement(kinds("晚安"), kinds("冲呀！我要去买荧光棒")) < 0 < agreement(kinds("晚安"), kinds("晚安啦"))
+    twin = OfflineTwin(PAIRS + MORE)
+    assert twin.reply([user("thanks!!")], COLD) == "no worries mate"
+    assert twin.reply([user("night! sleep well")], COLD) == "night night, sleep well"
+
+
+def test_no_reply_repeated_across_conversations_while_others_fit():
+    twin = OfflineTwin(PAIRS)
+    warm = ChatParams(temperature=0.9)
+    got = [twin.reply([user(f"第{i}天"), bot("嗯"), user("晚安哦")], warm) for i in range(3)]
+    assert got[0] != got[1] and set(got) <= {"晚安 早点睡", "晚安～", "好梦"}  # a new good night for a new chat
+    again = twin.reply([user("第0天"), bot("嗯"), user("晚安哦")], warm)
+    assert again == got[0]  # the same conversation asked again keeps its reply
+
+
+def test_when_nothing_fits_a_short_reply_in_the_conversations_language():
+    twin = OfflineTwin(PAIRS + MORE)
+    for t in (0, 0.9):
+        zh = twin.reply([user("齉龘")], ChatParams(temperature=t))
+        en = twin.reply([user("qwxz zzyzx")], ChatParams(temperature=t))
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh) and len(zh) <= 20
+        assert en.isascii() and len("".join(en.split())) <= 20
+

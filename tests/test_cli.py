@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_workspace import CHAT, WHATSAPP, memotrace_csv
+from tests.helpers import CHAT, WHATSAPP, memotrace_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 

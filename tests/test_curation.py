@@ -14,7 +14,7 @@ from lib.pii.store import PiiStore
 from lib.segment import SegmentConfig
 from lib.traits import TraitCard, load_card, mine, save_card
 from lib.workspace import Workspace
-from tests.test_workspace import chat_workspace, memotrace_csv, write
+from tests.helpers import chat_workspace, memotrace_csv, write
 
 ROWS = [  # three conversations with 阿杰 (gaps of hours between them)
     (0, "2024-05-01 09:00:00", "今天去爬山吗"),

@@ -10,11 +10,9 @@ from lib.chat.base import ChatParams
 from lib.chat.offline import OfflineTwin
 from lib.eval import game, holdout
 from lib.workspace import Workspace, load_sample
-from tests import test_pages
-from tests.test_pages import metric, start
+from tests.helpers import metric, start
 
-data_dir = test_pages.data_dir
-running_server = test_pages.running_server
+pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py
 
 
 @pytest.fixture

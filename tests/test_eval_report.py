@@ -4,14 +4,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from lib.chat.offline import OfflineTwin
 from lib.eval import holdout, report
 from lib.workspace import Workspace, load_sample
-from tests import test_pages
-from tests.test_pages import start
+from tests.helpers import start
 
-data_dir = test_pages.data_dir
-running_server = test_pages.running_server
+pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py
 
 
 class Parrot:
@@ -76,4 +76,30 @@ def test_catchphrases_count_in_the_style_distance(tmp_path: Path):
     save_card(ws, TraitCard(catchphrases=["哈哈哈"]))
     rep = report.run(ws, [(Parrot(), "parrot")], n=20)
     assert "catchphrase" in rep["rows"][0]["style"]
+    ws.close()
+
+
+def test_random_reply_baseline_row_per_item_replies_and_style_detector(tmp_path: Path):
+    ws = Workspace(tmp_path / "ws")
+    load_sample(ws)
+    holdout.choose(ws, share=0.2)
+    rep = report.run(ws, [(OfflineTwin.from_workspace(ws), "offline"), (Parrot(), "parrot")], n=25,
+                     out=tmp_path / "ev")
+    rows = {r["label"]: r for r in rep["rows"]}
+    base = rows[report.RANDOM_LABEL]  # a random reply of mine: the row every twin must beat
+    assert base["n"] == rep["items"] and 0 < base["distinct"] <= 1 and base["mean_len"] > 0
+    assert all(r["style_owner_rate"] is not None and 0 <= r["style_owner_rate"] <= 1 for r in rows.values())
+    assert rows["parrot"]["style_owner_rate"] < base["style_owner_rate"]  # echoing the friend is not my style
+    assert 0.5 < rep["style_detector"]["accuracy_held_out"] <= 1
+    saved = (tmp_path / "ev" / "fidelity.json").read_text()
+    import json as _json
+
+    per = _json.loads(saved)["per_item"]
+    assert len(per) == rep["items"] and set(per[0]["replies"]) == set(rows)
+    from lib.eval.metrics import corpus_chrf
+
+    for label, row in rows.items():  # the replies saved are the ones measured
+        assert round(corpus_chrf([p["replies"][label] for p in per], [p["real"] for p in per]), 4) == row["chrf"]
+    assert "replies" not in _json.loads(saved)["rows"][0]
+    assert report.RANDOM_LABEL in (tmp_path / "ev" / "fidelity.md").read_text()
     ws.close()

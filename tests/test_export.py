@@ -21,7 +21,7 @@ from lib.export.records import Turn, _chunks, align
 from lib.labels import LabelStore
 from lib.pii.store import PiiStore
 from lib.workspace import Workspace, load_sample
-from tests.test_workspace import chat_workspace, memotrace_csv, write
+from tests.helpers import chat_workspace, memotrace_csv, write
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = [  # two conversations; the second opens with me and ends with them
@@ -73,7 +73,7 @@ def test_sharegpt_shape_and_dataset_info(ws: Workspace, tmp_path: Path):
     assert info == {"metwin": {"file_name": "train.json", "formatting": "sharegpt",
                                "columns": {"messages": "conversations", "system": "system", "tools": "tools"},
                                "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human",
-                                        "assistant_tag": "gpt"}}}
+                                        "assistant_tag": "gpt", "system_tag": "system"}}}
     card = (tmp_path / "out" / "README.md").read_text()
     assert "chat.csv" in card and "Persona version" in card and "PHONE" in card
 
@@ -272,3 +272,53 @@ def test_held_out_conversations_never_reach_a_training_export(sample: Workspace,
         assert "held out for evaluation" in (tmp_path / "x" / "README.md").read_text() and rep.counts["records"]
     finally:
         holdout.clear(sample)
+
+
+def test_persona_as_a_leading_system_turn(ws: Workspace, tmp_path: Path):
+    """torchtune and axolotl ignore ShareGPT's top-level "system": the option puts the persona in the turns."""
+    from dataclasses import fields
+
+    from lib.train.data import load_sharegpt
+
+    help_text = {f.name: f.metadata.get("help", "") for f in fields(ExportOptions)}
+    assert ExportOptions().system_turn is False and "torchtune" in help_text["system_turn"]
+    export(ws, "sharegpt", tmp_path / "plain", ExportOptions(val_ratio=0))
+    plain = load(tmp_path / "plain" / "train.json")
+    assert all(item["conversations"][0]["from"] == "human" and item["system"] for item in plain)  # off by default
+    for fmt, name in (("sharegpt", "train.json"), ("llamafactory", "metwin_train.json")):
+        export(ws, fmt, tmp_path / fmt, ExportOptions(val_ratio=0, system_turn=True))
+        items = load(tmp_path / fmt / name)
+        assert len(items) == len(plain)
+        for item, before in zip(items, plain):
+            assert item["conversations"][0] == {"from": "system", "value": before["system"]}
+            assert item["conversations"][1:] == [{k: m[k] for k in m if k in item["conversations"][1]}
+                                                 for m in before["conversations"]]
+            assert item["system"] == ""  # the persona once, not twice
+            assert lf_problems(item) == []
+        assert load(tmp_path / fmt / "dataset_info.json")["metwin"]["tags"]["system_tag"] == "system"
+    # Our own trainer reads the turn as the system prompt, exactly as it reads the field.
+    assert load_sharegpt(tmp_path / "sharegpt" / "train.json") == load_sharegpt(tmp_path / "plain" / "train.json")
+
+
+def test_dataset_card_front_matter(sample: Workspace, tmp_path: Path):
+    yaml = pytest.importorskip("yaml")
+    from lib.export.card import size_category
+
+    rep = export(sample, "sharegpt", tmp_path / "x", ExportOptions(license="cc-by-nc-4.0"))
+    text = (tmp_path / "x" / "README.md").read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    meta = yaml.safe_load(text.split("---\n")[1])
+    n = rep.counts["records"]
+    assert meta["license"] == "cc-by-nc-4.0" and meta["language"] == [persona.language(sample)]
+    assert meta["task_categories"] == ["text-generation"] and meta["size_categories"] == [size_category(n)]
+    assert meta["configs"][0]["data_files"] == [{"split": "train", "path": "train.json"},
+                                                {"split": "validation", "path": "val.json"}]
+    assert "# MeTwin dataset" in text.split("---\n", 2)[2]  # the card itself follows the block
+    hub = pytest.importorskip("huggingface_hub")
+    card = hub.DatasetCard.load(tmp_path / "x" / "README.md")  # the hub's own reader: no "metadata block not found"
+    assert card.data.license == "cc-by-nc-4.0" and card.data.size_categories == [size_category(n)]
+    assert ExportOptions().license == "other"
+    assert [size_category(k) for k in (0, 999, 1000, 9_999, 10_000, 2_000_000)] == [
+        "n<1K", "n<1K", "1K<n<10K", "1K<n<10K", "10K<n<100K", "1M<n<10M"]
+    with pytest.raises(BadInputError, match="licence"):
+        export(sample, "sharegpt", tmp_path / "y", ExportOptions(license="MIT; rm -rf"))

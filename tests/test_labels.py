@@ -13,7 +13,7 @@ from lib import decisions
 from lib.errors import BadInputError
 from lib.labels import LabelStore
 from lib.workspace import Workspace
-from tests.test_workspace import chat_workspace, memotrace_csv, write
+from tests.helpers import chat_workspace, memotrace_csv, write
 
 ROOT = Path(__file__).resolve().parents[1]
 # (is_me, time, text): two conversations with 阿杰; my messages carry clear cues.

@@ -7,7 +7,6 @@ from unittest.mock import patch
 
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
-from streamlit.testing.v1 import AppTest
 
 from app import SECTIONS
 from lib.i18n import t
@@ -15,9 +14,8 @@ from lib.importers import BadInputError, formats
 from lib.workspace import Workspace, sample_files
 from lib.workspace import valid_workspace_name
 from pages import md_escape
+from tests.helpers import APP, ROOT, metric, start  # noqa: F401
 
-ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
 IMPORT_PAGE = "pages/import_chats.py"
 
 MEMOTRACE_CSV = (
@@ -31,44 +29,7 @@ MEMOTRACE_CSV = (
 needs_memotrace = pytest.mark.skipif("memotrace_csv" not in formats(), reason="memotrace_csv importer not there yet")
 
 
-@pytest.fixture(autouse=True)
-def data_dir(tmp_path, monkeypatch):
-    """Every test gets its own data folder (the sample is seeded into it on first open)."""
-    folder = tmp_path / "data"
-    monkeypatch.setenv("METWIN_DATA", str(folder))
-    return folder
-
-
-@pytest.fixture(autouse=True)
-def running_server(request, monkeypatch):
-    """Start every run the way it starts on a server that is already up.
-
-    AppTest resets Streamlit's legacy ``pages/`` flag before *every* run, so with our ``pages/`` folder each run would
-    begin like a fresh server's very first request: rerouted through ``st.navigation`` + ``st.rerun()``, which drops
-    a click made in that run. That first-request path has its own test below and the browser tests in tests/e2e.
-    """
-    if "legacy" in request.keywords:
-        return
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
-
-
-def start(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30).run()
-    assert not at.exception, at.exception
-    if page:
-        at.switch_page(page).run()
-        assert not at.exception, at.exception
-    return at
-
-
-def metric(at: AppTest, label: str) -> int:
-    return int(next(m for m in at.metric if m.label == label).value.replace(",", ""))
+pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py
 
 
 def test_every_page_file_is_in_the_menu_and_its_url_is_its_stem():

@@ -4,15 +4,15 @@ from __future__ import annotations
 import re
 from unittest.mock import patch
 
+import pytest
+
 from lib import demo
 from lib.chat.base import ChatError
 from lib.workspace import Workspace
 from pages import WORD_JOINER, md_escape
-from tests import test_pages
-from tests.test_pages import start
+from tests.helpers import start
 
-data_dir = test_pages.data_dir
-running_server = test_pages.running_server
+pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py
 
 CHAT = "pages/chat.py"
 
@@ -102,9 +102,12 @@ def test_chat_text_is_a_plain_text_element_never_markdown(data_dir):
         at = start(CHAT)
         at.chat_input(key="chat_input").set_value(MARKUP).run()
         assert not at.exception
-        assert chat_texts(at) == [MARKUP, MARKUP]  # the message and the streamed reply, as typed
+        # the message as typed, then the reply in bubbles, one per line (joined by line breaks: the reply as sent)
+        texts = chat_texts(at)
+        assert texts[0] == MARKUP and texts[1:] == [line.strip() for line in MARKUP.split("\n")]
+        assert at.session_state["chat_msgs"][1]["content"] == MARKUP
         at.run()  # the next run draws both from the conversation
-        assert chat_texts(at) == [MARKUP, MARKUP]
+        assert chat_texts(at) == texts
     assert not any("look" in m.value for m in [*at.markdown, *at.caption])  # never through Markdown
 
 
@@ -116,3 +119,62 @@ def test_md_escape_leaves_nothing_for_markdown_to_parse():
     assert not any(line.startswith(" ") for line in out.split("\n"))  # no indented code block
     back = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", out).replace(WORD_JOINER, "").replace("  \n", "\n")
     assert back == "\n".join(line.strip() for line in MARKUP.splitlines())  # the same characters, shown as typed
+
+
+def test_a_reply_comes_in_bubbles_like_the_owner_writes_and_the_page_says_who_speaks(data_dir, monkeypatch):
+    from lib.chat import bursts
+
+    monkeypatch.setattr(bursts, "turn_size", lambda ws: 3)  # an owner who sends three messages a turn
+    monkeypatch.setattr(bursts, "PAUSE_MAX", 0.0)
+    with patch("lib.chat.get_backend", return_value=Scripted(reply="好呀！几点？我六点下班")):
+        at = start(CHAT)
+        assert any("offline twin" in i.value and "Memory page" in i.value for i in at.info)  # who speaks, what helps
+        at.chat_input(key="chat_input").set_value("周六吃火锅吗").run()
+    assert not at.exception
+    assert chat_texts(at) == ["周六吃火锅吗", "好呀！", "几点？", "我六点下班"]
+    assert at.session_state["chat_msgs"][1]["content"] == "好呀！几点？我六点下班"  # the reply as one text
+
+
+def test_why_this_reply_shows_the_offline_twins_candidates(data_dir):
+    at = start(CHAT)  # the real offline twin of the sample
+    at.chat_input(key="chat_input").set_value("晚上吃火锅去不去").run()
+    assert not at.exception
+    why = [e for e in at.expander if e.label == "Why this reply"]
+    assert why and any("given" in c.value for c in why[0].caption)
+
+
+def test_why_this_reply_shows_the_examples_and_facts_a_model_was_given(data_dir):
+    from lib import chat as chat_lib
+    from lib.memory import FactStore, MemoryIndex
+    from tests.fakes.openai_server import FakeOpenAI
+
+    start(CHAT)  # seeds the sample
+    ws = Workspace(data_dir / "workspaces" / "sample")
+    src = MemoryIndex.for_workspace(ws).search("火锅", 1)[0].exchange.message_ids
+    FactStore(ws).add("preference", "超爱吃火锅", src)
+    with FakeOpenAI(reply="冲！\n几点？") as srv:
+        chat_lib.set_config(ws, "openai", {"base_url": srv.base_url, "model": "fake-model"})
+        ws.set_setting("chat.backend", "openai")
+        ws.close()
+        at = start(CHAT)
+        assert any("fake\\-model" in i.value and "most similar" in i.value for i in at.info)  # Markdown-escaped
+        at.chat_input(key="chat_input").set_value("周六去吃火锅吗？").run()
+        sent = srv.chat_requests[-1].json["messages"][0]["content"]
+    assert not at.exception
+    assert chat_texts(at)[1:] == ["冲！", "几点？"]  # one bubble per line
+    why = next(e for e in at.expander if e.label == "Why this reply")
+    shown = [t.value for t in why.text]
+    assert "[preference] 超爱吃火锅" in shown and "超爱吃火锅" in sent
+    assert sum(s.split("\n")[-1].split(": ", 1)[-1][:10] in sent for s in shown[1:]) >= 3  # examples as sent
+
+
+def test_regenerate_asks_for_another_reply_with_a_fresh_seed(data_dir):
+    b = Scripted()
+    with patch("lib.chat.get_backend", return_value=b):
+        at = start(CHAT)
+        at.chat_input(key="chat_input").set_value("晚上吃火锅吗").run()
+        at.button(key="chat_regen").click().run()
+        at.button(key="chat_regen").click().run()
+    assert not at.exception
+    seeds = [params.seed for _, params in b.seen]
+    assert seeds[0] is None and None not in seeds[1:] and seeds[1] != seeds[2]

@@ -1,15 +1,16 @@
 """The labelling, curation and traits pages through AppTest, on the bundled sample."""
 from __future__ import annotations
 
+import pytest
+
 from lib.curation import CurationStore
 from lib.labels import LabelStore
 from lib.traits import load_card
 from lib.workspace import Workspace
-from tests import test_pages
-from tests.test_pages import metric, start
+from tests.helpers import metric, start
 
-data_dir = test_pages.data_dir
-running_server = test_pages.running_server
+pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py
+
 
 LABELS = "pages/labelling.py"
 CURATE = "pages/curation.py"

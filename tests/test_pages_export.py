@@ -1,15 +1,16 @@
 """The persona, export and statistics pages through AppTest, on the bundled sample."""
 from __future__ import annotations
 
+import pytest
+
 import json
 
 from lib import persona
 from lib.workspace import Workspace
-from tests import test_pages
-from tests.test_pages import metric, start
+from tests.helpers import metric, start
 
-data_dir = test_pages.data_dir
-running_server = test_pages.running_server
+pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py
+
 
 PERSONA = "pages/persona.py"
 EXPORT = "pages/export.py"
@@ -66,6 +67,19 @@ def test_export_page_previews_and_writes_a_dataset(data_dir):
     out = sorted((data_dir / "workspaces" / "sample" / "exports").iterdir())
     assert len(out) == 1 and {p.name for p in out[0].iterdir()} == {"train.jsonl", "val.jsonl", "README.md"}
     assert at.get("download_button"), "a download of the dataset as a zip"
+
+
+def test_export_options_system_turn_and_licence(data_dir):
+    at = start(EXPORT)
+    at.toggle(key="exp_system_turn").set_value(True).run()
+    first = json.loads(at.json[0].value)
+    assert first["conversations"][0]["from"] == "system" and not first.get("system")
+    at.text_input(key="exp_license").input("not a licence!").run()
+    assert not at.exception
+    assert any("licence" in e.value for e in at.error)
+    assert not any(b.label.startswith("Export as") for b in at.button)  # nothing to press until it is fixed
+    at.text_input(key="exp_license").input("cc-by-nc-4.0").run()
+    assert not at.error and any(b.label.startswith("Export as") for b in at.button)
 
 
 def test_statistics_page_charts_aggregates(data_dir):

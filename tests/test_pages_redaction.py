@@ -3,17 +3,17 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from lib.i18n import EN, ZH
 from lib.pii.base import KINDS
 from lib.pii.operators import MODES
 from lib.pii.store import STATUSES, PiiStore
 from lib.workspace import Workspace
-from tests import test_pages
-from tests.test_pages import metric, start
+from tests.helpers import metric, start
 
-# The AppTest fixtures of tests/test_pages.py (own data folder per test, server-like runs), used here as well.
-data_dir = test_pages.data_dir
-running_server = test_pages.running_server
+pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py
+
 
 PAGE = "pages/redaction.py"
 
@@ -59,6 +59,18 @@ def test_decisions_are_saved_at_once_and_undo_restores(data_dir):
     at.button(key="pii_undo_btn").click().run()
     assert metric(at, "Rejected") == 0 and card_value(at) == second
     ws.close()
+
+
+def test_undo_survives_a_reload(data_dir):
+    at = start(PAGE)
+    first = card_value(at)
+    at.button(key="pii_reject").click().run()
+    assert metric(at, "Rejected") == 1
+    again = start(PAGE)  # a reload: a new session, nothing of the old one's state
+    assert not again.button(key="pii_undo_btn").disabled
+    again.button(key="pii_undo_btn").click().run()
+    assert not again.exception
+    assert metric(again, "Rejected") == 0 and card_value(again) == first
 
 
 def test_kind_filter_and_edit_replacement(data_dir):

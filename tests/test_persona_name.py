@@ -13,12 +13,11 @@ from lib import persona
 from lib.errors import BadInputError
 from lib.export import ExportOptions, export, records
 from lib.workspace import Workspace
-from tests import test_pages
-from tests.test_pages import start
-from tests.test_workspace import chat_workspace, memotrace_csv, write
+from tests.helpers import start
+from tests.helpers import chat_workspace, memotrace_csv, write
 
-data_dir = test_pages.data_dir
-running_server = test_pages.running_server
+pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py
+
 
 ROWS = [  # a private chat with 阿杰; the owner is 小雨 (see memotrace_csv)
     (0, "2024-05-01 09:00:00", "今天去爬山吗"),

@@ -19,7 +19,7 @@ from lib.pii.base import AnalyzerConfig
 from lib.pii.recognizers.followup import FollowupRecognizer, asked_kind
 from lib.pii.store import PiiStore
 from lib.workspace import Workspace
-from tests.test_workspace import chat_workspace, memotrace_csv, write
+from tests.helpers import chat_workspace, memotrace_csv, write
 
 ROOT = Path(__file__).resolve().parents[1]
 ANALYZER = Analyzer(AnalyzerConfig(regions=("GB", "CN")))

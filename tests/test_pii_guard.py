@@ -20,7 +20,7 @@ from lib.pii.guard import GuardedBackend, OutputGuard, guard_for, guarded, holds
 from lib.pii.operators import leaks
 from lib.pii.store import PiiStore
 from lib.workspace import Workspace
-from tests.test_workspace import memotrace_csv, write
+from tests.helpers import memotrace_csv, write
 
 PHONE = "13812345678"       # in one of my replies: PHONE_1 of the workspace
 OTHER_PHONE = "13998765432"  # never in the chats: a model's invention or memory
@@ -229,7 +229,7 @@ def test_a_local_model_is_guarded_through_the_same_wrapper(ws: Workspace):
 # ------------------------------------------------------------------------------------------------- the server
 
 def test_the_twin_server_masks_over_http_and_websocket(ws: Workspace):
-    from tests.test_serve import FRONT_END_FRAME, Scripted, client, running, spark
+    from tests.serve_helpers import FRONT_END_FRAME, Scripted, client, running, spark
 
     backend = guarded(Scripted(chunks=("我手机", "1381234", "5678 到了", "打我<PER", "SON_1>")), ws)
     with running(backend) as address:

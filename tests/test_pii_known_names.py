@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 
 from lib.pii.recognizers.person import PersonRecognizer
 from lib.pii.redactor import Redactor
 from lib.pii.store import PiiStore
 from lib.workspace import Workspace
-from tests.test_workspace import HEADER
+from tests.helpers import HEADER
 
 
 def spans(rec: PersonRecognizer, text: str) -> list[tuple[str, str]]:

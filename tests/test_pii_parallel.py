@@ -5,7 +5,6 @@ import io
 import json
 from pathlib import Path
 
-import pytest
 
 from lib.pii import jsonl, parallel
 from lib.pii.analyzer import Analyzer
@@ -68,7 +67,7 @@ def test_workspace_scan_on_every_core_finds_what_one_process_finds(tmp_path: Pat
     """PiiStore.scan with detection in worker processes: the same values, hits and placeholders as in one process."""
     from lib.pii.store import PiiStore
     from lib.workspace import Workspace
-    from tests.test_workspace import memotrace_csv, write
+    from tests.helpers import memotrace_csv, write
 
     rows = [(i % 2, f"2024-05-01 09:{i // 60:02d}:{i % 60:02d}", LINES[i % len(LINES)] or "好")
             for i in range(240)]

@@ -10,7 +10,7 @@ import pytest
 from lib.pii.regions import infer_regions, whatsapp_layout
 from lib.pii.store import PiiStore
 from lib.workspace import Workspace
-from tests.test_workspace import memotrace_csv, write
+from tests.helpers import memotrace_csv, write
 
 ENGLISH = ["hey, are you coming tonight?", "yeah I think so, what time is it again", "the usual, 8ish",
            "ok cool. can you send me the address", "it's the same place as last time", "haha ok see you there",

@@ -13,7 +13,7 @@ from lib.pii.diff import card
 from lib.pii.redactor import Redactor
 from lib.pii.store import PiiStore
 from lib.workspace import Workspace
-from tests.test_workspace import chat_workspace
+from tests.helpers import chat_workspace
 
 FULL = "12 Oak Road, London SW1A 1AA"
 ROWS = [
@@ -266,3 +266,72 @@ def test_real_recognizers_narrow_off_a_postcode_and_widen_back_to_it(ws: Workspa
     spans.undo(store, narrow)
     assert store.value(v["id"])["value"] == text[s:e] and store.terms() == [] and store.allow_list() == []
     assert store.pending_messages() == 0
+
+
+# ----- undo lives in the workspace (issue 16/18): it survives a reload, covers every action, one step each -----
+def reopened(ws: Workspace) -> PiiStore:
+    """A second handle on the same workspace: what a reload or another tab sees."""
+    return PiiStore(Workspace(ws.path))
+
+
+def test_a_decision_is_undone_after_a_reload(blind, ws: Workspace) -> None:
+    store = PiiStore(ws)
+    store.scan()
+    v = address(store)
+    store.decide(v["id"], "rejected")
+    again = reopened(ws)
+    assert again.undoable() == 1
+    assert again.undo() == v["id"]
+    assert again.value(v["id"])["status"] == v["status"]
+    assert again.undoable() == 0 and again.undo() is None
+
+
+def test_a_bulk_accept_is_one_undo_step(ws: Workspace) -> None:
+    store = PiiStore(ws)
+    store.scan()
+    ids = store.bulk_candidates(None, 0.0)
+    assert len(ids) >= 2
+    before = {i: store.value(i)["status"] for i in ids}
+    store.decide(ids, "accepted")
+    store.undo()
+    assert {i: store.value(i)["status"] for i in ids} == before
+
+
+def test_an_edited_replacement_is_undone_with_its_status(blind, ws: Workspace) -> None:
+    store = PiiStore(ws)
+    store.scan()
+    v = address(store)
+    store.set_replacement(v["id"], "somewhere in town")
+    assert store.value(v["id"])["status"] == "accepted"
+    reopened(ws).undo()
+    after = store.value(v["id"])
+    assert (after["status"], after["replacement"]) == (v["status"], v["replacement"])
+
+
+def test_a_widened_span_is_undone_after_a_reload(blind, ws: Workspace) -> None:
+    store = PiiStore(ws)
+    store.scan()
+    v = address(store)
+    store.decide(v["id"], "accepted")
+    widen_end(store, v, mid_of(ws, "new flat"), times=2)  # two key presses: two undo steps
+    assert "SW1A" not in exported(ws)
+    again = reopened(ws)
+    assert again.undoable() == 3
+    again.undo()
+    again.undo()
+    assert again.value(v["id"])["value"] == "12 Oak Road, London"
+    assert "SW1A 1AA" in exported(ws)  # back to what it was: the postcode shows again
+    assert again.value(v["id"])["status"] == "accepted"  # the decision before the widening stays
+
+
+def test_a_marked_value_is_undone_in_one_step(blind, ws: Workspace) -> None:
+    from lib.pii import spans
+
+    store = PiiStore(ws)
+    store.scan()
+    change = spans.mark(store, "Pemberton", "PERSON")
+    assert store.value(change.value_id)["status"] == "accepted"
+    assert "emberton" not in exported(ws)
+    reopened(ws).undo()
+    assert "Pemberton" in exported(ws) and "pemberton" in exported(ws)
+    assert store.undoable() == 0

@@ -13,7 +13,7 @@ import pytest
 from lib.pii.redactor import Redactor
 from lib.pii.store import PiiStore
 from lib.workspace import Workspace
-from tests.test_workspace import chat_workspace, memotrace_csv, write
+from tests.helpers import chat_workspace, memotrace_csv, write
 
 ROOT = Path(__file__).resolve().parents[1]
 ID = "11010519491231002X"  # GB 11643 check digit valid

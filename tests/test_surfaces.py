@@ -15,10 +15,9 @@ from lib.pii.redactor import Redactor, safe_file_name
 from lib.pii.store import PiiStore
 from lib.stats import workspace_stats
 from lib.workspace import Workspace
-from tests import test_pages
 
-data_dir = test_pages.data_dir
-running_server = test_pages.running_server
+pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py
+
 
 CONTACT, FIRST, LAST = "Priya Ramaswamy", "Priya", "Ramaswamy"
 OWNER = "Tomasz Wrobel"
@@ -173,7 +172,7 @@ def test_safe_file_name_redacts_then_cleans(ws: Workspace):
 
 def test_statistics_page_charts_no_contact_name(data_dir):
     """The page on the bundled sample: the one-to-one chat is named after its contact, and no chart carries it."""
-    from tests.test_pages import start
+    from tests.helpers import start
 
     at = start("pages/statistics.py")
     assert not at.exception

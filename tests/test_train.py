@@ -49,6 +49,12 @@ VAL = [rec("周末有空吗？", "有空啊，一起吃饭吧。")]
 CUTOFF = 128
 
 
+def chat_ids(tok, msgs: list[dict], gen: bool = False) -> list[int]:
+    """Token ids of a rendered chat. transformers 5 returns a BatchEncoding by default (``return_dict=True``), 4.x a
+    list: asking for the list explicitly works on both."""
+    return list(tok.apply_chat_template(msgs, add_generation_prompt=gen, return_dict=False))
+
+
 def write(path: Path, items) -> Path:
     path.write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
     return path
@@ -110,7 +116,7 @@ def test_tiny_model_loads_chats_and_is_deterministic(tiny, tmp_path):
     tok = AutoTokenizer.from_pretrained(tiny)
     model = AutoModelForCausalLM.from_pretrained(tiny)
     msgs = [{"role": "system", "content": "你是我"}, {"role": "user", "content": "你好，最近怎么样？"}]
-    ids = tok.apply_chat_template(msgs, add_generation_prompt=True)
+    ids = chat_ids(tok, msgs, gen=True)
     assert tok.decode(ids) == "<s><|system|>\n你是我<|end|><|user|>\n你好，最近怎么样？<|end|><|assistant|>\n"
     assert tok.eos_token == END and tok.pad_token_id is not None and model.config.vocab_size == len(tok)
     assert tok.decode(tok("Hi 你好 𝄞 emoji 🙂", add_special_tokens=False)["input_ids"]) == "Hi 你好 𝄞 emoji 🙂"
@@ -130,7 +136,7 @@ def test_label_mask_covers_exactly_the_replies(tok, data):
     assert [m["role"] for m in msgs] == ["system", "user", "assistant", "user", "assistant"]
     e = encode(tok, msgs, 1024)
     assert len(e.labels) == len(e.input_ids)
-    assert e.input_ids == tok.apply_chat_template(msgs)  # the whole conversation, tokenised as at inference
+    assert e.input_ids == chat_ids(tok, msgs)  # the whole conversation, tokenised as at inference
     assistant_id = tok.convert_tokens_to_ids(ASSISTANT)
     spans = runs(e.labels)
     replies = [m["content"] for m in msgs if m["role"] == "assistant"]
@@ -187,7 +193,7 @@ def test_label_mask_with_common_templates(tiny, template, specials, ends):
     from transformers import AutoTokenizer
 
     tok = AutoTokenizer.from_pretrained(tiny)
-    tok.add_special_tokens({"additional_special_tokens": specials}, replace_additional_special_tokens=False)
+    tok.add_tokens(specials, special_tokens=True)  # transformers 4 and 5 alike (5 dropped replace_additional_...)
     tok.chat_template = template
     for with_system in (True, False):
         msgs = load_sharegpt_items([OVERFIT[0] if with_system else {**OVERFIT[0], "system": ""}])[0]
@@ -401,11 +407,78 @@ def test_merge_equals_base_plus_adapter(overfit_run, tiny, tmp_path):
     with_adapter = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny), str(r.adapter)).eval()
     base = AutoModelForCausalLM.from_pretrained(tiny).eval()
     tok = AutoTokenizer.from_pretrained(out)
-    ids = torch.tensor([tok.apply_chat_template([{"role": "user", "content": "你好，最近怎么样？"}],
-                                                add_generation_prompt=True)])
+    ids = torch.tensor([chat_ids(tok, [{"role": "user", "content": "你好，最近怎么样？"}], gen=True)])
     with torch.no_grad():
         a, b, c = merged(ids).logits, with_adapter(ids).logits, base(ids).logits
     assert torch.allclose(a, b, atol=1e-4)
     assert not torch.allclose(a, c, atol=1e-3)  # the adapter did change the model
     with pytest.raises(BadInputError, match="no LoRA adapter"):
         merge(tiny, tmp_path, tmp_path / "m2")
+
+
+def _unloadable_tokenizer(adapter: Path, how: str) -> None:
+    """Make the adapter's own tokenizer copy fail to load, as it does in the field."""
+    cfg_path = adapter / "tokenizer_config.json"
+    if how == "class-from-transformers-5":  # what LLaMA-Factory's transformers 5 writes, read by transformers 4
+        cfg = json.loads(cfg_path.read_text(encoding="utf-8"))
+        cfg_path.write_text(json.dumps({**cfg, "tokenizer_class": "TokenizersBackend"}), encoding="utf-8")
+    else:  # a damaged copy (a cut download, a disk that filled up)
+        (adapter / "tokenizer.json").write_text('{"version": "1.0", "trunc', encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", ["class-from-transformers-5", "damaged"])
+def test_merge_falls_back_to_the_base_tokenizer(overfit_run, tiny, tmp_path, how, caplog):
+    import shutil
+
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    _, r, _ = overfit_run
+    adapter = tmp_path / "adapter"
+    shutil.copytree(r.adapter, adapter)
+    _unloadable_tokenizer(adapter, how)
+    try:
+        AutoTokenizer.from_pretrained(adapter)
+        loads = True
+    except Exception:  # noqa: BLE001 -- the point: it does not load here
+        loads = False
+    if loads:
+        pytest.skip(f"this transformers ({how}) still loads the adapter's tokenizer: nothing to fall back from")
+    with caplog.at_level("WARNING", logger="lib.train.sft"):
+        out = merge(tiny, adapter, tmp_path / "merged")
+    assert any("using the base model's" in m for m in caplog.messages)
+    tok, base_tok = AutoTokenizer.from_pretrained(out), AutoTokenizer.from_pretrained(tiny)
+    msgs = [{"role": "user", "content": "你好，最近怎么样？"}]
+    assert chat_ids(tok, msgs, gen=True) == chat_ids(base_tok, msgs, gen=True)
+    assert tok.eos_token == base_tok.eos_token and len(tok) == len(base_tok)
+    assert AutoModelForCausalLM.from_pretrained(out).config.vocab_size == len(tok)
+    # Neither loads: refused with a sentence, and nothing written.
+    with pytest.raises(BadInputError, match="Neither the adapter's tokenizer nor the base model's"):
+        merge(tmp_path / "no-such-base", adapter, tmp_path / "merged2")
+    assert not (tmp_path / "merged2").exists()
+
+
+def test_merge_is_all_or_nothing(overfit_run, tiny, tmp_path, monkeypatch):
+    import transformers.tokenization_utils_base as tub
+
+    cfg, _, _ = overfit_run
+    out = merge(tiny, cfg.out, tmp_path / "merged")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer_config.json"} <= set(before)
+
+    def disk_full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tub.PreTrainedTokenizerBase, "save_pretrained", disk_full)
+    for target in (tmp_path / "fresh", out):  # a new folder, and one holding an earlier merge
+        with pytest.raises(OSError, match="No space left"):
+            merge(tiny, cfg.out, target)
+    assert not (tmp_path / "fresh").exists()  # the weights were written, but never where a model is expected
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # the earlier merge is untouched
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["merged"]  # no .partial- or .old- folder left behind
+    monkeypatch.undo()
+
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(BadInputError, match="not a model"):
+        merge(tiny, cfg.out, tmp_path / "notes")
+    assert (tmp_path / "notes" / "todo.txt").read_text(encoding="utf-8") == "mine"

@@ -15,12 +15,10 @@ from lib.errors import BadInputError  # noqa: E402
 from lib.export import ExportOptions, export  # noqa: E402
 from lib.train import runs  # noqa: E402
 from lib.workspace import Workspace, load_sample  # noqa: E402
-from tests import test_pages  # noqa: E402
 from tests.fakes.tiny_model import build_tiny_chat_model  # noqa: E402
-from tests.test_pages import start  # noqa: E402
+from tests.helpers import start  # noqa: E402
 
-data_dir = test_pages.data_dir
-running_server = test_pages.running_server
+pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py
 
 
 def wait(ws, run_id: str, states=("finished", "stopped", "failed"), timeout: float = 180) -> runs.Run:

@@ -5,7 +5,7 @@ import pandas as pd
 
 from lib.traits import mine, mine_workspace, top_phrases
 from lib.workspace import Workspace
-from tests.test_workspace import memotrace_csv, write
+from tests.helpers import memotrace_csv, write
 
 
 def crafted() -> pd.DataFrame:

@@ -11,7 +11,7 @@ Endpoints (URLs, model names, app ids) are workspace settings; keys are not. Key
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from lib.chat.base import Backend, ChatError, ChatParams, Message, window
 from lib.errors import BadInputError
@@ -60,10 +60,14 @@ def set_params(ws, p: ChatParams) -> None:
 def get_backend(name: str, ws, secret: Secret = _env) -> Backend:
     """The backend ``name`` configured for ``ws``, behind the workspace's output guard (:mod:`lib.pii.guard`): every
     reply it streams has its placeholders rendered and private values replaced, wherever it is shown or sent. Raises
-    BadInputError saying what is missing."""
+    BadInputError saying what is missing. A generative backend comes wrapped by :func:`lib.chat.augment.augmented`
+    when memory in the prompt is on for it (its last retrieval: ``backend.inner.retrieved``)."""
+    from lib.chat.augment import augmented
     from lib.pii.guard import guarded
 
-    return guarded(_make(name, ws, secret), ws)
+    # Generative backends get the owner's persona, similar real exchanges and facts in their system prompt (on by
+    # default for the prompt-only ones; the ``chat.memory`` setting switches it per backend).
+    return guarded(augmented(_make(name, ws, secret), ws, name), ws)
 
 
 def _make(name: str, ws, secret: Secret) -> Backend:

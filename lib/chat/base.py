@@ -24,6 +24,9 @@ class ChatParams:
     max_tokens: int | None = 512
     history: int = 12  # messages of the conversation sent with each request (the system prompt comes on top)
     system: str = ""  # the persona's system prompt
+    # None: the offline twin seeds by the conversation (the same question gets the same reply, reproducible tests);
+    # an int (an OpenAI client's ``seed``, or a fresh one per "Regenerate") picks among the good replies by it.
+    seed: int | None = None
 
 
 class Backend(Protocol):

@@ -7,8 +7,8 @@ per process and kept (loading takes seconds to minutes); generation runs in a th
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from lib.chat.base import ChatError, ChatParams, Message, window
 
@@ -75,7 +75,8 @@ class LocalModel:
         convo = window(messages, params)
         if not any(m["role"] == "user" for m in convo):
             raise ChatError("bad_request", "nothing to answer: the conversation has no message from you")
-        ids = tok.apply_chat_template(convo, add_generation_prompt=True, return_tensors="pt").to(device)
+        enc = tok.apply_chat_template(convo, add_generation_prompt=True, return_tensors="pt")
+        ids = (enc["input_ids"] if hasattr(enc, "keys") else enc).to(device)  # newer transformers: a BatchEncoding
         streamer = TextIteratorStreamer(tok, skip_prompt=True, skip_special_tokens=True, timeout=600)
         sample = params.temperature > 0
         kwargs = dict(input_ids=ids, attention_mask=torch.ones_like(ids), streamer=streamer,

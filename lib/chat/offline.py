@@ -31,25 +31,45 @@ ties between prompts that look alike (the same "好呀" after talk of hiking or 
 its match: the twin prefers replies that hold none. Such a reply is still chosen when only it fits; the output guard
 (:mod:`lib.pii.guard`) then renders its placeholders as the owner's surrogates, so a friend never sees a tag.
 
+*Fit.* The best ``POOL`` distinct matches stand for "what I would say here". The first ``CANDIDATES`` of them are
+re-ranked on how the **reply itself** fits: its expected character-n-gram F-score (chrF's statistics, orders 1..4, beta 2)
+against that pool weighted by match, plus the last message itself (people take up the words they answer); plus
+``MATCH_WEIGHT`` times its match; plus the agreement of the **kind** of message it once answered with the kind of the
+last message (:mod:`lib.chat.reply_kinds`: question, greeting, good night, thanks, apology, laughter, plan or time;
+answering a good night or a greeting with what answered neither costs ``MISMATCH_PENALTY``); minus
+``LENGTH_PENALTY`` per unit of log-distance from the owner's median reply length (no winning by length).
+
 *Choice.* Replies the twin already gave in this conversation are skipped. Temperature 0 takes the best; above 0 the
-top ``TOP_K`` distinct replies scoring at least half the best are sampled with a softmax over their scores relative
-to the best (``params.top_p`` applies as nucleus sampling), from an RNG seeded by the conversation's text: the same conversation always gets the
-same reply, which keeps tests (and "why this reply") reproducible. When no token of the query is in the index, the
-twin answers with one of the owner's most frequent short replies.
+top ``TOP_K`` are sampled with a softmax over their scores (``params.top_p`` applies as nucleus sampling), from an
+RNG seeded by ``params.seed`` when given ("Regenerate" passes a new one) or else by the conversation's text: the same
+conversation asked again gets the same reply (remembered for the last ``MEMO`` conversations). Above temperature 0,
+a reply the twin gave lately in *another* conversation (the last ``RECENT``) scores ``RECENT_PENALTY`` lower per
+time given, among the candidates that fit nearly as well as the best (``RELEVANT``): a person does not send the
+same message to everyone, but a good night said ten times still beats an unrelated reply to "晚安".
+
+*Openers.* When the conversation is only the export's neutral opening ("(starts the chat)"), the twin answers with
+one of the owner's real openers, drawn afresh for every new chat (least recently given first).
+
+*Nothing fits.* When no token of the query is in the index, the twin answers with one of the owner's most frequent
+short replies written in the conversation's script (Chinese for a Chinese message, Latin letters for an English one).
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
+import math
 import re
+import threading
 import time
 import unicodedata
-from collections import Counter
+from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
 from lib.chat.base import ChatError, ChatParams, Message, window
+from lib.chat.reply_kinds import agreement, kinds
 from lib.segment import PLACEHOLDERS
 
 K1 = 1.2
@@ -60,10 +80,26 @@ CONTEXT_WEIGHT = 0.5  # the context field's BM25 relative to the prompt's
 QUERY_DECAY = 0.5  # weight of each earlier message of the conversation relative to the next one
 QUERY_MESSAGES = 6  # messages of the conversation that form the query (0.5**5 ~ 3%; older ones barely matter)
 TOP_K = 5  # distinct replies sampled among when temperature > 0
-MIN_RELATIVE = 0.5  # candidates scoring below half the best are not sampled
-SHARPNESS = 0.1  # at temperature 1, a reply scoring 10% below the best is e times less likely
+SHARPNESS = 0.01  # at temperature 1, a reply scoring 0.01 below the best (a fit of 0.30 vs 0.31) is e times less likely
 PRIVATE_PENALTY = 0.5  # a reply showing a placeholder or a masked value scores half: chosen only when nothing safe fits
+PRIVATE_FIT_PENALTY = 0.3  # the same preference in the fit score (about a whole fit apart)
 COMMON_REPLIES = 20  # frequent short replies used when nothing in the query is known
+CANDIDATES = 12  # the best-matching distinct replies re-ranked on how the reply itself fits
+POOL = 40  # replies (best matches first) whose words stand for "what I would say here" in the fit score
+FIT_ORDERS = 4  # character 1..4-grams compare a candidate with the pool (1..6 measured no better, and slower)
+FIT_BETA = 2.0  # chrF's own beta (recall-weighted); LENGTH_PENALTY keeps that from favouring ever longer replies
+FIT_CHARS = 300  # characters of a reply compared (a long one's tail says little about its fit, and costs time)
+POOL_POWER = 2.0  # the pool weighs a reply by its match squared: the best matches say most about "here"
+LAST_WEIGHT = 0.1  # the last message's share of the pool: a reply that takes up its words fits it
+MATCH_WEIGHT = 0.1  # the BM25 match (relative to the best) next to the fit score
+KIND_WEIGHT = 0.05  # agreement of the kinds of the prompt a candidate answered and of the last message
+MISMATCH_PENALTY = 0.3  # a good night or greeting answered with what answered neither (or the reverse)
+LENGTH_PENALTY = 0.1  # per unit of |log(length / my median length)|: no winning by length
+RECENT = 1000  # replies the twin gave lately, in any conversation, that it avoids giving again ...
+RECENT_PENALTY = 0.5  # ... by scoring them this much lower per time given (temperature > 0 only: 0 is the best)
+RELEVANT = 0.4  # the penalty reorders only candidates scoring at least this share of the best
+MEMO = 1024  # conversations remembered with the reply they got, so asking again gives the same reply
+SHORT = 20  # characters of a "short reply" used when nothing fits
 CHUNK_CHARS = 6  # stream chunk size when no line break or punctuation comes sooner
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
@@ -117,6 +153,20 @@ def _norm(text: str) -> str:
     return "".join(str(text).split())
 
 
+def _script(text: str) -> str:
+    """"cjk" when the text has Chinese, Japanese or Korean letters, "latin" when it has other letters, else "other"
+    (emoji, numbers): the conversation's language as far as choosing a short reply needs it."""
+    if re.search(f"[{_CJK}]", text):
+        return "cjk"
+    return "latin" if re.search(r"[^\W\d_]", text) else "other"
+
+
+def _char_grams(text: str) -> list[Counter]:
+    """Character 1..FIT_ORDERS-grams of ``text`` without whitespace, as chrF counts them."""
+    s = _norm(text[:FIT_CHARS])
+    return [Counter(s[i:i + n] for i in range(len(s) - n + 1)) for n in range(1, FIT_ORDERS + 1)]
+
+
 @dataclass
 class Candidate:
     """One reply of the owner's and why it was picked: the prompt it answered, the turns before, the scores."""
@@ -130,6 +180,7 @@ class Candidate:
     conv_id: int | None = None
     private: bool = False  # shows a placeholder or a masked value (ranked lower; the guard renders it)
     chosen: bool = False  # the one stream() gives for this conversation and these parameters
+    index: int = -1  # the pair's position in the index
 
 
 class _Field:
@@ -310,12 +361,34 @@ class OfflineTwin:
             w_parts.append(np.full(len(idx), CONTEXT_DECAY ** (j - 1)))
         cat = (lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt))
         self._fc = _Field(cat(d_parts, np.int64), cat(t_parts, np.int64), cat(w_parts, np.float64), n, v)
-        # Fallback: the most frequent short replies (by first occurrence), for a query with nothing known.
-        counts = Counter(r for r in self._reply_norm if len(r) <= 20)
+        # Fallback: the most frequent short replies (by first occurrence), for a query with nothing known, per script
+        # so that a Chinese message never gets an English "ok" from a bilingual owner.
+        counts = Counter(r for r in self._reply_norm if len(r) <= SHORT)
         first: dict[str, int] = {}
         for i, r in enumerate(self._reply_norm):
             first.setdefault(r, i)
         self._common = [first[r] for r, _ in counts.most_common(COMMON_REPLIES)]
+        by_script: dict[str, list[int]] = {}
+        for r, _ in counts.most_common():
+            lst = by_script.setdefault(_script(r), [])
+            if len(lst) < COMMON_REPLIES:
+                lst.append(first[r])
+        self._common_by_script = by_script
+        from lib.export.records import NEUTRAL_OPENING
+
+        openings = {_norm(v) for v in NEUTRAL_OPENING.values()}
+        # Replies that opened a conversation: what the twin says when it starts one.
+        self._openers = [i for i, p in enumerate(self._prompt.tolist()) if _norm(turns[p]) in openings]
+        lengths = [len(turns[r].strip()) for r in self._reply.tolist()]
+        self._median_len = float(np.median(lengths)) if lengths else 1.0
+        self._grams: dict[int, list[Counter]] = {}  # reply -> its character n-grams, filled as replies are compared
+        # What the twin said lately (in any conversation) and which conversation got which reply: shared by every
+        # copy of this index (with_delay), guarded by one lock (the server answers several clients at once).
+        self._recent: deque[str] = deque(maxlen=RECENT)
+        self._recent_count: Counter[str] = Counter()  # how often each of those was given: the penalty grows with it
+        self._memo: OrderedDict[bytes, int] = OrderedDict()
+        self._lock = threading.Lock()
+        self._draws = itertools.count()  # openers: each new chat draws afresh, even from the same empty start
 
     # --------------------------------------------------------------------------------------------------- queries
     def _query(self, convo: list[Message]) -> dict[int, float]:
@@ -330,30 +403,100 @@ class OfflineTwin:
                     q[t] = q.get(t, 0.0) + w
         return q
 
-    def _rank(self, messages: list[Message], params: ChatParams, k: int) -> tuple[list[Candidate], np.random.Generator]:
-        """The best ``k`` distinct candidate replies, best first, not repeating the twin's earlier replies, and the
-        conversation's RNG."""
+    def _ngrams(self, i: int) -> list[Counter]:
+        g = self._grams.get(i)
+        if g is None:
+            if len(self._grams) > 50_000:  # bounded: a long-running server must not grow without end
+                self._grams.clear()
+            g = self._grams[i] = _char_grams(self._turns[int(self._reply[i])])
+        return g
+
+    def _fit(self, cands: list[int], weights: np.ndarray, last: str) -> np.ndarray:
+        """How well each of the first ``CANDIDATES`` of ``cands`` fits, in [0, 1]: its expected character-n-gram F1
+        against "what I would say here" -- the replies that answered the best-matching prompts (``cands``, weighted
+        by their match) and the last message itself (people take up the words they answer). A reply of common
+        words of this kind of exchange beats an odd one that happened to answer a similar prompt."""
+        w = weights / weights.sum() * (1.0 - LAST_WEIGHT)
+        pool: list[dict[str, float]] = [{} for _ in range(FIT_ORDERS)]
+        plen = np.zeros(FIT_ORDERS)
+        sources = [(self._ngrams(i), float(x)) for i, x in zip(cands, w)]
+        if last.strip():
+            sources.append((_char_grams(last), LAST_WEIGHT))
+        for grams, x in sources:
+            for n, g in enumerate(grams):
+                d = pool[n]
+                for k, c in g.items():
+                    d[k] = d.get(k, 0.0) + c * x
+                plen[n] += sum(g.values()) * x
+        out = np.zeros(min(len(cands), CANDIDATES))
+        for j, i in enumerate(cands[:CANDIDATES]):
+            prec = rec = 0.0
+            eff = 0
+            for n, g in enumerate(self._ngrams(i)):
+                h = sum(g.values())
+                if not h or plen[n] <= 0:
+                    continue
+                d = pool[n]
+                m = sum(min(c, d.get(k, 0.0)) for k, c in g.items())
+                prec += m / h
+                rec += m / plen[n]
+                eff += 1
+            if eff and prec + rec > 0:
+                b2 = FIT_BETA ** 2
+                out[j] = (1 + b2) * prec * rec / (b2 * prec + rec) / eff
+        return out
+
+    @staticmethod
+    def _kind_term(a: float) -> float:
+        """Agreement of kinds as a score term: a small bonus when they agree, a large penalty when a good night or a
+        greeting is answered with what answered something else (or the reverse)."""
+        return KIND_WEIGHT * a if a >= 0 else MISMATCH_PENALTY * a
+
+    def _rank(self, messages: list[Message], params: ChatParams, k: int
+              ) -> tuple[list[Candidate], np.random.Generator, bytes | None]:
+        """The candidate replies, best first, not repeating the twin's earlier replies in this conversation, the
+        RNG (``params.seed`` when given, else seeded by the conversation) and the conversation's memo key (None for
+        an opener: a new chat has nothing to remember it by)."""
         if not self.size:
             raise ChatError("not_found", "The offline twin has no reply of yours to answer with. Import your chats "
                                          "and keep at least one conversation with your replies (Curation page).")
         convo = [m for m in window(messages, params) if m.get("role") in ("user", "assistant")]
-        seed = hashlib.sha256("\x00".join(f"{m['role']}\x01{m.get('content', '')}" for m in convo).encode()).digest()
+        text = "\x00".join(f"{m['role']}\x01{m.get('content', '')}" for m in convo)
+        seed = hashlib.sha256(text.encode() + (b"" if params.seed is None else f"\x02{params.seed}".encode())).digest()
         rng = np.random.default_rng(int.from_bytes(seed[:8], "little"))
         given = {_norm(m.get("content", "")) for m in messages if m.get("role") == "assistant"}
+        warm = params.temperature > 0
+        with self._lock:
+            recent = Counter(self._recent_count) if warm else Counter()
+        from lib.export.records import NEUTRAL_OPENING
+
+        openings = {_norm(v) for v in NEUTRAL_OPENING.values()}
+        if self._openers and all(_norm(m.get("content", "")) in openings for m in convo if m["role"] == "user") \
+                and not any(m["role"] == "assistant" for m in convo):
+            # I start the chat: one of my real openers, drawn afresh each time (none of the latest ones again).
+            pool = [i for i in self._openers if self._reply_norm[i] not in given]
+            if warm:
+                draw = rng if params.seed is not None else np.random.default_rng([int(rng.integers(2**32)),
+                                                                                   next(self._draws)])
+                order = draw.permutation(len(pool)).tolist()
+                pool = sorted((pool[j] for j in order), key=lambda i: recent[self._reply_norm[i]])  # stable
+            if pool:
+                return [self._candidate(i, 1.0, 0.0, 0.0) for i in pool[:k]], rng, None
         q = self._query(convo)
         sp = self._fp.score(q, self.size)
         sc = self._fc.score(q, self.size)
         total = sp + np.float32(CONTEXT_WEIGHT) * sc
         if self._private.any():
             total = np.where(self._private, total * np.float32(PRIVATE_PENALTY), total)
-        out: list[Candidate] = []
+        want = max(k, POOL)
+        idx: list[int] = []
         seen: set[str] = set()
         positive = int(np.count_nonzero(total > 0))
-        width = min(max(4 * k, 64), positive)  # independent of k up to 16: explain() and stream() agree on ties
+        width = min(max(4 * want, 64), positive)
         while positive:
             top = np.argpartition(-total, width - 1)[:width] if width < self.size else np.arange(self.size)
             top = top[np.lexsort((top, -total[top]))]  # best first; ties: the earlier pair
-            out, seen = [], set()
+            idx, seen = [], set()
             for i in top.tolist():
                 if total[i] <= 0:
                     break
@@ -361,47 +504,101 @@ class OfflineTwin:
                 if r in given or r in seen:
                     continue
                 seen.add(r)
-                out.append(self._candidate(i, float(total[i]), float(sp[i]), float(sc[i])))
-                if len(out) == k:
+                idx.append(i)
+                if len(idx) == want:
                     break
-            if len(out) == k or width >= positive:
+            if len(idx) == want or width >= positive:
                 break
             width = min(width * 4, positive)
-        if not out:  # nothing in common with the query, or every match already said: a frequent reply of mine
-            common = [i for i in self._common if self._reply_norm[i] not in given] or self._common or [0]
+        key = hashlib.sha256(seed + b"memo").digest()[:16]
+        if not idx:  # nothing in common with the query, or every match already said: a short reply of mine
+            last = str(convo[-1].get("content", "")) if convo else ""
+            common = self._common_by_script.get(_script(last)) or self._common or [0]
+            common = [i for i in common if self._reply_norm[i] not in given] or common
+            least = min(recent[self._reply_norm[i]] for i in common)
+            common = [i for i in common if recent[self._reply_norm[i]] == least]
             i = common[int(rng.integers(len(common)))]
-            out = [self._candidate(i, 0.0, 0.0, 0.0)]
-        return out, rng
+            return [self._candidate(i, 0.0, 0.0, 0.0)], rng, key
+        last = str(convo[-1].get("content", "")) if convo else ""
+        weights = np.maximum(total[idx].astype(np.float64), 1e-9) ** POOL_POWER
+        fit = self._fit(idx, weights, last)
+        best = float(total[idx[0]])
+        last_kinds = kinds(last)
+        scores = []
+        for j, i in enumerate(idx[:len(fit)]):
+            reply = self._turns[int(self._reply[i])].strip()
+            s = (fit[j] + MATCH_WEIGHT * float(total[i]) / best
+                 + self._kind_term(agreement(kinds(self._turns[int(self._prompt[i])]), last_kinds))
+                 - LENGTH_PENALTY * abs(math.log((len(reply) + 1) / (self._median_len + 1)))
+                 - (PRIVATE_FIT_PENALTY if self._private[i] else 0.0))
+            scores.append(s)
+        # What I said lately elsewhere counts against a reply, but only among those that fit about as well as the
+        # best: a good night said ten times is still a better answer to "晚安" than a film booking.
+        top = max(scores)
+        fits = [sc >= RELEVANT * top or sc == top for sc in scores]
+        scores = [sc - RECENT_PENALTY * recent[self._reply_norm[i]] if ok else sc
+                  for sc, ok, i in zip(scores, fits, idx)]
+        floor = min(sc for sc, ok in zip(scores, fits) if ok)
+        scores = [sc if ok else floor - (top - sc) for sc, ok in zip(scores, fits)]  # the rest stay below
+        order = sorted(range(len(scores)), key=lambda j: (not fits[j], -scores[j], j))
+        out = [self._candidate(idx[j], float(scores[j]), float(sp[idx[j]]), float(sc[idx[j]])) for j in order]
+        return out[:max(k, CANDIDATES)], rng, key
 
     def _candidate(self, i: int, score: float, sp: float, sc: float) -> Candidate:
         lo, p, r = int(self._lo[i]), int(self._prompt[i]), int(self._reply[i])
         return Candidate(self._turns[r], self._turns[p], self._turns[lo:p], score, sp, sc, self._convs[i],
-                         bool(self._private[i]))
+                         bool(self._private[i]), index=i)
 
     def _choose(self, cands: list[Candidate], params: ChatParams, rng: np.random.Generator) -> int:
-        if params.temperature <= 0 or len(cands) == 1 or cands[0].score <= 0:
+        """Temperature 0: the best. Above: a softmax over the scores (``SHARPNESS`` apart at temperature 1 is e
+        times less likely), restricted to ``TOP_K`` and to ``params.top_p``'s nucleus."""
+        if params.temperature <= 0 or len(cands) == 1:
             return 0
-        rel = np.array([c.score for c in cands]) / cands[0].score
-        rel = rel[rel >= MIN_RELATIVE]  # sorted best first: the rest are weak matches, never worth a gamble
-        p = np.exp((rel - 1.0) / (SHARPNESS * params.temperature))
+        s = np.array([c.score for c in cands[:TOP_K]])
+        p = np.exp((s - s.max()) / (SHARPNESS * params.temperature))
         p /= p.sum()
         if params.top_p is not None and params.top_p < 1.0:
             keep = int(np.searchsorted(np.cumsum(p), params.top_p)) + 1
             p = p[:keep] / p[:keep].sum()
         return int(rng.choice(len(p), p=p))
 
+    def _decide(self, messages: list[Message], params: ChatParams, k: int) -> tuple[list[Candidate], int]:
+        """The candidates and the index of the one given. A conversation asked again (same messages, same seed)
+        gets the reply it got; a new one avoids what the twin said lately elsewhere (``RECENT``)."""
+        cands, rng, key = self._rank(messages, params, k)
+        with self._lock:
+            memo = self._memo.get(key) if key is not None else None
+            if memo is not None:
+                self._memo.move_to_end(key)
+                pick = next((j for j, c in enumerate(cands) if c.index == memo), None)
+                if pick is not None:
+                    return cands, pick
+            pick = self._choose(cands, params, rng)
+            chosen = cands[pick].reply
+            if len(self._recent) == self._recent.maxlen:
+                old = self._recent[0]
+                self._recent_count[old] -= 1
+                if self._recent_count[old] <= 0:
+                    del self._recent_count[old]
+            self._recent.append(_norm(chosen))
+            self._recent_count[_norm(chosen)] += 1
+            if key is not None:
+                self._memo[key] = cands[pick].index
+                while len(self._memo) > MEMO:
+                    self._memo.popitem(last=False)
+        return cands, pick
+
     def explain(self, messages: list[Message], params: ChatParams, k: int = 3) -> list[Candidate]:
         """The top ``k`` candidates for this conversation with their scores and the prompts they answered, best first;
         the one :meth:`stream` gives is marked ``chosen`` (it may rank below ``k``: then it is appended)."""
-        cands, rng = self._rank(messages, params, max(k, TOP_K))
-        pick = self._choose(cands[:TOP_K], params, rng)
+        cands, pick = self._decide(messages, params, max(k, TOP_K))
         cands[pick].chosen = True
         return cands[:k] + ([cands[pick]] if pick >= k else [])
 
     def reply(self, messages: list[Message], params: ChatParams) -> str:
         """The whole reply :meth:`stream` gives."""
-        cands, rng = self._rank(messages, params, TOP_K)
-        return cands[self._choose(cands, params, rng)].reply
+        cands, pick = self._decide(messages, params, TOP_K)
+        return cands[pick].reply
 
     def stream(self, messages: list[Message], params: ChatParams) -> Iterator[str]:
         """Yield the chosen reply in small chunks. Raises ChatError(not_found) when no reply of the owner's is

@@ -113,7 +113,7 @@ def cached_records(ws, opts: ExportOptions) -> tuple[list[Record], BuildReport, 
     old = [k for k in ws._cache if k.startswith("export.records.") and k != key]
     for k in old[:-3]:  # a few option sets stay warm (the Export and Statistics pages use different ones)
         del ws._cache[k]
-    return ws._cached(key, lambda: records(ws, opts))
+    return ws.cached(key, lambda: records(ws, opts))
 
 
 def export_dir(ws, fmt: str, when: float | None = None) -> Path:
@@ -157,7 +157,7 @@ def export(ws, fmt: str, out: Path, opts: ExportOptions | None = None) -> Export
                                 "on the Home page, the curation decisions, and who is \"me\".")
         job = locking.partial_dir(out)
         with job as partial:  # removed if anything fails before it is published
-            files = write(fmt, recs, partial)
+            files = write(fmt, recs, partial, system_turn=opts.system_turn)
             counts = export_stats(recs)
             rep = ExportReport(fmt, out, files, version, report, counts, records=recs)
             (partial / "README.md").write_text(dataset_card(ws, rep, opts, redactor), encoding="utf-8")

@@ -1,6 +1,7 @@
 """The dataset card (``README.md`` beside every export): where the data came from and what was done to it.
 
-It names import files, counts and figures only; it quotes no message. The persona prompt is printed as exported
+It names import files, counts and figures only; it quotes no message. It opens with Hugging Face's YAML metadata
+block (language, licence, task, size, split files). The persona prompt is printed as exported
 (redacted), because it is part of the dataset.
 """
 from __future__ import annotations
@@ -14,6 +15,29 @@ def _table(rows: list[tuple], head: tuple) -> str:
     out = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
     return "\n".join(out)
+
+
+# Hugging Face's size buckets (the hub's size_categories values), by record count.
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                   (10_000_000, "1M<n<10M"), (100_000_000, "10M<n<100M"), (1_000_000_000, "100M<n<1B"))
+SPLIT_NAMES = {"train": "train", "val": "validation"}  # the names Hugging Face datasets uses for our splits
+
+
+def size_category(n_records: int) -> str:
+    return next((name for limit, name in SIZE_CATEGORIES if n_records < limit), "n>1B")
+
+
+def front_matter(language: str, license_id: str, n_records: int, files: dict[str, str]) -> str:
+    """The card's YAML metadata block, so the Hugging Face hub and ``datasets`` read the folder as a dataset: the
+    language, the owner's licence, the task, the size bucket, and which file is which split (``load_dataset`` on the
+    folder then gives exactly train and validation, and never reads ``dataset_info.json`` as data). Written by hand:
+    every value is an id or a file name that MeTwin made, so there is nothing to quote."""
+    lines = ["---", "language:", f"- {language}", f"license: {license_id}", "task_categories:", "- text-generation",
+             "tags:", "- conversational", "- metwin", "size_categories:", f"- {size_category(n_records)}",
+             "configs:", "- config_name: default", "  data_files:"]
+    for split, file in files.items():
+        lines += [f"  - split: {SPLIT_NAMES.get(split, split)}", f"    path: {file}"]
+    return "\n".join(lines + ["---", ""])
 
 
 def dataset_card(ws, report, opts, red) -> str:
@@ -31,7 +55,10 @@ def dataset_card(ws, report, opts, red) -> str:
     reasons = [(k, v) for k, v in report.build.dropped.most_common()]
     files = ", ".join(f"`{f}` ({s})" for s, f in report.files.items())
     sys_prompt = next((r.system for r in report.records if r.source == "chat"), "")
+    from lib import persona
+
     lines = [
+        front_matter(persona.language(ws), opts.license, c["records"], report.files),
         f"# MeTwin dataset: {red.text(ws.name)}",
         "",
         f"Written {_time.strftime('%Y-%m-%d %H:%M')} by MeTwin in **{FORMATS[report.format]}** format: {files}.",

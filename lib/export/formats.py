@@ -3,6 +3,8 @@
 - **sharegpt**: ``[{"conversations": [{"from": "human"|"gpt", "value": ...}], "system": ..., "tools": "[]"}]``, the
   shape the twin is trained on, optionally with per-message ``emotion`` and ``character_traits``; augmented records
   carry ``"source": "mbti"`` (extra keys are ignored by LLaMA-Factory's loader). Also writes ``dataset_info.json``.
+  With ``ExportOptions.system_turn`` the persona is the first turn (``{"from": "system"}``) instead, for torchtune
+  and axolotl, which ignore the top-level field.
 - **llamafactory**: the same records with only the keys LLaMA-Factory maps, plus ``dataset_info.json`` with columns
   and tags, ready to drop into its ``data/`` folder.
 - **openai**: chat JSONL, ``{"messages": [system, user, assistant, ...]}`` per line.
@@ -28,8 +30,11 @@ FORMATS: dict[str, str] = {
 DATASET = "metwin"
 
 
-def sharegpt_item(r: Record, rich: bool) -> dict:
-    conv = []
+def sharegpt_item(r: Record, rich: bool, system_turn: bool = False) -> dict:
+    """One ShareGPT record. ``system_turn``: the persona goes in as the first turn (``{"from": "system"}``) and the
+    top-level ``system`` stays empty, for trainers that read only the turns (torchtune, axolotl); never both, so no
+    trainer sees the persona twice."""
+    conv = [{"from": "system", "value": r.system}] if system_turn and r.system else []
     for t in r.turns:
         m: dict = {"from": t.role, "value": t.text}
         if rich and t.emotion:
@@ -37,7 +42,7 @@ def sharegpt_item(r: Record, rich: bool) -> dict:
         if rich and t.traits:
             m["character_traits"] = t.traits
         conv.append(m)
-    item = {"conversations": conv, "system": r.system, "tools": "[]"}
+    item = {"conversations": conv, "system": "" if conv and conv[0]["from"] == "system" else r.system, "tools": "[]"}
     if rich and r.source != "chat":
         item["source"] = r.source
     return item
@@ -82,7 +87,7 @@ def dataset_info(files: dict[str, str], formatting: str = "sharegpt") -> dict:
             out[name] = {"file_name": file, "formatting": "sharegpt",
                          "columns": {"messages": "conversations", "system": "system", "tools": "tools"},
                          "tags": {"role_tag": "from", "content_tag": "value", "user_tag": "human",
-                                  "assistant_tag": "gpt"}}
+                                  "assistant_tag": "gpt", "system_tag": "system"}}
     return out
 
 
@@ -114,11 +119,12 @@ def _dump(path: Path, data) -> None:
     tmp.replace(path)
 
 
-def write(fmt: str, records: list[Record], out: Path) -> dict[str, str]:
-    """Write ``records`` in ``fmt`` under ``out``; returns split -> file name. Raises if a record breaks the rules."""
+def write(fmt: str, records: list[Record], out: Path, system_turn: bool = False) -> dict[str, str]:
+    """Write ``records`` in ``fmt`` under ``out``; returns split -> file name. Raises if a record breaks the rules.
+    ``system_turn``: ShareGPT shapes carry the persona as a leading system turn (see :func:`sharegpt_item`)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
-    bad = [(i, p) for i, r in enumerate(records) for p in lf_problems(sharegpt_item(r, False))]
+    bad = [(i, p) for i, r in enumerate(records) for p in lf_problems(sharegpt_item(r, False, system_turn))]
     if bad:
         raise AssertionError(f"record {bad[0][0]} would be dropped by LLaMA-Factory: {bad[0][1]}")
     out.mkdir(parents=True, exist_ok=True)
@@ -142,7 +148,7 @@ def write(fmt: str, records: list[Record], out: Path) -> dict[str, str]:
             _dump(out / name, [alpaca_item(r) for r in rs])
         else:
             name = f"{DATASET}_{split}.json" if fmt == "llamafactory" else f"{split}.json"
-            _dump(out / name, [sharegpt_item(r, rich=fmt == "sharegpt") for r in rs])
+            _dump(out / name, [sharegpt_item(r, rich=fmt == "sharegpt", system_turn=system_turn) for r in rs])
         files[split] = name
     if fmt in ("sharegpt", "llamafactory", "alpaca"):
         _dump(out / "dataset_info.json", dataset_info(files, "alpaca" if fmt == "alpaca" else "sharegpt"))

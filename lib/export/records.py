@@ -18,6 +18,7 @@ Steps, in order (each counted in the report, so the dataset card can say where e
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 
@@ -31,6 +32,7 @@ DEDUP = ("none", "exact", "near")
 TRAITS = ("none", "tagged", "persona")
 NEUTRAL_OPENING = {"zh": "（开始聊天）", "en": "(starts the chat)"}
 NOTE_PREFIX = {"zh": "（背景：{note}）", "en": "(Background: {note})"}
+_LICENSE = re.compile(r"[a-z0-9][a-z0-9.\-]{0,63}")  # Hugging Face licence ids: "other", "cc-by-nc-4.0", ...
 
 
 @dataclass
@@ -51,6 +53,13 @@ class ExportOptions:
     notes: bool = True  # context notes: into the system prompt or as a leading turn, as the owner chose
     include_mbti: bool = False
     mbti_ratio: float = 0.1  # augmented records per real record
+    system_turn: bool = field(default=False, metadata={"help": (
+        "Also write the persona as a leading {\"from\": \"system\"} turn of every ShareGPT conversation, instead of "
+        "the top-level \"system\" field. torchtune and axolotl read only the turns, so without this their runs train "
+        "without the persona; LLaMA-Factory reads either.")})
+    license: str = field(default="other", metadata={"help": (
+        "The licence written into the dataset card's metadata (a Hugging Face licence id: other, cc-by-nc-4.0, "
+        "apache-2.0, ...). Chats are personal data: \"other\" until the owner decides.")})
 
     def check(self) -> "ExportOptions":
         from lib.errors import BadInputError
@@ -64,6 +73,9 @@ class ExportOptions:
             raise BadInputError("the validation share must be between 0 and 1 (for example 0.1)")
         if not 0.0 <= self.mbti_ratio <= 1.0:
             raise BadInputError("the MBTI mix must be between 0 and 1 augmented records per real record")
+        if not _LICENSE.fullmatch(str(self.license)):
+            raise BadInputError(f"licence {self.license!r}: give a Hugging Face licence id such as other, "
+                                "cc-by-nc-4.0 or apache-2.0 (lower-case letters, digits, '.', '-')")
         return self
 
     def to_dict(self) -> dict:

@@ -16,11 +16,6 @@ from itertools import accumulate
 from dataclasses import dataclass, field
 from typing import Iterable, Protocol
 
-# Every kind the redaction stage knows. The order is the display order of the review page.
-KINDS: tuple[str, ...] = (
-    "PHONE", "EMAIL", "CN_ID", "US_SSN", "BANK_CARD", "IP", "URL", "QQ", "WECHAT_ID", "PLATE", "PASSPORT",
-    "ADDRESS", "PERSON", "SECRET", "CUSTOM",
-)
 
 # Score conventions shared by all recognizers (the analyzer drops hits below its threshold, 0.5 by default):
 SCORE_VALIDATED = 1.0  # a checksum or a parser validated it (GB 11643, Luhn, mod-97, phonenumbers VALID)
@@ -163,3 +158,13 @@ def context_word(text: str, start: int, end: int, words: Iterable[str], before: 
         if w in window:
             return w
     return None
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``KINDS``: every kind the redaction stage knows, in the review page's order. Derived from the kinds the
+    recognizer modules declare (:mod:`lib.pii.kinds`), so a new kind is one new module."""
+    if name == "KINDS":
+        from lib.pii.kinds import kind_names
+
+        return kind_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from lib.pii.base import KINDS, default_norm, fold_width
+from lib.pii.base import KINDS, default_norm
 from lib.pii.operators import _CN_SURNAMES, mask, surrogate  # the surnames its fake names are drawn from
 
 _KIND_ALT = "|".join(sorted(KINDS, key=len, reverse=True))
@@ -436,7 +436,7 @@ def guard_for(ws) -> OutputGuard:
     from lib import persona
 
     saved = str(ws.get_setting(persona.TWIN_NAME_SETTING) or "")  # the twin's name is part of the key
-    return ws._cached("pii.output_guard\x1f" + saved, lambda: OutputGuard.for_workspace(ws))
+    return ws.cached("pii.output_guard\x1f" + saved, lambda: OutputGuard.for_workspace(ws))
 
 
 class GuardedBackend:

@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 import phonenumbers
 
+from lib.pii import kinds
 from lib.pii.base import default_norm, digits, fold_width
 from lib.pii.checksums import (
     gb11643_check_char,
@@ -143,7 +144,7 @@ def _cn_mobile_split(value: str) -> tuple[str, str] | None:
     return None
 
 
-def _mask_phone(value: str) -> str:
+def mask_phone(value: str) -> str:
     v = fold_width(value).strip()
     cn = _cn_mobile_split(v)
     if cn is not None:
@@ -162,7 +163,7 @@ def _mask_phone(value: str) -> str:
     return _keep_ends(v, keep, keep, _is_ascii_digit)
 
 
-def _mask_email(value: str) -> str:
+def mask_email(value: str) -> str:
     v = fold_width(value).strip()
     local, at, domain = v.rpartition("@")
     if not at or not local:
@@ -171,7 +172,7 @@ def _mask_email(value: str) -> str:
     return f"{local[0]}***@{domain}"
 
 
-def _mask_card(value: str) -> str:
+def mask_card(value: str) -> str:
     v = fold_width(value).strip()
     if len(v) >= 2 and v[:2].isascii() and v[:2].isalpha():  # IBAN: country letters and the last four stay
         return _keep_ends(v, 2, 4, _is_ascii_alnum)
@@ -185,7 +186,7 @@ def _mask_card(value: str) -> str:
     return " ".join(groups + [d[-4:]])
 
 
-def _mask_ip(value: str) -> str:
+def mask_ip(value: str) -> str:
     v = fold_width(value).strip()
     if ":" in v:
         try:
@@ -199,14 +200,14 @@ def _mask_ip(value: str) -> str:
     return parts[0] + ".*" * (len(parts) - 1)
 
 
-def _mask_person(value: str) -> str:
+def mask_person(value: str) -> str:
     v = fold_width(value).strip()
     if len(v) <= 1:
         return "*"
     return v[0] + "".join(ch if ch.isspace() else "*" for ch in v[1:])
 
 
-def _mask_ssn(value: str) -> str:
+def mask_ssn(value: str) -> str:
     # the usual ``***-**-6789``: the last four alone identify nobody
     return _keep_ends(value, 0, 4, _is_ascii_digit)
 
@@ -215,21 +216,15 @@ def _mask_other(value: str) -> str:
     return "*" * len(value) if len(value) <= _LONG_MASK else "******"
 
 
-_MASKS: dict[str, Callable[[str], str]] = {
-    "PHONE": _mask_phone,
-    "EMAIL": _mask_email,
-    "CN_ID": lambda v: _keep_ends(v, 3, 1, _is_ascii_alnum),
-    "BANK_CARD": _mask_card,
-    "IP": _mask_ip,
-    "PERSON": _mask_person,
-    "US_SSN": _mask_ssn,
-}
+def mask_cn_id(value: str) -> str:
+    return _keep_ends(value, 3, 1, _is_ascii_alnum)
 
 
 def mask(kind: str, value: str) -> str:
     """The value with its identifying middle starred out, shape kept (``138****5678``, ``x***@example.com``,
     ``**** **** **** 7894``, ``10.*.*.*``, ``张*``): for exports that should still read like the original."""
-    out = _MASKS.get(kind, _mask_other)(value)
+    spec = kinds.spec(kind)
+    out = (spec.mask if spec is not None and spec.mask is not None else _mask_other)(value)
     if out == value or leaks(value, out):  # defensive: never hand back the value or a run of its digits
         stars = "*" * len(value)
         out = stars if stars != value else stars + "*"
@@ -310,7 +305,7 @@ def _country_code_len(d: str) -> int:
     return 0
 
 
-def _fake_phone(value: str, rng: random.Random) -> str:
+def fake_phone(value: str, rng: random.Random) -> str:
     v = fold_width(value).strip()
     if v.startswith("00"):
         v = "+" + v[2:]  # 0086…/00852… kept as written would keep 00861/00852, five original digits, every time
@@ -332,18 +327,18 @@ def _fake_phone(value: str, rng: random.Random) -> str:
     return _refill(v, new, _is_ascii_digit)
 
 
-def _valid_phone(value: str, fake: str) -> bool:
+def valid_phone(value: str, fake: str) -> bool:
     cn = _cn_mobile_split(fake)
     if _cn_mobile_split(value) is None:
         return True
     return cn is not None and phonenumbers.is_valid_number(phonenumbers.parse(cn[1], "CN"))
 
 
-def _fake_email(value: str, rng: random.Random) -> str:
+def fake_email(value: str, rng: random.Random) -> str:
     return f"{rng.choice(_EN_FIRST).lower()}{rng.randint(1000, 9999)}@{rng.choice(('example.com', 'example.org'))}"
 
 
-def _fake_cn_id(value: str, rng: random.Random) -> str:
+def fake_cn_id(value: str, rng: random.Random) -> str:
     n = sum(1 for ch in fold_width(value) if _is_ascii_alnum(ch))
     birth = _dt.date.fromordinal(rng.randint(_BIRTH_FIRST, _BIRTH_LAST))
     region, seq = rng.choice(_CN_REGIONS), _rand_digits(rng, 3)
@@ -353,7 +348,7 @@ def _fake_cn_id(value: str, rng: random.Random) -> str:
     return _refill(value, body + gb11643_check_char(body))
 
 
-def _fake_ssn(value: str, rng: random.Random) -> str:
+def fake_ssn(value: str, rng: random.Random) -> str:
     # area 9xx is never issued as an SSN (it is the ITIN range), so the fake cannot be a real person's number
     new = f"9{_rand_digits(rng, 2)}{rng.randint(1, 99):02d}{rng.randint(1, 9999):04d}"
     if len(digits(value)) == 9:
@@ -361,7 +356,7 @@ def _fake_ssn(value: str, rng: random.Random) -> str:
     return f"{new[:3]}-{new[3:5]}-{new[5:]}"
 
 
-def _fake_card(value: str, rng: random.Random) -> str:
+def fake_card(value: str, rng: random.Random) -> str:
     v = fold_width(value).strip()
     if len(v) >= 2 and v[:2].isascii() and v[:2].isalpha():
         return _fake_iban(v, rng)
@@ -381,14 +376,14 @@ def _fake_iban(v: str, rng: random.Random) -> str:
     return _refill(v, f"{country}{check:02d}{fake_bban}")
 
 
-def _valid_card(value: str, fake: str) -> bool:
+def valid_card(value: str, fake: str) -> bool:
     v = fold_width(value).strip()
     if len(v) >= 2 and v[:2].isascii() and v[:2].isalpha():
         return iban_valid(fake)
     return len(digits(v)) < 3 or luhn_valid(fake)
 
 
-def _fake_ip(value: str, rng: random.Random) -> str:
+def fake_ip(value: str, rng: random.Random) -> str:
     v = fold_width(value).strip()
     if ":" in v:
         groups = [f"{rng.randint(0, 0xFFFF):x}" for _ in range(6)]
@@ -396,19 +391,19 @@ def _fake_ip(value: str, rng: random.Random) -> str:
     return f"{rng.choice(_DOC_V4)}{rng.randint(1, 254)}"
 
 
-def _fake_qq(value: str, rng: random.Random) -> str:
+def fake_qq(value: str, rng: random.Random) -> str:
     n = len(digits(value)) or 9
     return str(rng.randint(1, 9)) + _rand_digits(rng, n - 1)
 
 
-def _fake_wechat(value: str, rng: random.Random) -> str:
+def fake_wechat(value: str, rng: random.Random) -> str:
     v = fold_width(value).strip()
     if v.lower().startswith("wxid_"):
         return "wxid_" + _rand_alnum(rng, max(len(v) - 5, 6))
     return rng.choice(string.ascii_lowercase) + _rand_alnum(rng, max(len(v), 6) - 1)
 
 
-def _fake_plate(value: str, rng: random.Random) -> str:
+def fake_plate(value: str, rng: random.Random) -> str:
     v = fold_width(value).strip()
     province = v[0] if v and v[0] in _PROVINCES else rng.choice(_PROVINCES)
     sep = v[2] if len(v) > 2 and v[2] in _PLATE_SEPARATORS else ""
@@ -424,13 +419,13 @@ def _fake_plate(value: str, rng: random.Random) -> str:
     return province + rng.choice(_PLATE_LETTERS) + sep + tail
 
 
-def _fake_passport(value: str, rng: random.Random) -> str:
+def fake_passport(value: str, rng: random.Random) -> str:
     v = fold_width(value).strip()
     letters = re.match(r"[A-Za-z]*", v).group(0)
     return letters + _rand_digits(rng, max(len(v) - len(letters), 1))
 
 
-def _fake_person(value: str, rng: random.Random) -> str:
+def fake_person(value: str, rng: random.Random) -> str:
     v = fold_width(value).strip()
     if _CJK.search(v):
         n = len(v) if 2 <= len(v) <= 3 else rng.choice((2, 3))
@@ -441,7 +436,7 @@ def _fake_person(value: str, rng: random.Random) -> str:
     return name.lower() if v.islower() else name.upper() if v.isupper() and len(v) > 1 else name
 
 
-def _fake_address(value: str, rng: random.Random) -> str:
+def fake_address(value: str, rng: random.Random) -> str:
     if _CJK.search(value):
         province, city, districts = rng.choice(_CN_PLACES)
         out = f"{province}{city}{rng.choice(districts)}{rng.choice(_CN_ROADS)}{rng.randint(1, 999)}号"
@@ -454,13 +449,13 @@ def _fake_address(value: str, rng: random.Random) -> str:
     return out
 
 
-def _fake_url(value: str, rng: random.Random) -> str:
+def fake_url(value: str, rng: random.Random) -> str:
     m = re.match(r"([A-Za-z][A-Za-z0-9+.-]*)://", fold_width(value).strip())
     path = _rand_alnum(rng, 8)
     return f"{m.group(1)}://example.com/{path}" if m else f"example.com/{path}"
 
 
-def _fake_secret(value: str, rng: random.Random) -> str:
+def fake_secret(value: str, rng: random.Random) -> str:
     """Same length and character classes (a 6-digit code stays a 6-digit code), punctuation kept in place."""
     out = []
     for ch in fold_width(value):
@@ -475,26 +470,6 @@ def _fake_secret(value: str, rng: random.Random) -> str:
     return "".join(out)
 
 
-_FAKES: dict[str, Callable[[str, random.Random], str]] = {
-    "PHONE": _fake_phone,
-    "EMAIL": _fake_email,
-    "CN_ID": _fake_cn_id,
-    "US_SSN": _fake_ssn,
-    "BANK_CARD": _fake_card,
-    "IP": _fake_ip,
-    "URL": _fake_url,
-    "QQ": _fake_qq,
-    "WECHAT_ID": _fake_wechat,
-    "PLATE": _fake_plate,
-    "PASSPORT": _fake_passport,
-    "ADDRESS": _fake_address,
-    "PERSON": _fake_person,
-    "SECRET": _fake_secret,
-}
-_VALID: dict[str, Callable[[str, str], bool]] = {
-    "PHONE": _valid_phone,
-    "BANK_CARD": _valid_card,
-}
 
 
 def surrogate(kind: str, value: str, salt: str) -> str:
@@ -507,10 +482,11 @@ def surrogate(kind: str, value: str, salt: str) -> str:
     attempt number is part of the seed, so that stays deterministic too). CUSTOM (an owner's term has no shape to
     imitate) and unknown kinds become ``<KIND>``.
     """
-    fake = _FAKES.get(kind)
+    spec = kinds.spec(kind)
+    fake = spec.fake if spec is not None else None
     if fake is None:
         return f"<{kind}>"
-    valid = _VALID.get(kind)
+    valid = spec.valid
     norm = default_norm(value)
     for attempt in range(_MAX_TRIES):
         out = fake(value, _rng(salt, kind, value, attempt))

@@ -219,7 +219,7 @@ def safe_file_name(name: str, redactor: "Redactor | None" = None, default: str =
 def surface_redactor(ws) -> Redactor:
     """One :class:`Redactor` per workspace handle for pages that print names (statistics, chat downloads): no scan,
     no message spans loaded, reused until anything is written (a decision, an import)."""
-    return ws._cached("pii.surface_redactor", lambda: Redactor(ws, scan=False))
+    return ws.cached("pii.surface_redactor", lambda: Redactor(ws, scan=False))
 
 
 Span = tuple[int, int, int, float]  # (start, end, value_id, score)

@@ -19,15 +19,17 @@ returns; :func:`undo` puts configuration, rows and hits back.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
-from lib import db
+from lib import db, decisions
+from lib.errors import BadInputError
 from lib.pii.base import KINDS, default_norm
-from lib.pii.store import EDITS_JOIN, EFFECTIVE_TEXT, MAX_TERM_LENGTH, PiiStore, _ValueIndex
+from lib.pii.store import AREA, EDITS_JOIN, EFFECTIVE_TEXT, MAX_TERM_LENGTH, PiiStore, _ValueIndex
 
 # The kind a marked value gets unless the owner picks another: CUSTOM has no side effects (a PERSON value becomes a
 # known name whose parts are then searched in every message, which a mis-marked address must not trigger).
 MARK_KIND = "CUSTOM"
+SPAN_ACTION = "span"  # a correction's entry in the undo log (lib.decisions.record); PiiStore.undo reverses it
 _ROW = "id, kind, norm, value, idx, status, replacement"
 
 
@@ -44,6 +46,21 @@ class SpanChange:
     allow_removed: list[str] = field(default_factory=list)
     max_value_id: int = 0                           # value rows above this id were created by the change
     span: tuple[int, int, int] | None = None        # (message_id, start, end) the value now holds there
+
+    @classmethod
+    def from_payload(cls, payload: dict) -> SpanChange:
+        """Back from the undo log's JSON (tuples came back as lists)."""
+        change = cls(**payload)
+        change.rows = [tuple(r) for r in change.rows]
+        change.terms_added = [tuple(t) for t in change.terms_added]
+        change.terms_removed = [tuple(t) for t in change.terms_removed]
+        change.span = tuple(change.span) if change.span else None
+        return change
+
+    def log(self, store: PiiStore) -> SpanChange:
+        """Put this correction in the workspace's undo log, so it can be taken back after a reload too."""
+        decisions.record(store.conn, AREA, SPAN_ACTION, asdict(self))
+        return self
 
 
 # ----- token steps ----------------------------------------------------------------------------------------------------
@@ -131,21 +148,21 @@ def set_span(store: PiiStore, value_id: int, message_id: int, start: int, end: i
     conn = store.conn
     value = store.value(value_id)
     if value is None:
-        raise ValueError("this value no longer exists; reload the page")
+        raise BadInputError("this value no longer exists; reload the page")
     text = _text(store, message_id)
     hits = conn.execute("SELECT start, end FROM pii_hits WHERE value_id = ? AND message_id = ? ORDER BY start",
                         (value_id, message_id)).fetchall()
     if text is None or not hits:
-        raise ValueError("the value does not occur in this message any more; reload the page")
+        raise BadInputError("the value does not occur in this message any more; reload the page")
     start, end = snap(text, start, end)
     old = next((h for h in hits if h[0] < end and h[1] > start), hits[0])
     new = text[start:end]
     if not new.strip():
-        raise ValueError("the new span is empty")
+        raise BadInputError("the new span is empty")
     if len(new) > MAX_TERM_LENGTH:
-        raise ValueError(f"the new span is longer than {MAX_TERM_LENGTH} characters")
+        raise BadInputError(f"the new span is longer than {MAX_TERM_LENGTH} characters")
     if end <= old[0] or start >= old[1]:
-        raise ValueError("the new span does not overlap the value; mark it as a missed value instead")
+        raise BadInputError("the new span does not overlap the value; mark it as a missed value instead")
     kind, old_text = value["kind"], text[old[0]:old[1]]
     norm = default_norm(new)
     if norm == default_norm(old_text):
@@ -189,7 +206,7 @@ def set_span(store: PiiStore, value_id: int, message_id: int, start: int, end: i
     held = _held(store, change.value_id, message_id, start, end)
     if held is not None:
         change.value_id, change.span = held[0], held[1:]
-    return change
+    return change.log(store)
 
 
 def mark(store: PiiStore, text: str, kind: str = MARK_KIND) -> SpanChange:
@@ -197,11 +214,11 @@ def mark(store: PiiStore, text: str, kind: str = MARK_KIND) -> SpanChange:
     accepted (the owner asked for it). Built on the owner terms, so later scans keep finding it."""
     text = " ".join(text.split()) if "\n" in text else text.strip()
     if not text:
-        raise ValueError("select or type the text to mark")
+        raise BadInputError("select or type the text to mark")
     if len(text) > MAX_TERM_LENGTH:
-        raise ValueError(f"the text is longer than {MAX_TERM_LENGTH} characters")
+        raise BadInputError(f"the text is longer than {MAX_TERM_LENGTH} characters")
     if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}")
+        raise BadInputError(f"unknown kind {kind!r}")
     norm = default_norm(text)
     before = _ValueIndex(store.conn).find(kind, norm)
     change = SpanChange(value_id=before or 0, max_value_id=_max_id(store))
@@ -221,12 +238,12 @@ def mark(store: PiiStore, text: str, kind: str = MARK_KIND) -> SpanChange:
     vid = _ValueIndex(store.conn).find(kind, norm)
     if vid is None or not _hit_messages(store, [vid]):
         undo(store, change)
-        raise ValueError("the text was not found in any message")
+        raise BadInputError("the text was not found in any message")
     if store.value(vid)["status"] != "accepted":
-        store.decide(vid, "accepted")
+        store.decide(vid, "accepted", undoable=False)  # part of this one action: undoing the mark undoes it
     change.value_id = vid
     change.messages = sorted(_hit_messages(store, [vid]))
-    return change
+    return change.log(store)
 
 
 def undo(store: PiiStore, change: SpanChange) -> int:

@@ -25,12 +25,17 @@ from typing import Callable, Iterable, Iterator
 import pandas as pd
 
 from lib import db
+from lib.errors import BadInputError
 from lib.pii.analyzer import Analyzer
+from lib import decisions
+from lib.pii import kinds
 from lib.pii.base import KINDS, AnalyzerConfig, Recognizer, Term, default_norm
 from lib.pii.recognizers.person import KNOWN_NAME_REASONS
 
-# Bump when recognizer logic changes: the next scan of every workspace is then a full rescan.
+# Bump when the analyzer's own logic changes (a recognizer bumps its KindSpec.version instead): the next scan of every
+# workspace is then a full rescan.
 DETECTOR_VERSION = 2
+AREA = "redaction"  # this module's actions in the shared undo log (lib.decisions)
 STATUSES: tuple[str, ...] = ("pending", "accepted", "rejected", "skipped")
 BATCH = 5000
 MAX_TERM_LENGTH = 200
@@ -75,7 +80,7 @@ class PiiStore:
         """Regions read from the messages and exports (:mod:`lib.pii.regions`), cached until the workspace changes."""
         from lib.pii.regions import infer_regions
 
-        return self.ws._cached("pii.inferred_regions", lambda: infer_regions(self.ws))
+        return self.ws.cached("pii.inferred_regions", lambda: infer_regions(self.ws))
 
     def set_regions(self, regions: Iterable[str]) -> None:
         """Pin the phone regions. Empty, or exactly the inferred ones while nothing is pinned (a settings form saved
@@ -86,7 +91,7 @@ class PiiStore:
         for r in regions:
             r = r.strip().upper()
             if r not in phonenumbers.SUPPORTED_REGIONS:
-                raise ValueError(f"unknown phone region {r!r}: use a two-letter country code such as CN, US or GB")
+                raise BadInputError(f"unknown phone region {r!r}: use a two-letter country code such as CN, US or GB")
             if r not in clean:
                 clean.append(r)
         if not clean or (not self.owner_regions() and tuple(clean) == self.inferred_regions()):
@@ -109,13 +114,13 @@ class PiiStore:
     def modes(self) -> dict[str, str]:
         """Replacement mode per kind (placeholder, mask or surrogate); placeholders unless the owner chose otherwise."""
         stored = self.ws.get_setting("pii.modes", {})
-        return {k: stored.get(k, "placeholder") for k in KINDS}
+        return {s.name: stored.get(s.name, s.mode) for s in kinds.kind_specs()}
 
     def set_mode(self, kind: str, mode: str) -> None:
         from lib.pii.operators import MODES
 
         if kind not in KINDS or mode not in MODES:
-            raise ValueError(f"unknown kind or mode: {kind} {mode}")
+            raise BadInputError(f"unknown kind or mode: {kind} {mode}")
         stored = dict(self.ws.get_setting("pii.modes", {}))
         stored[kind] = mode
         self.ws.set_setting("pii.modes", stored)
@@ -138,7 +143,7 @@ class PiiStore:
         :mod:`lib.pii.names`). Group names are left out (a group title is not a person); ``wxid_…`` ids are
         WECHAT_ID's business.
         """
-        names = set(self.ws._cached("pii.import_names", self._import_names)) | set(self.owner_names())
+        names = set(self.ws.cached("pii.import_names", self._import_names)) | set(self.owner_names())
         names |= set(self.learned_names())
         return tuple(sorted(n.strip() for n in names if n and n.strip() and not n.startswith("wxid_")))
 
@@ -191,7 +196,7 @@ class PiiStore:
     @staticmethod
     def fingerprint(cfg: AnalyzerConfig) -> str:
         """What forces a full rescan when it changes (additions of names, terms and allow entries do not)."""
-        return hashlib.sha256(json.dumps([DETECTOR_VERSION, list(cfg.regions), cfg.threshold]).encode()).hexdigest()[:16]
+        return hashlib.sha256(json.dumps([DETECTOR_VERSION, kinds.signature(), list(cfg.regions), cfg.threshold]).encode()).hexdigest()[:16]
 
     # ----- scanning -----------------------------------------------------------------------------------------------
     def _state(self) -> dict:
@@ -276,7 +281,7 @@ class PiiStore:
         with db.transaction(self.conn):
             self._refresh_aggregates()
         self._spread_names(cfg, new_state, values, last, report, progress)
-        self.ws._writes += 1
+        self.ws.touch()
         report.new_values = values.created
         report.seconds = _time.perf_counter() - t0
         return report
@@ -476,15 +481,21 @@ class PiiStore:
                                  ORDER BY score DESC, id LIMIT 1), reason)""" + only, ids)
 
     # ----- decisions ----------------------------------------------------------------------------------------------
-    def decide(self, value_ids: int | Iterable[int], status: str) -> None:
-        """Record the owner's decision at once (one statement, committed before returning)."""
+    def decide(self, value_ids: int | Iterable[int], status: str, undoable: bool = True) -> None:
+        """Record the owner's decision at once (committed before returning), as one undoable action: a bulk accept
+        of five hundred values is undone in one step, after a reload too (:mod:`lib.decisions`)."""
         if status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}")
+            raise BadInputError(f"unknown status {status!r}")
         ids = [value_ids] if isinstance(value_ids, int) else list(value_ids)
-        with db.transaction(self.conn):
-            self.conn.executemany("UPDATE pii_values SET status = ?, decided_at = ? WHERE id = ?",
-                                  [(status, _now(), int(i)) for i in ids])
-        self.ws._writes += 1
+        stamp = _now()
+        if undoable:
+            decisions.apply(self.conn, AREA, [("pii_values", {"id": int(i)}, {"status": status, "decided_at": stamp})
+                                              for i in ids])
+        else:
+            with db.transaction(self.conn):
+                self.conn.executemany("UPDATE pii_values SET status = ?, decided_at = ? WHERE id = ?",
+                                      [(status, stamp, int(i)) for i in ids])
+        self.ws.touch()
 
     def set_replacement(self, value_id: int, replacement: str | None) -> None:
         """The owner's own replacement for a value (None restores the mode's default). Editing implies accepting."""
@@ -492,20 +503,37 @@ class PiiStore:
         if rep is not None:
             original = self.conn.execute("SELECT value FROM pii_values WHERE id = ?", (value_id,)).fetchone()
             if original and default_norm(rep) == default_norm(original[0]):
-                raise ValueError("the replacement is the original value; reject the detection instead")
-        with db.transaction(self.conn):
-            self.conn.execute("UPDATE pii_values SET replacement = ?, status = 'accepted', decided_at = ? WHERE id = ?",
-                              (rep, _now(), int(value_id)))
-        self.ws._writes += 1
+                raise BadInputError("the replacement is the original value; reject the detection instead")
+        decisions.apply(self.conn, AREA, [("pii_values", {"id": int(value_id)},
+                                           {"replacement": rep, "status": "accepted", "decided_at": _now()})])
+        self.ws.touch()
 
     def restore(self, value_id: int, status: str, replacement: str | None) -> None:
-        """Put a value back exactly as it was (the page's undo)."""
+        """Put a value back exactly as it was (status and replacement), itself undoable."""
         if status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}")
-        with db.transaction(self.conn):
-            self.conn.execute("UPDATE pii_values SET status = ?, replacement = ?, decided_at = ? WHERE id = ?",
-                              (status, replacement, _now(), int(value_id)))
-        self.ws._writes += 1
+            raise BadInputError(f"unknown status {status!r}")
+        decisions.apply(self.conn, AREA, [("pii_values", {"id": int(value_id)},
+                                           {"status": status, "replacement": replacement, "decided_at": _now()})])
+        self.ws.touch()
+
+    def undoable(self) -> int:
+        """How many of the last redaction actions can still be undone (they are in the workspace: a reload keeps
+        them)."""
+        return decisions.undoable(self.conn, AREA)
+
+    def undo(self) -> int | None:
+        """Take back the last redaction action (a decision, a bulk accept, an edited replacement, a widened span or
+        a marked value). Returns the value to show next, or None when there was nothing to undo."""
+        from lib.pii import spans  # spans builds on this module
+
+        focus = None
+        for table, key in decisions.undo(self.conn, AREA):
+            if table == decisions.ACTION + spans.SPAN_ACTION:
+                focus = spans.undo(self, spans.SpanChange.from_payload(key))
+            elif focus is None and table == "pii_values":
+                focus = int(key["id"])
+        self.ws.touch()
+        return focus
 
     def bulk_candidates(self, kind: str | None, min_score: float) -> list[int]:
         """Pending values a bulk accept would cover (shown in the confirmation before it runs)."""
@@ -525,18 +553,18 @@ class PiiStore:
         """Add an owner term: every occurrence becomes a detection (accepted: the owner asked for it)."""
         pattern = pattern.strip()
         if not pattern:
-            raise ValueError("the term is empty")
+            raise BadInputError("the term is empty")
         if len(pattern) > MAX_TERM_LENGTH:
-            raise ValueError(f"the term is longer than {MAX_TERM_LENGTH} characters")
+            raise BadInputError(f"the term is longer than {MAX_TERM_LENGTH} characters")
         if kind not in KINDS:
-            raise ValueError(f"unknown kind {kind!r}")
+            raise BadInputError(f"unknown kind {kind!r}")
         if is_regex:
             try:
                 rx = re.compile(pattern)
             except re.error as e:
-                raise ValueError(f"not a valid regular expression ({e}): {pattern}") from None
+                raise BadInputError(f"not a valid regular expression ({e}): {pattern}") from None
             if rx.search(""):
-                raise ValueError("this regular expression matches empty text; make it match at least one character")
+                raise BadInputError("this regular expression matches empty text; make it match at least one character")
         with db.transaction(self.conn):
             self.conn.execute("INSERT OR IGNORE INTO pii_terms(pattern, kind, is_regex, created) VALUES (?, ?, ?, ?)",
                               (pattern, kind, int(is_regex), _now()))
@@ -544,28 +572,28 @@ class PiiStore:
         report = self.scan()
         if not is_regex:
             vid = _ValueIndex(self.conn).find(kind, default_norm(pattern))
-            if vid is not None:
-                self.decide(vid, "accepted")
+            if vid is not None:  # part of adding the term (undone by removing it), not a review decision
+                self.decide(vid, "accepted", undoable=False)
         return report
 
     def remove_term(self, term_id: int) -> None:
         with db.transaction(self.conn):
             self.conn.execute("DELETE FROM pii_terms WHERE id = ?", (int(term_id),))
-        self.ws._writes += 1
+        self.ws.touch()
 
     def add_allow(self, term: str) -> None:
         """Never flag this value again (in any kind). Its detections disappear at the next scan."""
         term = term.strip()
         if not term:
-            raise ValueError("the term is empty")
+            raise BadInputError("the term is empty")
         with db.transaction(self.conn):
             self.conn.execute("INSERT OR IGNORE INTO pii_allow(term, created) VALUES (?, ?)", (term, _now()))
-        self.ws._writes += 1
+        self.ws.touch()
 
     def remove_allow(self, term: str) -> None:
         with db.transaction(self.conn):
             self.conn.execute("DELETE FROM pii_allow WHERE term = ?", (term,))
-        self.ws._writes += 1
+        self.ws.touch()
 
     # ----- reading ------------------------------------------------------------------------------------------------
     def queue(self, kinds: Iterable[str] | None = None, statuses: Iterable[str] | None = None, min_score: float = 0.0,

@@ -7,31 +7,73 @@ Writes, next to an export's ``dataset_info.json``:
 - ``metwin_lora_ds.yaml`` + ``ds_z2_config.json``: multi-GPU with DeepSpeed ZeRO-2, for users who outgrow one machine;
 - ``TRAINING.md``: how to run each, and how to use a hosted service (iFLYTEK MaaS, OpenAI-style fine-tuning).
 
-The YAML keys are LLaMA-Factory's (``llamafactory-cli train FILE``; checked against its examples/train_lora and
-examples/train_qlora configs). Values are written by hand, not with a YAML library: every value here is a number, a
+The YAML keys and values are LLaMA-Factory's (``llamafactory-cli train FILE``): tests/test_llamafactory_compat.py
+parses every generated file with LLaMA-Factory's own argument classes (unknown keys refused), checks enum and literal
+values against its value sets, and the template against its registry. Values are written by hand, not with a YAML library: every value here is a number, a
 boolean or a quoted string, so the format cannot drift.
 """
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from lib.errors import BadInputError
 
-# LLaMA-Factory's chat template per model family: the template must match the base model's own.
+# LLaMA-Factory's chat template per model family: the template must match the base model's own, or the model trains
+# on a prompt format it is never served with. Checked against LLaMA-Factory's template registry and its own
+# model -> template table (tests/test_llamafactory_compat.py). Patterns are tried in order on the model folder's or
+# hub id's last part, lower-cased: the more specific come first (an R1 distill of Qwen is "deepseekr1", not "qwen").
 TEMPLATES: tuple[tuple[str, str], ...] = (
-    ("qwen3", "qwen3"), ("qwen2.5", "qwen"), ("qwen2", "qwen"), ("qwen", "qwen"), ("llama-3", "llama3"),
-    ("llama3", "llama3"), ("llama-2", "llama2"), ("glm-4", "glm4"), ("glm4", "glm4"), ("chatglm3", "chatglm3"),
-    ("baichuan2", "baichuan2"), ("yi", "yi"), ("mistral", "mistral"), ("gemma", "gemma"), ("deepseek", "deepseek3"),
-    ("internlm", "intern2"), ("phi", "phi"),
+    (r"deepseek-r1", "deepseekr1"),  # R1 and its Qwen/Llama distills
+    (r"deepseek-v3|deepseek-v2\.5|deepseek-v2-chat-0628", "deepseek3"),
+    (r"deepseek-coder-v2|deepseek-v2", "deepseek"),
+    (r"deepseek-coder", "deepseekcoder"),
+    (r"deepseek", "deepseek"),
+    (r"qwen3\.5", "qwen3_5"),
+    (r"qwen3-(?!.*(?:vl|omni)).*instruct", "qwen3_nothink"),  # Qwen3-*-Instruct-2507: no thinking block
+    (r"qwen3-(?!.*(?:vl|omni))", "qwen3"),
+    (r"qwq|qwen2\.5-(?!vl|omni)|qwen2-(?!vl|audio)|qwen-|qwen1\.5", "qwen"),
+    (r"llama3-llava-next", "llava_next_llama3"),
+    (r"llama-?4", "llama4"),
+    (r"llama-?3(?:\.\d)?-.*vision", "mllama"),
+    (r"llama-?3", "llama3"),
+    (r"llama-?2", "llama2"),
+    (r"chatglm3", "chatglm3"),
+    (r"glm-z1", "glmz1"),
+    (r"glm-4\.7", "glm4_7"),
+    (r"glm-4\.[56](?!v)", "glm4_moe"),
+    (r"glm-4(?![.\d]*v)", "glm4"),
+    (r"medgemma", "gemma3"),
+    (r"(?:^|[-_])gemma-4-e\d", "gemma4n"),
+    (r"(?:^|[-_])gemma-4-", "gemma4"),
+    (r"(?:^|[-_])gemma-3n-", "gemma3n"),
+    (r"(?:^|[-_])gemma-3-(?:1b|270m)", "gemma2"),  # the text-only Gemma 3 sizes use Gemma 2's template there
+    (r"(?:^|[-_])gemma-3-", "gemma3"),
+    (r"(?:^|[-_])gemma-2-", "gemma2"),  # not "gemma-2b": that is Gemma 1
+    (r"gemma", "gemma"),
+    (r"phi-4-mini", "phi4_mini"),
+    (r"phi-4", "phi4"),
+    (r"phi-3-small", "phi_small"),
+    (r"phi-3", "phi"),
+    (r"mistral-small", "mistral_small"),
+    (r"ministral-3-", "ministral3"),
+    (r"ministral|mistral-nemo", "ministral"),
+    (r"mistral|mixtral", "mistral"),
+    (r"(?:^|[-_])yi-vl", "yi_vl"),
+    (r"(?:^|[-_])yi-", "yi"),
+    (r"intern-s1", "intern_s1"),
+    (r"internlm", "intern2"),  # InternLM2, 2.5 and 3
 )
+_TEMPLATE_RES = tuple((re.compile(pattern), template) for pattern, template in TEMPLATES)
 
 
 def template_for(base_model: str) -> str:
     """LLaMA-Factory's template name for a model path or id (``"default"`` when unknown: check it by hand)."""
-    name = Path(str(base_model)).name.lower() or str(base_model).lower()
-    return next((t for key, t in TEMPLATES if key in name), "default")
+    name = Path(str(base_model).rstrip("/\\")).name.lower() or str(base_model).lower()
+    return next((t for pattern, t in _TEMPLATE_RES if pattern.search(name)), "default")
 
 
 @dataclass
@@ -66,8 +108,20 @@ def _yaml(pairs: list[tuple[str, object] | str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+WARMUP = 0.1  # share of the optimizer steps spent warming up
+
+
+def warmup_steps(cfg: HandoffConfig, n_train: int) -> int:
+    """Warm-up as a whole number of steps (10% of one GPU's run), the one form every transformers version that
+    LLaMA-Factory runs on reads the same way: ``warmup_ratio`` is gone from transformers 5.x's newer releases, and a
+    fractional ``warmup_steps`` means a ratio only from 5.0 on (4.x takes it as 0.1 of a step: no warm-up)."""
+    per_epoch = max(1, math.ceil(max(n_train, 0) / max(1, cfg.batch_size)) // max(1, cfg.grad_accum))
+    return math.ceil(math.ceil(per_epoch * cfg.epochs) * WARMUP)
+
+
 def lora_yaml(cfg: HandoffConfig, dataset_dir: str, has_val: bool, qlora: bool = False,
-              deepspeed: str | None = None) -> str:
+              deepspeed: str | None = None, n_train: int = 0) -> str:
+    """One LLaMA-Factory training config; ``n_train`` (records in the train split) sizes the warm-up."""
     template = cfg.template or template_for(cfg.base_model)
     pairs: list = [
         "model", ("model_name_or_path", cfg.base_model), ("trust_remote_code", True),
@@ -75,7 +129,9 @@ def lora_yaml(cfg: HandoffConfig, dataset_dir: str, has_val: bool, qlora: bool =
         ("lora_alpha", cfg.lora_alpha), ("lora_dropout", cfg.lora_dropout), ("lora_target", "all"),
     ]
     if qlora:
-        pairs += [("quantization_bit", 4), ("quantization_method", "bitsandbytes")]
+        # LLaMA-Factory's QuantizationMethod value is "bnb": any other string is stored unchecked and matches no
+        # quantization branch, so the model would silently train in full precision.
+        pairs += [("quantization_bit", 4), ("quantization_method", "bnb")]
     if deepspeed:
         pairs += [("deepspeed", deepspeed)]
     pairs += [
@@ -85,7 +141,7 @@ def lora_yaml(cfg: HandoffConfig, dataset_dir: str, has_val: bool, qlora: bool =
         ("logging_steps", 10), ("save_steps", 200), ("plot_loss", True), ("overwrite_output_dir", True),
         "train", ("per_device_train_batch_size", cfg.batch_size), ("gradient_accumulation_steps", cfg.grad_accum),
         ("learning_rate", cfg.lr), ("num_train_epochs", float(cfg.epochs)), ("lr_scheduler_type", "cosine"),
-        ("warmup_ratio", 0.1), ("bf16", True),
+        ("warmup_steps", warmup_steps(cfg, n_train)), ("bf16", True),
     ]
     if has_val:
         pairs += ["eval", ("eval_dataset", "metwin_val"), ("per_device_eval_batch_size", 1),
@@ -104,6 +160,19 @@ DS_Z2 = {
 }
 
 
+def _count_records(path: Path) -> int:
+    """Records in a JSON list (ShareGPT, Alpaca) or JSON-lines file; 0 when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return 0
+    try:
+        data = json.loads(text)
+        return len(data) if isinstance(data, list) else 0
+    except json.JSONDecodeError:
+        return sum(1 for line in text.splitlines() if line.strip())
+
+
 def write(export_dir: Path, cfg: HandoffConfig) -> list[Path]:
     """Write the configs and ``TRAINING.md`` into an export folder (ShareGPT or LLaMA-Factory format)."""
     export_dir = Path(export_dir)
@@ -116,11 +185,12 @@ def write(export_dir: Path, cfg: HandoffConfig) -> list[Path]:
     if not cfg.base_model.strip():
         raise BadInputError("give the base model: a Hugging Face id (Qwen/Qwen2.5-7B-Instruct) or a local folder")
     has_val = "metwin_val" in info
+    n_train = _count_records(export_dir / info["metwin"].get("file_name", "train.json"))
     out = [export_dir / "metwin_lora.yaml", export_dir / "metwin_qlora.yaml", export_dir / "metwin_lora_ds.yaml",
            export_dir / "ds_z2_config.json", export_dir / "TRAINING.md"]
-    out[0].write_text(lora_yaml(cfg, ".", has_val), encoding="utf-8")
-    out[1].write_text(lora_yaml(cfg, ".", has_val, qlora=True), encoding="utf-8")
-    out[2].write_text(lora_yaml(cfg, ".", has_val, deepspeed="ds_z2_config.json"), encoding="utf-8")
+    out[0].write_text(lora_yaml(cfg, ".", has_val, n_train=n_train), encoding="utf-8")
+    out[1].write_text(lora_yaml(cfg, ".", has_val, qlora=True, n_train=n_train), encoding="utf-8")
+    out[2].write_text(lora_yaml(cfg, ".", has_val, deepspeed="ds_z2_config.json", n_train=n_train), encoding="utf-8")
     out[3].write_text(json.dumps(DS_Z2, indent=2) + "\n", encoding="utf-8")
     out[4].write_text(instructions(cfg, has_val), encoding="utf-8")
     return out
@@ -156,6 +226,9 @@ llamafactory-cli train metwin_qlora.yaml
 pip install deepspeed
 FORCE_TORCHRUN=1 llamafactory-cli train metwin_lora_ds.yaml
 ```
+
+`warmup_steps` is counted for one GPU (10% of its steps); with N GPUs there are N times fewer steps, so divide it by
+N to keep the same share.
 
 The adapter lands in `{cfg.output_dir}`. Chat with it in MeTwin (Train page: "use in chat"), or merge it for vLLM:
 `python -m lib merge --base-model {cfg.base_model} --adapter {cfg.output_dir} --out merged/`.

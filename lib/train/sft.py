@@ -511,21 +511,56 @@ def run_card_markdown(card: dict) -> str:
     return "\n".join(lines)
 
 
+def _merge_tokenizer(adapter: Path, base_model: str | Path):
+    """The tokenizer to ship with a merged model: the adapter's own copy (what training used), else the base model's.
+
+    The adapter's copy may not load here: one saved by transformers 5 (LLaMA-Factory's current environment) names the
+    class ``TokenizersBackend``, which transformers 4 does not have, and a copy can be damaged. Training never changes
+    the vocabulary, so the base model's tokenizer is the same one; only when neither loads is the merge refused."""
+    from transformers import AutoTokenizer
+
+    if (adapter / "tokenizer_config.json").is_file():
+        try:
+            return AutoTokenizer.from_pretrained(str(adapter))
+        except Exception as e:  # noqa: BLE001 -- unknown class, bad JSON, missing vocab: all mean "use the base's"
+            log.warning("merge: the adapter's tokenizer does not load (%s: %s); using the base model's",
+                        type(e).__name__, str(e)[:200])
+    try:
+        return AutoTokenizer.from_pretrained(str(base_model))
+    except Exception as e:  # noqa: BLE001
+        raise BadInputError(f"Neither the adapter's tokenizer nor the base model's ({base_model}) loads "
+                            f"({type(e).__name__}: {str(e)[:200]}); pass the base model's local folder.") from None
+
+
 def merge(base_model: str | Path, adapter: str | Path, out: str | Path) -> Path:
     """Fold the adapter into the base weights and save a plain model + tokenizer to ``out``: what vLLM (or any
-    server without LoRA support) loads. ``adapter`` may be the adapter folder or the run folder holding it."""
+    server without LoRA support) loads. ``adapter`` may be the adapter folder or the run folder holding it.
+
+    Everything is written to ``<out>.partial-<random>`` and renamed into place only once complete (an earlier merge
+    in ``out`` is replaced as a whole): a merge that fails half-way, out of disk or killed, leaves no folder that
+    looks like a model but is not one. A non-empty ``out`` that is not a model folder is refused, not replaced."""
     from peft import PeftModel
-    from transformers import AutoTokenizer
+
+    from lib import locking
 
     adapter, out = Path(adapter), Path(out)
     if not (adapter / "adapter_config.json").is_file() and (adapter / "adapter" / "adapter_config.json").is_file():
         adapter = adapter / "adapter"
     if not (adapter / "adapter_config.json").is_file():
         raise BadInputError(f"{adapter} holds no LoRA adapter (adapter_config.json); pass a run's adapter folder.")
+    if out.exists() and not out.is_dir():
+        raise BadInputError(f"{out} is a file; give a folder for the merged model.")
+    if out.is_dir() and any(out.iterdir()) and not (out / "config.json").is_file():
+        raise BadInputError(f"{out} holds files that are not a model; the merge replaces its folder as a whole, so "
+                            "give a new or empty folder.")
+    tok = _merge_tokenizer(adapter, base_model)
     base = _load_base(str(base_model), "auto")
     merged = PeftModel.from_pretrained(base, str(adapter)).merge_and_unload()
-    out.mkdir(parents=True, exist_ok=True)
-    merged.save_pretrained(out, safe_serialization=True)
-    tok_src = adapter if (adapter / "tokenizer_config.json").is_file() else base_model
-    AutoTokenizer.from_pretrained(str(tok_src)).save_pretrained(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    locking.recover(out)  # what an earlier crashed merge left beside this folder
+    job = locking.partial_dir(out)
+    with job as partial:  # removed if anything below fails
+        merged.save_pretrained(partial, safe_serialization=True)
+        tok.save_pretrained(partial)
+        locking.publish(job, out)
     return out

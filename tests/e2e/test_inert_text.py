@@ -114,11 +114,20 @@ def test_import_preview_as_chat_shows_the_message_as_text(page: Page, fresh_serv
     assert listener.paths == [] and seen.foreign() == []
 
 
-def test_chat_reply_is_text_while_streaming_and_after(page: Page, fresh_server: str, tmp_path: Path,
-                                                      listener: Listener) -> None:
+def assert_reply(bubbles: Locator, first: int, end: int, text: str) -> None:
+    """Bubbles ``first`` .. ``end - 1`` are one reply, sent in bursts: together they show ``text`` as written, and
+    nothing in any of them was rendered as Markdown or HTML."""
+    shown = [bubbles.nth(i).get_by_test_id("stText").first.inner_text() for i in range(first, end)]
+    assert "\n".join(shown) == text, shown
+    for i in range(first, end):
+        expect(bubbles.nth(i).locator(RENDERED)).to_have_count(0)
+
+
+def test_chat_reply_is_text_in_every_bubble(page: Page, fresh_server: str, tmp_path: Path,
+                                            listener: Listener) -> None:
     # "localhost": the output guard swaps IP addresses in replies for documentation ones, host names it keeps
     text = payload(f"http://localhost:{listener.port}")
-    with FakeOpenAI(reply=text, chunk_size=8, chunk_delay=0.15) as model:
+    with FakeOpenAI(reply=text, chunk_size=8, chunk_delay=0.05) as model:
         ws = Workspace(tmp_path / "data" / "workspaces" / "sample")  # fresh_server's default workspace
         chat_lib.set_config(ws, "openai", {"base_url": model.base_url, "model": "fake-model"})
         ws.set_setting("chat.backend", "openai")
@@ -130,19 +139,19 @@ def test_chat_reply_is_text_while_streaming_and_after(page: Page, fresh_server: 
         box.fill(text)  # the user's own message is chat text too
         box.press("Enter")
         bubbles = page.get_by_test_id("stChatMessage")
-        expect(bubbles.nth(1)).to_contain_text("look")  # the first line is in, the rest still streaming
-        expect(bubbles.nth(1).locator(RENDERED)).to_have_count(0)
-        partial = bubbles.nth(1).get_by_test_id("stText").inner_text()
-        assert text.startswith(partial) and len(partial) < len(text), partial
+        expect(bubbles.nth(1)).to_contain_text("look", timeout=30_000)
         wait_for_app(page)
+        n = bubbles.count()  # the message, then the reply in the owner's bursts
+        assert n >= 2
         assert_literal(bubbles.nth(0), text)
-        assert_literal(bubbles.nth(1), text)
+        assert_reply(bubbles, 1, n, text)
         box.fill("again")  # the next run draws the first reply from the conversation kept in the session
         box.press("Enter")
-        expect(bubbles).to_have_count(4, timeout=30_000)
+        expect(bubbles).to_have_count(2 * n, timeout=30_000)
         wait_for_app(page)
-        for i in (0, 1, 3):
-            assert_literal(bubbles.nth(i), text)
+        assert_literal(bubbles.nth(0), text)
+        assert_reply(bubbles, 1, n, text)
+        assert_reply(bubbles, n + 1, 2 * n, text)
         # an error quoting the server's words goes through Markdown (an alert), escaped and with links broken. Its
         # own words: an error never repeats the conversation's text
         host = f"http://localhost:{listener.port}"
@@ -150,7 +159,7 @@ def test_chat_reply_is_text_while_streaming_and_after(page: Page, fresh_server: 
         model.fail_with, model.error_message = 400, failure
         box.fill("once more")
         box.press("Enter")
-        error = bubbles.nth(5).get_by_test_id("stAlert")
+        error = bubbles.last.get_by_test_id("stAlert")
         expect(error).to_contain_text("HTTP 400")
         assert failure in error.inner_text().replace(WORD_JOINER, "")
         expect(error.locator(RENDERED)).to_have_count(0)

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from lib.pii.store import PiiStore
 from lib.workspace import Workspace
 from tests.e2e.server import wait_for_app
 

@@ -74,8 +74,8 @@ def main() -> int:
             if args.pause == "written":
                 real_write = ex.write
 
-                def paused_write_files(fmt, recs, out):
-                    files = real_write(fmt, recs, out)  # the new train/val files, in the partial folder
+                def paused_write_files(fmt, recs, out, **options):
+                    files = real_write(fmt, recs, out, **options)  # the new train/val files, in the partial folder
                     pause()
                     return files
 

@@ -23,7 +23,7 @@ from lib.errors import WorkspaceBusy
 from lib.export import ExportOptions, export
 from lib.pii.store import PiiStore, _ValueIndex
 from lib.workspace import Workspace, preview
-from tests.test_workspace import CHAT, WHATSAPP, memotrace_csv, write
+from tests.helpers import CHAT, WHATSAPP, memotrace_csv, write
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="POSIX process semantics")
 

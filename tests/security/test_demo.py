@@ -32,14 +32,12 @@ from lib.demo_http import refusal
 from lib.errors import BadInputError
 from lib.eval import game, holdout
 from lib.workspace import Workspace, load_sample
-from tests import test_pages
 from tests.e2e.server import free_port
-from tests.test_pages import start
+from tests.helpers import start
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSCODE = "火锅-2024"
-data_dir = test_pages.data_dir  # autouse: each test its own METWIN_DATA
-running_server = test_pages.running_server
+pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py: each test its own METWIN_DATA
 
 
 # ----- a real demo process ---------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from tests.security.server_clients import (
     stalled_ws,
     ws_open,
 )
-from tests.test_serve import FRONT_END_FRAME, REPLY, TOKEN, Scripted, client, running, spark
+from tests.serve_helpers import FRONT_END_FRAME, REPLY, TOKEN, Scripted, client, running, spark
 
 DEEP = 100_000
 BACKEND = Scripted()

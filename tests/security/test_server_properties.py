@@ -17,7 +17,7 @@ from websockets.sync.client import connect
 
 from lib.serve import MAX_JSON_DEPTH
 from tests.security.server_clients import CHAT, Recorder, check_answer, exchange, recorded_log, ws_frame, ws_open
-from tests.test_serve import Scripted, running
+from tests.serve_helpers import Scripted, running
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from lib.pii import operators as ops
+from lib.pii.kinds import KindSpec, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_VALIDATED, Hit
 
 # Context, then up to 8 characters of anything but digits/@ (``QQ号：``, ``qq是``, ``加我QQ ``), then the number. The
@@ -108,3 +110,10 @@ def _explicit(ctx: str) -> bool:
     between) is trusted."""
     c = ctx.lower()
     return c.endswith(("号", "id"))
+
+
+# --- registration (lib/pii/kinds.py): the kinds this module finds, and how a scan builds its recognizers ---
+register_kind(KindSpec("QQ", order=80, fake=ops.fake_qq))
+register_kind(KindSpec("WECHAT_ID", order=90, fake=ops.fake_wechat))
+register_recognizer("qq", 80, lambda config: [QqRecognizer()])
+register_recognizer("wechat_id", 90, lambda config: [WechatIdRecognizer()])

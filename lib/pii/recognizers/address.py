@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, SCORE_WEAK, Hit, context_word
+from lib.pii import operators as ops
+from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, Hit, context_word
 
 # --- Chinese ------------------------------------------------------------------------------------------------------
 # Characters that end a place name on the left: pronouns, verbs of living/sending, particles. None of them occurs in
@@ -502,3 +504,8 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
             continue
         out.append(h)
     return out
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_kind(KindSpec("ADDRESS", order=120, fake=ops.fake_address))
+register_recognizer("address", 120, lambda config: [AddressRecognizer()])

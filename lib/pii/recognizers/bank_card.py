@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from lib.pii import operators as ops
+from lib.pii.kinds import KindSpec, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_VALIDATED, SCORE_WEAK, Hit
 from lib.pii.checksums import iban_ok, luhn_ok
 from lib.pii.recognizers.cn_id import id_context, is_valid_cn_id, looks_like_cn_id
@@ -167,3 +169,8 @@ class BankCardRecognizer:
                 continue  # unknown country: only with the word IBAN next to it
             out.append(Hit("BANK_CARD", m.start(), m.end(), SCORE_VALIDATED, f"IBAN mod-97 ok ({value[:2]})", value))
         return out
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_kind(KindSpec("BANK_CARD", order=50, mask=ops.mask_card, fake=ops.fake_card, valid=ops.valid_card))
+register_recognizer("bank_card", 50, lambda config: [BankCardRecognizer()])

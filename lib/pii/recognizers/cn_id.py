@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
+from lib.pii import operators as ops
+from lib.pii.kinds import KindSpec, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_VALIDATED, SCORE_WEAK, Hit
 from lib.pii.checksums import gb11643_check_ok
 
@@ -89,3 +91,8 @@ def id_context(text: str, start: int) -> str | None:
     for found in _CONTEXT.finditer(text, max(0, start - _WINDOW), start):
         pass
     return found.group(0) if found else None
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_kind(KindSpec("CN_ID", order=30, mask=ops.mask_cn_id, fake=ops.fake_cn_id))
+register_recognizer("cn_id", 30, lambda config: [CnIdRecognizer()])

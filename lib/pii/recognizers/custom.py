@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from lib.pii.base import SCORE_VALIDATED, Batch, Hit, Term, default_norm, fold_width
+from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.base import SCORE_VALIDATED, AnalyzerConfig, Batch, Hit, Term, default_norm, fold_width
 from lib.pii.recognizers.person import literal_alternation
 
 OWNER_PATTERN = "owner pattern"  # the reason of an owner's regex hit
@@ -69,3 +70,19 @@ class CustomRecognizer:
     def _hit(self, kind: str, m: re.Match[str], reason: str, offset: int) -> Hit:
         norm = self._norms.get((kind, default_norm(m.group(0))), "") if self._norms else ""
         return Hit(kind, m.start() - offset, m.end() - offset, SCORE_VALIDATED, reason, norm)
+
+
+def _build(config: AnalyzerConfig) -> list[CustomRecognizer]:
+    """The owner's own terms and regexes; then values found elsewhere in the workspace (``PiiStore.known_values``),
+    so the same value gets the same placeholder wherever it recurs."""
+    owner = [t for t in config.terms if not t.norm]
+    known = [t for t in config.terms if t.norm]
+    recs = [CustomRecognizer(owner)] if owner else []
+    if known:
+        recs.append(CustomRecognizer(known, reason="known value (found elsewhere in the workspace)"))
+    return recs
+
+
+# --- registration (lib/pii/kinds.py): the owner's terms are their own kind; a term may also name another kind ---
+register_kind(KindSpec("CUSTOM", order=150))
+register_recognizer("custom", 180, _build)

@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import phonenumbers
 
+from lib.pii.kinds import register_recognizer
 from lib.pii.base import SCORE_CONTEXT, Hit, fold_width
 from lib.pii.recognizers import accounts, cn_id, email, passport, us_ssn
 from lib.pii.recognizers.phone import national_mobile_norm
@@ -327,3 +328,7 @@ def _is_address(value: str) -> bool:
         return False
     marks = {m.group() for m in _CN_MARK.finditer(value)}
     return bool(_CN_STREET.search(value)) or len(marks) >= 2 and len(value) >= 5
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_recognizer("followup", 140, lambda config: [FollowupRecognizer(regions=config.regions)])

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from lib.pii import operators as ops
+from lib.pii.kinds import KindSpec, register_kind, register_recognizer
 from lib.pii.base import (
     NOT_ALNUM_AFTER,
     SCORE_CONTEXT,
@@ -71,3 +73,8 @@ class PassportRecognizer:
             elif score:
                 hits.append(Hit("PASSPORT", m.start(), m.end(), score, desc))
         return hits
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_kind(KindSpec("PASSPORT", order=110, fake=ops.fake_passport))
+register_recognizer("passport", 110, lambda config: [PassportRecognizer()])

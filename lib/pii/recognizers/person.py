@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from lib.pii import operators as ops
+from lib.pii.kinds import KindSpec, register_kind, register_recognizer
 from lib.pii.base import SCORE_VALIDATED, Batch, Hit, default_norm, fold_width
 
 # Kinship and endearment words people save as nicknames (备注 "老公", "妈妈"). Redacting them everywhere would gut the
@@ -178,3 +180,8 @@ class PersonRecognizer:
 
 def _key(surface: str) -> str:
     return _SPACES.sub(" ", surface).strip().casefold()
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_kind(KindSpec("PERSON", order=130, mask=ops.mask_person, fake=ops.fake_person))
+register_recognizer("person_known", 170, lambda config: [PersonRecognizer(config.names)] if config.names else [])

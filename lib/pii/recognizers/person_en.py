@@ -19,6 +19,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from lib.pii.kinds import register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, SCORE_WEAK, Hit, default_norm
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -393,3 +394,7 @@ class EnglishNameRecognizer:
         # the grouping key known names use too (lib.pii.recognizers.person), so a name found here and later matched as
         # a known name is one value with one placeholder
         return Hit("PERSON", head.start, tail.end, score, reason, default_norm(text[head.start:tail.end]))
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_recognizer("person_en", 150, lambda config: [EnglishNameRecognizer()])

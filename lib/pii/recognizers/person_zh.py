@@ -19,7 +19,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from lib.pii.base import Batch, SCORE_CONTEXT, SCORE_PATTERN, SCORE_WEAK, Hit
+from lib.pii.kinds import register_recognizer
+from lib.pii.base import Batch, SCORE_CONTEXT, SCORE_PATTERN, Hit
 
 # Hundred Family Surnames (public domain), in its order, plus common modern surnames it lacks (肖, 付, 闫, 覃...).
 SINGLE_SURNAMES: str = (
@@ -334,3 +335,7 @@ _SPEECH_AFTER: tuple[str, ...] = tuple("""
 刚刚 刚才 已经 居然 竟然 突然 今天 明天 昨天 也来 都来 和 跟 他们 她们 家 吗 呢 说过
 """.split())
 _OPENERS = frozenset(" \n\t，。！？、；,.!?;“「『\"'（(【[")
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_recognizer("person_zh", 160, lambda config: [ChineseNameRecognizer()])

@@ -13,6 +13,8 @@ import re
 
 import phonenumbers
 
+from lib.pii import operators as ops
+from lib.pii.kinds import KindSpec, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, SCORE_VALIDATED, Hit
 
 _DIGIT = re.compile(r"[0-9]")
@@ -283,3 +285,8 @@ def _context(text: str, start: int, end: int) -> str | None:
         if weak:
             return weak.group(0)
     return None
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_kind(KindSpec("PHONE", order=10, mask=ops.mask_phone, fake=ops.fake_phone, valid=ops.valid_phone))
+register_recognizer("phone", 10, lambda config: [PhoneRecognizer(regions=config.regions)])

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from lib.pii import operators as ops
+from lib.pii.kinds import KindSpec, register_kind, register_recognizer
 from lib.pii.base import (
     NOT_ALNUM_AFTER,
     SCORE_CONTEXT,
@@ -43,3 +45,8 @@ class PlateRecognizer:
             else:
                 hits.append(Hit("PLATE", m.start(), m.end(), SCORE_PATTERN, "plate shape (province + letter + 5)"))
         return hits
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_kind(KindSpec("PLATE", order=100, fake=ops.fake_plate))
+register_recognizer("plate", 100, lambda config: [PlateRecognizer()])

@@ -11,6 +11,8 @@ import re
 from collections import Counter
 from itertools import pairwise
 
+from lib.pii import operators as ops
+from lib.pii.kinds import KindSpec, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, SCORE_VALIDATED, Hit
 
 # (a) password / PIN right before its value. English words need ASCII boundaries; Chinese ones don't.
@@ -187,3 +189,8 @@ def _in_url(text: str, pos: int) -> bool:
     left = text.rfind(" ", 0, pos) + 1
     head = text[left:pos]
     return "://" in head or head.startswith("www.")
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_kind(KindSpec("SECRET", order=140, fake=ops.fake_secret))
+register_recognizer("secret", 130, lambda config: [SecretRecognizer()])

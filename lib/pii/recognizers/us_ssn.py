@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from lib.pii import operators as ops
+from lib.pii.kinds import KindSpec, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, Hit
 
 _DIGIT = re.compile(r"[0-9]")  # the cheap gate: most chat lines have no digits
@@ -56,3 +58,8 @@ class UsSsnRecognizer:
                 hits.append(Hit("US_SSN", m.start(), m.end(), SCORE_PATTERN, "SSN shape, valid area/group/serial",
                                 norm))
         return hits
+
+
+# --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
+register_kind(KindSpec("US_SSN", order=40, mask=ops.mask_ssn, fake=ops.fake_ssn))
+register_recognizer("us_ssn", 40, lambda config: [UsSsnRecognizer()])
