@@ -381,7 +381,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", help="write the curated, redacted dataset (ShareGPT, LLaMA-Factory, OpenAI, Alpaca)")
     ex.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
-    ex.add_argument("--format", required=True, choices=["sharegpt", "llamafactory", "openai", "alpaca"])
+    from lib.export.formats import FORMATS
+
+    ex.add_argument("--format", required=True, choices=list(FORMATS))
     ex.add_argument("--out", required=True, help="output folder (created; files in it are replaced)")
     ex.add_argument("--opener", choices=["neutral", "drop"], default="neutral",
                     help="a conversation I open: add a neutral opening turn (default) or drop my leading turns")
@@ -448,7 +450,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="fidelity report: the twin against my real replies in held-out conversations")
     ev.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
-    ev.add_argument("--backend", default="offline", help="offline, openai, spark or local (baselines are added)")
+    from lib.chat import REGISTRY
+
+    ev.add_argument("--backend", default="offline", choices=list(REGISTRY),
+                    help=f"{', '.join(REGISTRY)} (baselines are added)")
     ev.add_argument("--n", type=int, default=200, help="replies to measure (default 200)")
     ev.add_argument("--out", required=True, help="folder for fidelity.json and fidelity.md")
     ev.set_defaults(func=cmd_eval)

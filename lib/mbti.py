@@ -1,4 +1,4 @@
-"""Personality augmentation from the Machine_Mindset MBTI dataset (docs/formats.md §6).
+"""Personality augmentation from the Machine_Mindset MBTI dataset (its record layout is described below).
 
 A twin trained only on chat pairs learns the owner's voice but rarely hears them answer "are you more introverted or
 extraverted?". The Machine_Mindset files give thousands of in-character Alpaca answers per MBTI pole, plus a

@@ -33,8 +33,11 @@ def build_parser_args(sub: Any) -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="serve the twin: a Spark-compatible WebSocket and an OpenAI-compatible API on "
                                       "one port")
     sv.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
-    sv.add_argument("--backend", default="offline", help="the twin's backend: offline, openai or spark "
-                                                         "(default offline)")
+    from lib.chat import REGISTRY
+
+    servable = [s.name for s in REGISTRY.values() if s.servable]
+    sv.add_argument("--backend", default="offline", choices=servable,
+                    help=f"the twin's backend: {', '.join(servable)} (default offline)")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine "
                                                         "only; anything else needs a token)")
     sv.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")

@@ -7,6 +7,7 @@ owner's :data:`PHRASE_SAMPLE` most recent text messages, which is plenty to find
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -61,9 +62,10 @@ class Traits:
         return asdict(self)
 
 
-def mine(messages: pd.DataFrame, top: int = 10, names: Iterable[str] = ()) -> Traits:
+def mine(messages: pd.DataFrame, top: int = 10, names: Iterable[str] = (), others: pd.Series | None = None) -> Traits:
     """Habits of the messages given (pass only the owner's). Columns used: ``time``, ``kind``, ``text`` and, when
-    present, ``conv_id`` and ``turn`` (for burstiness). ``names``: people's names, kept out of the phrases."""
+    present, ``conv_id`` and ``turn`` (for burstiness). ``names``: people's names, kept out of the phrases;
+    ``others``: the other side's text messages, which catchphrases are measured against."""
     out = Traits(messages=len(messages))
     if messages.empty:
         return out
@@ -83,7 +85,8 @@ def mine(messages: pd.DataFrame, top: int = 10, names: Iterable[str] = ()) -> Tr
         out.top_bracket_emoji = _top(text.str.findall(_BRACKET).explode().dropna(), top)
         out.punctuation = {name: round(float(text.str.contains(rx, regex=True, case=False).mean()), 3)
                            for name, rx in PUNCTUATION}
-        out.top_phrases = top_phrases(text.iloc[-PHRASE_SAMPLE:], top, exclude=names)
+        out.top_phrases = top_phrases(text.iloc[-PHRASE_SAMPLE:], top, exclude=names,
+                                      others=None if others is None else others.iloc[-PHRASE_SAMPLE:])
 
     if {"conv_id", "turn"} <= set(messages.columns):
         turns = messages.dropna(subset=["conv_id", "turn"])
@@ -99,19 +102,15 @@ def mine(messages: pd.DataFrame, top: int = 10, names: Iterable[str] = ()) -> Tr
     return out
 
 
-def top_phrases(text: pd.Series, top: int = 10, min_count: int = 2,
-                exclude: Iterable[str] = ()) -> list[tuple[str, int]]:
-    """Most repeated phrases: whole short messages said again and again ("好滴", "okk"), then Chinese 2–4 character
-    pieces and English words. A phrase counts once per message, so one long rant does not dominate. Phrases that
-    overlap a name in ``exclude`` (the people in the chats) are left out: a friend's name is not a catchphrase, and
-    it must not slip into a persona."""
-    names = [n.lower() for n in exclude if n and len(n) >= 2]
+def _phrase_counts(text: pd.Series) -> Counter[str]:
+    """In how many messages each candidate phrase occurs: whole short messages ("好滴", "okk"), Chinese 2–4
+    character pieces and English words. Bracket emoji are taken out first: their names ([旺柴]) are stickers, not
+    words the person types."""
     counts: Counter[str] = Counter()
+    text = text.str.replace(_BRACKET, " ", regex=True)
     short = text.str.strip()
     short = short[short.str.len().between(2, 8)]
-    for phrase, n in short.value_counts().items():
-        if n >= min_count:
-            counts[phrase] += int(n)
+    counts.update({p: int(n) for p, n in short.value_counts().items()})
     for t in text:
         seen: set[str] = set()
         for run in _CJK_RUN.findall(t):
@@ -119,15 +118,67 @@ def top_phrases(text: pd.Series, top: int = 10, min_count: int = 2,
                 seen.update(run[i:i + size] for i in range(len(run) - size + 1))
         seen.update(w.lower() for w in _WORD.findall(t) if w.lower() not in STOP_EN)
         counts.update(seen)
+    return counts
+
+
+def _standalone_share(phrase: str, text: pd.Series) -> float:
+    """Of the messages holding a Chinese ``phrase``, the share where it stands on its own (message edge, space,
+    punctuation or emoji on both sides). Catchphrases do (嘿嘿, 冲呀, 好滴); topics and names sit inside sentences
+    (年糕今天学会开柜门了, 今天去爬山吗)."""
+    hits = text[text.str.contains(phrase, regex=False)]
+    if hits.empty:
+        return 0.0
+    alone = re.compile(rf"(?<![\u4e00-\u9fff]){re.escape(phrase)}(?![\u4e00-\u9fff])")
+    return float(hits.str.contains(alone).mean())
+
+
+STANDALONE_MIN = 0.5  # a Chinese catchphrase stands on its own in at least half the messages that hold it
+PRIOR = 10.0   # pseudo-messages of the pooled rate added to each side (Monroe et al.'s informative Dirichlet prior)
+Z_MIN = 1.0    # a catchphrase is said distinctively more by the owner: log-odds z above this (the prior already
+               # shrinks rare phrases; a stricter cut leaves a small chat with none)
+
+
+def distinctive(mine: Counter[str], n_mine: int, theirs: Counter[str], n_theirs: int) -> dict[str, float]:
+    """Weighted log-odds z-score of each of the owner's phrases against the other side's messages (Monroe, Colaresi
+    and Quinn, "Fightin' Words", 2008): how much more often *the owner* says it, with rare phrases shrunk toward the
+    pooled rate. Topics both sides talk about (今天, 火锅) and the names they both use score near zero."""
+    total = n_mine + n_theirs
+    out: dict[str, float] = {}
+    for p, y_i in mine.items():
+        y_j = theirs.get(p, 0)
+        a = PRIOR * (y_i + y_j) / total  # the prior's share of this phrase
+        d = math.log((y_i + a) / (n_mine + PRIOR - y_i - a)) - math.log((y_j + a) / (n_theirs + PRIOR - y_j - a))
+        out[p] = d / math.sqrt(1 / (y_i + a) + 1 / (y_j + a))
+    return out
+
+
+def top_phrases(text: pd.Series, top: int = 10, min_count: int = 2,
+                exclude: Iterable[str] = (), others: pd.Series | None = None) -> list[tuple[str, int]]:
+    """The owner's catchphrases, as (phrase, messages holding it). A phrase counts once per message, so one long rant
+    does not dominate. With ``others`` (the other side's text messages) a phrase must be said distinctively more by
+    the owner (:func:`distinctive`) and they are ranked by that; without, by count. Phrases that overlap a name in
+    ``exclude`` (the people in the chats) are left out: a friend's name is not a catchphrase, and it must not slip
+    into a persona."""
+    names = [n.lower() for n in exclude if n and len(n) >= 2]
+    counts = _phrase_counts(text)
     items = [(p, n) for p, n in counts.items() if n >= min_count]
+    if others is not None and len(others):
+        z = distinctive(counts, len(text), _phrase_counts(others), len(others))
+        items = [(p, n) for p, n in items if z[p] > Z_MIN]
+        items.sort(key=lambda pn: (-z[pn[0]], -len(pn[0]), pn[0]))
+        embedded = lambda p: bool(_CJK_RUN.fullmatch(p)) and _standalone_share(p, text) < STANDALONE_MIN  # noqa: E731
+    else:
+        embedded = lambda p: False  # noqa: E731
+        items.sort(key=lambda pn: (-pn[1], -len(pn[0]), pn[0]))
     # Prefer the longer phrase when a shorter one only occurs inside it ("哈哈哈" over "哈哈" when always tripled).
-    items.sort(key=lambda pn: (-pn[1], -len(pn[0]), pn[0]))
     picked: list[tuple[str, int]] = []
     for p, n in items:
-        if any(p in q and n <= m for q, m in picked):
+        if any((p in q or q in p) and n <= m for q, m in picked):
             continue
         low = p.lower()
         if any(low in name or name in low for name in names):  # checked only for candidates, not every n-gram
+            continue
+        if embedded(p):  # checked lazily too: a scan of every message per phrase
             continue
         picked.append((p, n))
         if len(picked) == top:
@@ -141,7 +192,10 @@ def mine_workspace(ws, top: int = 10) -> Traits:
     df = pd.read_sql_query("SELECT time, kind, text, conv_id, turn FROM messages WHERE is_me = 1 "
                            "ORDER BY time", ws.conn)
     names = {r[0] for r in ws.conn.execute("SELECT DISTINCT sender FROM messages UNION SELECT name FROM chats")}
-    return mine(df, top, names)
+    others = pd.read_sql_query("SELECT text FROM (SELECT text, time FROM messages WHERE is_me = 0 AND kind = 'text' "
+                               "AND TRIM(text) != '' ORDER BY time DESC LIMIT ?) ORDER BY time",
+                               ws.conn, params=(PHRASE_SAMPLE,))["text"].fillna("").astype(str)
+    return mine(df, top, names, others)
 
 
 def _top(values: pd.Series, n: int) -> list[tuple[str, int]]:

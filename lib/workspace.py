@@ -71,6 +71,32 @@ def workspace_names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and (p / DB_NAME).exists())
 
 
+LAST_WORKSPACE = "last_workspace.txt"  # in the data folder: the workspace the app opens next time
+
+
+def last_workspace() -> str | None:
+    """The workspace used last (in any tab or session), if it still exists: a reload or a new tab comes back to it."""
+    try:
+        name = (data_dir() / LAST_WORKSPACE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return name if valid_workspace_name(name) and name in workspace_names() else None
+
+
+def remember_workspace(name: str) -> None:
+    """Remember ``name`` as the last workspace used (written whole: a crash leaves the old name or the new one)."""
+    if not valid_workspace_name(name):
+        return
+    path = data_dir() / LAST_WORKSPACE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(name, encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass  # a read-only data folder: the app still works, it just opens the default next time
+
+
 def valid_workspace_name(name: str) -> bool:
     """Letters (any script), digits, spaces, ``_`` and ``-``; no path separators, so a name stays one folder."""
     return bool(WORKSPACE_NAME.fullmatch(name)) and name.strip() == name

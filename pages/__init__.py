@@ -36,7 +36,8 @@ import streamlit as st
 from lib import demo
 from lib.i18n import DEFAULT_LANG, LANGS, normalize_lang, t, term
 from lib.importers import BadInputError
-from lib.workspace import Workspace, open_workspace, valid_workspace_name, workspace_names, workspaces_root
+from lib.workspace import (Workspace, last_workspace, open_workspace, remember_workspace, valid_workspace_name,
+                           workspace_names, workspaces_root)
 
 ROOT = Path(__file__).resolve().parents[1]
 APP_FILE = ROOT / "app.py"
@@ -274,11 +275,22 @@ def _demo_workspace(lang: str) -> Workspace | None:
     return ss["_ws"]
 
 
+def _first_workspace() -> Path | None:
+    """The workspace a new session opens: the URL's ``?ws=`` (a bookmark), else the last one used, else the default."""
+    wanted = st.query_params.get("ws")
+    if wanted and valid_workspace_name(wanted) and wanted in workspace_names():
+        return workspaces_root() / wanted
+    last = last_workspace()
+    return workspaces_root() / last if last else None
+
+
 def _workspace_picker(lang: str) -> Workspace | None:
+    """The sidebar's workspace picker. The workspace is mirrored in the URL (``?ws=name``) and remembered as the last
+    one used, so a reload, a bookmark or a new tab opens the owner's data, not the sample."""
     ss = st.session_state
     ws: Workspace | None = ss.get("_ws")
     if ws is None:
-        ws = _open(None, lang)
+        ws = _open(_first_workspace(), lang)
         if ws is None:
             return None
         ss["_ws"] = ws
@@ -298,6 +310,9 @@ def _workspace_picker(lang: str) -> Workspace | None:
         if new is not None:
             ws.close()
             ws = ss["_ws"] = new
+            remember_workspace(ws.name)
+    if st.query_params.get("ws") != ws.name:
+        st.query_params["ws"] = ws.name
     with st.sidebar.popover(t("sidebar.new", lang), icon=":material/add:"):
         with st.form("ws_new_form", border=False, clear_on_submit=True):
             name = st.text_input(t("sidebar.new_name", lang), key="ws_new_name", max_chars=64,

@@ -209,6 +209,13 @@ def answer() -> None:
         msgs.append({"role": "assistant", "content": text, "backend": label, "bubbles": bubbles, "why": info})
     if err:
         msgs.append({"role": "error", "content": err, "backend": label})
+    keep(msgs)
+
+
+def keep(msgs: list[dict]) -> None:
+    """Save the conversation in the workspace (not in demo mode: a friend's chat is not kept)."""
+    if not demo.enabled():
+        transcript.save(ui.ws, msgs)
 
 
 def transcript_text(msgs: list[dict], name: str) -> str:
@@ -227,6 +234,7 @@ def toolbar(msgs: list[dict], name: str) -> None:
             st.rerun()
         if st.button(ui.t("chat.clear"), icon=":material/delete_sweep:", disabled=not msgs, key="chat_clear"):
             msgs.clear()
+            keep(msgs)
             st.rerun()
         st.download_button(ui.t("chat.download"), transcript_text(msgs, name), disabled=not msgs,
                            file_name=f"chat-{time.strftime('%Y%m%d-%H%M')}.txt", mime="text/plain",
@@ -267,12 +275,16 @@ with guard(ui):
     else:
         speaking()
         settings()
-    msgs: list[dict] = ss.setdefault("chat_msgs", [])
+    if ss.get("chat_ws") != ui.ws.name:  # a new session or another workspace: its own saved conversation
+        ss["chat_msgs"] = [] if demo.enabled() else transcript.load(ui.ws)
+        ss["chat_ws"] = ui.ws.name
+    msgs: list[dict] = ss["chat_msgs"]
     if "chat_partial" in ss:  # the last reply was stopped mid-stream: keep what had arrived
         partial = ss.pop("chat_partial")
         ss.pop("chat_error", None)
         if partial:
             msgs.append({"role": "assistant", "content": partial, "backend": ui.t("chat.stopped")})
+            keep(msgs)
     for m in msgs:
         role = "assistant" if m["role"] == "error" else m["role"]
         with st.chat_message(role, avatar=AVATARS.get(role)):

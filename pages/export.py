@@ -5,7 +5,6 @@ with MBTI augmentation, a preview of the first records and a dataset card. Files
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from pathlib import Path
 
@@ -13,9 +12,9 @@ import pandas as pd
 import streamlit as st
 
 from lib.errors import BadInputError, WorkspaceBusy
-from lib.export import FORMATS, ExportOptions, cached_records, export_dir, zip_name
+from lib.export import FORMATS, ExportOptions, cached_records, export_dir, past_exports, zip_name
 from lib.export import export as run_export
-from lib.export.formats import alpaca_item, openai_item, sharegpt_item
+from lib.export import formats
 from lib.export.records import DEDUP, OPENERS, SPLITS, TRAITS
 from pages import guard, md_escape, require_messages, setup
 
@@ -104,14 +103,6 @@ def mbti_panel() -> None:
                      "source": "mbti", "file": pair["file"]}, expanded=2)
 
 
-def shaped(fmt: str, r, system_turn: bool = False) -> dict:
-    if fmt == "openai":
-        return openai_item(r)
-    if fmt == "alpaca":
-        return alpaca_item(r)
-    return sharegpt_item(r, rich=fmt == "sharegpt", system_turn=system_turn)
-
-
 def zipped(folder: Path) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -171,12 +162,10 @@ with guard(ui):
     st.subheader(ui.t("exp.preview"))
     st.caption(ui.t("exp.preview_help", n=len(recs), convs=report.conversations))
     for i, r in enumerate(recs[:3]):
-        st.json(shaped(fmt, r, opts.system_turn), expanded=2 if i == 0 else False)
-    past = pd.read_sql_query("SELECT created, format, out_dir, persona_version, counts FROM exports ORDER BY id DESC "
-                             "LIMIT 10", ws.conn)
+        st.json(formats.item(fmt, r, opts.system_turn), expanded=2 if i == 0 else False)
+    past = past_exports(ws).drop(columns="id")
     if len(past):
         st.subheader(ui.t("exp.history"))
-        past["counts"] = [json.loads(c).get("records", 0) for c in past["counts"]]
         st.dataframe(past.rename(columns={"created": ui.t("exp.col.when"), "format": ui.t("exp.format"),
                                           "out_dir": ui.t("exp.col.folder"), "persona_version": ui.t("exp.col.persona"),
                                           "counts": ui.t("exp.records")}), hide_index=True, width="stretch")

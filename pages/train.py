@@ -12,6 +12,7 @@ import streamlit as st
 
 from lib import chat as chat_lib
 from lib.errors import BadInputError
+from lib.export import training_sets
 from lib.train import handoff, runs
 from pages import ACCENT, guard, md_escape, setup
 
@@ -22,15 +23,7 @@ ss = st.session_state
 
 def exports() -> pd.DataFrame:
     """Past exports whose folder still holds a ShareGPT training file."""
-    df = pd.read_sql_query("SELECT id, created, format, out_dir FROM exports WHERE format IN ('sharegpt', "
-                           "'llamafactory') ORDER BY id DESC", ui.ws.conn)
-    if df.empty:
-        return df
-    df["train"] = [next((str(Path(d) / n) for n in ("train.json", "metwin_train.json") if (Path(d) / n).exists()), "")
-                   for d in df["out_dir"]]
-    df["val"] = [next((str(Path(d) / n) for n in ("val.json", "metwin_val.json") if (Path(d) / n).exists()), "")
-                 for d in df["out_dir"]]
-    return df[df["train"] != ""].reset_index(drop=True)
+    return training_sets(ui.ws)
 
 
 def n_records(path: str) -> int:

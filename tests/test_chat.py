@@ -105,3 +105,31 @@ def test_emoji_conversion_survives_a_bracket_split_across_chunks():
     conv = StreamConverter()
     out = "".join(conv.feed(c) for c in ["好呀[旺", "柴] 几", "点[捂脸", "]", " [x"]) + conv.flush()
     assert out == "好呀🐶 几点🤦 [x"
+
+
+def test_a_backend_is_one_registration(tmp_path, monkeypatch):
+    """Issue 16: the CLI's and serve's choices, get_backend and the memory default derive from lib.chat.REGISTRY."""
+    import lib.chat as chat_lib
+    from lib import cli
+    from lib.chat.offline import OfflineTwin
+
+    monkeypatch.setattr(chat_lib, "REGISTRY", dict(chat_lib.REGISTRY))
+    chat_lib.register(chat_lib.BackendSpec("echo", "chat.backend.echo", lambda ws, cfg, secret: OfflineTwin(
+        [("hi", cfg.get("greeting", "hello"))]), generative=False))
+    ws = Workspace(tmp_path / "ws")
+    chat_lib.set_config(ws, "echo", {"greeting": "hey there"})
+    backend = chat_lib.get_backend("echo", ws)
+    assert "".join(backend.stream([{"role": "user", "content": "hi"}], ChatParams(temperature=0))) == "hey there"
+    parser = cli.build_parser()
+    assert parser.parse_args(["serve", "--backend", "echo"]).backend == "echo"
+    assert parser.parse_args(["eval", "--backend", "echo", "--out", str(tmp_path)]).backend == "echo"
+    ws.close()
+
+
+def test_every_backend_has_labels_in_both_languages():
+    import lib.chat as chat_lib
+    from lib import i18n
+
+    for spec in chat_lib.REGISTRY.values():
+        for lang in i18n.LANGS:
+            assert spec.label_key in i18n.TRANSLATIONS[lang], (spec.name, lang)

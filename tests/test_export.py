@@ -322,3 +322,33 @@ def test_dataset_card_front_matter(sample: Workspace, tmp_path: Path):
         "n<1K", "n<1K", "1K<n<10K", "1K<n<10K", "10K<n<100K", "1M<n<10M"]
     with pytest.raises(BadInputError, match="licence"):
         export(sample, "sharegpt", tmp_path / "y", ExportOptions(license="MIT; rm -rf"))
+
+
+def test_an_exporter_is_one_registration(tmp_path, monkeypatch):
+    """Issue 16: a new shape is one register() call; the CLI's choices, write() and the preview derive from it."""
+    from lib import cli
+    from lib.export import formats
+
+    monkeypatch.setattr(formats, "EXPORTERS", dict(formats.EXPORTERS))
+    monkeypatch.setattr(formats, "FORMATS", dict(formats.FORMATS))
+    formats.register(formats.Exporter("plain", "Plain JSONL", lambda r, system_turn: {"text": r.turns[-1].text},
+                                      lambda split: f"{split}.plain.jsonl", jsonl=True))
+    args = cli.build_parser().parse_args(["export", "--format", "plain", "--out", str(tmp_path / "out")])
+    assert args.format == "plain"  # the CLI's choices come from the registry
+    from lib.export.records import Record, Turn
+
+    rec = Record(conv_id=1, chat_id=1, chat="c", start_time="2024-05-01T09:00:00", system="",
+                 turns=[Turn("human", "hi"), Turn("gpt", "hello")])
+    files = formats.write("plain", [rec], tmp_path)
+    assert files == {"train": "train.plain.jsonl"}
+    assert (tmp_path / "train.plain.jsonl").read_text(encoding="utf-8").strip() == '{"text": "hello"}'
+    assert formats.item("plain", rec) == {"text": "hello"}
+
+
+def test_every_exporter_has_labels_in_both_languages():
+    from lib import i18n
+    from lib.export import EXPORTERS
+
+    for name in EXPORTERS:
+        for lang in i18n.LANGS:
+            assert f"exp.fmt.{name}" in i18n.TRANSLATIONS[lang], (name, lang)

@@ -7,6 +7,7 @@ from unittest.mock import patch
 
 import pytest
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
 
 from app import SECTIONS
 from lib.i18n import t
@@ -167,6 +168,23 @@ def test_create_a_workspace_and_switch_to_it():
     assert at.info, "a new workspace is empty and invites an import"
     at.selectbox(key="ws_pick").set_value("sample").run()
     assert not at.exception and not at.info
+
+
+def test_the_workspace_is_in_the_url_and_comes_back_after_a_reload(data_dir):
+    Workspace(data_dir / "workspaces" / "mine").close()
+    at = start()
+    at.selectbox(key="ws_pick").set_value("mine").run()
+    assert not at.exception and at.query_params["ws"] in ("mine", ["mine"])
+    again = start()  # a reload or a new tab: no session state, no query string
+    assert again.selectbox(key="ws_pick").value == "mine"
+    bookmark = AppTest.from_file(APP, default_timeout=30)
+    bookmark.query_params["ws"] = "sample"
+    bookmark.run()
+    assert not bookmark.exception and bookmark.selectbox(key="ws_pick").value == "sample"
+    unknown = AppTest.from_file(APP, default_timeout=30)
+    unknown.query_params["ws"] = "../../etc"  # not a workspace name: ignored, the last one opens
+    unknown.run()
+    assert not unknown.exception and unknown.selectbox(key="ws_pick").value == "mine"
 
 
 def test_workspace_names_are_checked():

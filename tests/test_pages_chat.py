@@ -71,6 +71,35 @@ def test_an_error_shows_in_the_chat_and_keeps_the_conversation(data_dir):
         assert at.session_state["chat_msgs"] == []
 
 
+def test_the_conversation_survives_a_reload_until_cleared(data_dir):
+    with patch("lib.chat.get_backend", return_value=Scripted()):
+        at = start(CHAT)
+        at.chat_input(key="chat_input").set_value("晚上吃火锅吗").run()
+        again = start(CHAT)  # a reload: a new session
+        assert chat_texts(again)[:2] == ["晚上吃火锅吗", "好呀🐶 几点？"]
+        again.button(key="chat_clear").click().run()
+        assert not again.exception
+        assert chat_texts(start(CHAT)) == []
+
+
+def test_demo_mode_keeps_no_conversation(data_dir, monkeypatch):
+    ws = Workspace(data_dir / "workspaces" / "sample")
+    demo.set_passcode(ws, "火锅2024")
+    ws.close()
+    monkeypatch.setenv("METWIN_DEMO", "1")
+    monkeypatch.setenv("METWIN_DEMO_WORKSPACE", str(data_dir / "workspaces" / "sample"))
+    monkeypatch.setattr(demo.time, "sleep", lambda s: None)
+    with patch("lib.chat.get_backend", return_value=Scripted()):
+        at = start()
+        at.text_input[0].set_value("火锅2024")
+        at.button[0].click().run()
+        at.chat_input(key="chat_input").set_value("你好").run()
+        assert chat_texts(at)[1] == "好呀🐶 几点？"
+    ws = Workspace(data_dir / "workspaces" / "sample")
+    assert ws.get_setting("chat.transcript", []) == []  # a friend's chat is not written anywhere
+    ws.close()
+
+
 def test_demo_mode_shows_only_the_chat_behind_the_passcode(data_dir, monkeypatch):
     ws = Workspace(data_dir / "workspaces" / "sample")
     demo.set_passcode(ws, "火锅2024")

@@ -68,3 +68,14 @@ def test_names_of_people_are_not_catchphrases():
     phrases = [p for p, _ in mine(df, names=["阿杰"]).top_phrases]
     assert "好滴" in phrases and "冲呀" in phrases
     assert not any("阿杰" in p or p in "阿杰" for p in phrases)
+
+
+def test_catchphrases_are_what_the_owner_says_more_than_the_other_side_not_topics():
+    import pandas as pd
+
+    mine_ = pd.Series(["今天吃火锅 嘿嘿", "火锅好吃 冲呀", "年糕今天又拆家了", "我给年糕买了猫粮", "年糕在睡觉 嘿嘿",
+                       "明天去吃火锅吗", "冲呀", "好的 嘿嘿", "[旺柴][旺柴]", "[旺柴] 冲呀"] * 3)
+    theirs = pd.Series(["今天吃火锅吗", "火锅店排队好久", "今天好累", "周末吃火锅", "你在干嘛", "火锅走起"] * 3)
+    phrases = [p for p, _ in top_phrases(mine_, top=5, others=theirs)]
+    assert phrases[:2] and set(phrases) >= {"嘿嘿", "冲呀"}
+    assert not {"火锅", "今天", "年糕", "旺柴"} & set(phrases)  # a shared topic, a cat named mid-sentence, a sticker

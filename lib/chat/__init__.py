@@ -12,13 +12,35 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from lib.chat.base import Backend, ChatError, ChatParams, Message, window
 from lib.errors import BadInputError
 
-BACKENDS: tuple[str, ...] = ("offline", "openai", "spark", "local")
 SETTING = "chat.backends"
 Secret = Callable[[str], "str | None"]
+
+
+@dataclass(frozen=True)
+class BackendSpec:
+    """One chat backend, as the CLI (``eval --backend``, ``serve --backend``), the Chat page and the prompt builder
+    know it. ``make(ws, cfg, secret)`` builds it from its saved settings (``cfg``) and keys (``secret``), raising
+    BadInputError saying what is missing; import heavy libraries inside it, so listing backends stays cheap."""
+
+    name: str
+    label_key: str                                   # i18n key of its name on the Chat page (chat.backend.<name>)
+    make: Callable[[object, dict, Secret], Backend]
+    prompt_memory: bool = False                      # persona + examples + facts in its prompt by default
+    generative: bool = True                          # writes new text (the offline twin only picks real replies)
+    servable: bool = True                            # offered by ``serve --backend``
+
+
+REGISTRY: dict[str, BackendSpec] = {}
+
+
+def register(spec: BackendSpec) -> BackendSpec:
+    REGISTRY[spec.name] = spec
+    return spec
 
 
 def _env(name: str) -> str | None:
@@ -31,8 +53,8 @@ def config(ws) -> dict:
 
 
 def set_config(ws, name: str, values: dict) -> None:
-    if name not in BACKENDS:
-        raise BadInputError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    if name not in REGISTRY:
+        raise BadInputError(f"unknown backend {name!r}; choose one of {', '.join(REGISTRY)}")
     if any("key" in k.lower() or "secret" in k.lower() for k in values):
         raise BadInputError("keys are not stored in the workspace: put them in .streamlit/secrets.toml or the "
                             "environment")
@@ -72,45 +94,63 @@ def get_backend(name: str, ws, secret: Secret = _env) -> Backend:
 
 def _make(name: str, ws, secret: Secret) -> Backend:
     """The bare backend (no guard): only :func:`get_backend` calls it."""
-    if name == "offline":
-        from lib.chat.offline import OfflineTwin
-
-        return OfflineTwin.from_workspace(ws)
-    cfg = config(ws).get(name, {})
-    if name == "openai":
-        from lib.chat.openai_backend import OpenAIBackend
-        from lib.llm import Endpoint
-
-        base, model = cfg.get("base_url") or _env("METWIN_LLM_BASE_URL"), cfg.get("model") or _env("METWIN_LLM_MODEL")
-        if not base or not model:
-            raise BadInputError("the OpenAI-compatible backend needs a base URL and a model (chat settings, or "
-                                "METWIN_LLM_BASE_URL and METWIN_LLM_MODEL)")
-        key = secret("METWIN_LLM_API_KEY") or secret("OPENAI_API_KEY") or ""
-        return OpenAIBackend(Endpoint(base, model, key, timeout=float(cfg.get("timeout") or 120)))
-    if name == "spark":
-        from lib.chat.spark import SparkBackend, SparkConfig
-
-        url, app_id = cfg.get("url") or _env("METWIN_SPARK_URL"), cfg.get("app_id") or _env("METWIN_SPARK_APP_ID")
-        key, sec = secret("METWIN_SPARK_API_KEY"), secret("METWIN_SPARK_API_SECRET")
-        domain = cfg.get("domain") or _env("METWIN_SPARK_DOMAIN") or ""
-        if not (url and app_id and domain):
-            raise BadInputError("the Spark backend needs its URL, app id and domain (chat settings, or "
-                                "METWIN_SPARK_URL, METWIN_SPARK_APP_ID, METWIN_SPARK_DOMAIN)")
-        if not (key and sec):
-            raise BadInputError("the Spark backend needs METWIN_SPARK_API_KEY and METWIN_SPARK_API_SECRET in "
-                                ".streamlit/secrets.toml or the environment")
-        return SparkBackend(SparkConfig(url=url, app_id=app_id, api_key=key, api_secret=sec, domain=domain,
-                                        patch_id=cfg.get("patch_id") or _env("METWIN_SPARK_PATCH_ID") or ""))
-    if name == "local":
-        from lib.chat.local import LocalModel
-
-        base = cfg.get("base_model") or _env("METWIN_LOCAL_MODEL")
-        if not base:
-            raise BadInputError("the local backend needs the base model's folder (chat settings, or the Train page's "
-                                "\"use in chat\")")
-        return LocalModel(base, cfg.get("adapter") or "")
-    raise BadInputError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    spec = REGISTRY.get(name)
+    if spec is None:
+        raise BadInputError(f"unknown backend {name!r}; choose one of {', '.join(REGISTRY)}")
+    return spec.make(ws, config(ws).get(name, {}), secret)
 
 
-__all__ = ["BACKENDS", "Backend", "ChatError", "ChatParams", "Message", "config", "get_backend", "params",
+# ----- the built-in backends ------------------------------------------------------------------------------------------
+def _offline(ws, cfg: dict, secret: Secret) -> Backend:
+    from lib.chat.offline import OfflineTwin
+
+    return OfflineTwin.from_workspace(ws)
+
+
+def _openai(ws, cfg: dict, secret: Secret) -> Backend:
+    from lib.chat.openai_backend import OpenAIBackend
+    from lib.llm import Endpoint
+
+    base, model = cfg.get("base_url") or _env("METWIN_LLM_BASE_URL"), cfg.get("model") or _env("METWIN_LLM_MODEL")
+    if not base or not model:
+        raise BadInputError("the OpenAI-compatible backend needs a base URL and a model (chat settings, or "
+                            "METWIN_LLM_BASE_URL and METWIN_LLM_MODEL)")
+    key = secret("METWIN_LLM_API_KEY") or secret("OPENAI_API_KEY") or ""
+    return OpenAIBackend(Endpoint(base, model, key, timeout=float(cfg.get("timeout") or 120)))
+
+
+def _spark(ws, cfg: dict, secret: Secret) -> Backend:
+    from lib.chat.spark import SparkBackend, SparkConfig
+
+    url, app_id = cfg.get("url") or _env("METWIN_SPARK_URL"), cfg.get("app_id") or _env("METWIN_SPARK_APP_ID")
+    key, sec = secret("METWIN_SPARK_API_KEY"), secret("METWIN_SPARK_API_SECRET")
+    domain = cfg.get("domain") or _env("METWIN_SPARK_DOMAIN") or ""
+    if not (url and app_id and domain):
+        raise BadInputError("the Spark backend needs its URL, app id and domain (chat settings, or "
+                            "METWIN_SPARK_URL, METWIN_SPARK_APP_ID, METWIN_SPARK_DOMAIN)")
+    if not (key and sec):
+        raise BadInputError("the Spark backend needs METWIN_SPARK_API_KEY and METWIN_SPARK_API_SECRET in "
+                            ".streamlit/secrets.toml or the environment")
+    return SparkBackend(SparkConfig(url=url, app_id=app_id, api_key=key, api_secret=sec, domain=domain,
+                                    patch_id=cfg.get("patch_id") or _env("METWIN_SPARK_PATCH_ID") or ""))
+
+
+def _local(ws, cfg: dict, secret: Secret) -> Backend:
+    from lib.chat.local import LocalModel
+
+    base = cfg.get("base_model") or _env("METWIN_LOCAL_MODEL")
+    if not base:
+        raise BadInputError("the local backend needs the base model's folder (chat settings, or the Train page's "
+                            "\"use in chat\")")
+    return LocalModel(base, cfg.get("adapter") or "")
+
+
+register(BackendSpec("offline", "chat.backend.offline", _offline, generative=False))
+register(BackendSpec("openai", "chat.backend.openai", _openai, prompt_memory=True))
+register(BackendSpec("spark", "chat.backend.spark", _spark, prompt_memory=True))
+register(BackendSpec("local", "chat.backend.local", _local))
+BACKENDS: tuple[str, ...] = tuple(REGISTRY)  # the built-ins; REGISTRY is the source (a plugin may add to it)
+
+
+__all__ = ["BACKENDS", "REGISTRY", "Backend", "BackendSpec", "register", "ChatError", "ChatParams", "Message", "config", "get_backend", "params",
            "set_config", "set_params", "window"]

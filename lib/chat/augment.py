@@ -22,10 +22,12 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
+from lib.chat import REGISTRY
 from lib.chat.base import ChatParams, Message
 
 SETTING = "chat.memory"
-DEFAULT_ON: dict[str, bool] = {"openai": True, "spark": True, "local": False}
+# Which generative backends get memory in the prompt by default: derived from their specs (lib.chat.REGISTRY).
+DEFAULT_ON: dict[str, bool] = {s.name: s.prompt_memory for s in REGISTRY.values() if s.generative}
 DEFAULT_K = 4
 DEFAULT_FACTS = 8
 DEFAULT_BUDGET = 1200  # rough tokens for the whole system prompt: room for a small model's context and the chat

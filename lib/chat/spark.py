@@ -1,4 +1,4 @@
-"""iFLYTEK Spark (讯飞星火) as a chat backend, over its WebSocket API (docs/formats.md §8).
+"""iFLYTEK Spark (讯飞星火) as a chat backend, over its WebSocket API (docs/serve.md, "Spark").
 
 Why WebSocket and not Spark's OpenAI-compatible HTTP API: the seed project and many existing accounts use the
 WebSocket credentials (app ID, API key, API secret) and fine-tuned MaaS models addressed by ``patch_id``; the HTTP API

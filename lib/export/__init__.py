@@ -17,13 +17,16 @@ import time as _time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lib.export.formats import FORMATS, write
+import pandas as pd
+
+from lib.export.formats import EXPORTERS, FORMATS, write
 from lib.export.records import BuildReport, ExportOptions, Record, build
 
 # What an export folder may hold (formats.write and the card): anything else means ``out`` is not an earlier export.
 _EXPORT_FILE = re.compile(r"(README\.md|dataset_info\.json|(metwin_)?(train|val)\.jsonl?)(\.tmp)?|\.DS_Store")
 
-__all__ = ["FORMATS", "ExportOptions", "ExportReport", "Record", "cached_records", "export", "export_dir", "records",
+__all__ = ["EXPORTERS", "FORMATS", "ExportOptions", "ExportReport", "Record", "cached_records", "export", "export_dir",
+           "past_exports", "training_sets", "records",
            "zip_name"]
 
 
@@ -114,6 +117,31 @@ def cached_records(ws, opts: ExportOptions) -> tuple[list[Record], BuildReport, 
     for k in old[:-3]:  # a few option sets stay warm (the Export and Statistics pages use different ones)
         del ws._cache[k]
     return ws.cached(key, lambda: records(ws, opts))
+
+
+def past_exports(ws, limit: int = 10) -> pd.DataFrame:
+    """The latest exports (newest first): when, format, folder, persona version and record count."""
+    df = pd.read_sql_query("SELECT id, created, format, out_dir, persona_version, counts FROM exports "
+                           "ORDER BY id DESC LIMIT ?", ws.conn, params=(int(limit),))
+    df["counts"] = [json.loads(c or "{}").get("records", 0) for c in df["counts"]]
+    return df
+
+
+def training_sets(ws) -> pd.DataFrame:
+    """Past exports in a ShareGPT shape whose folder still holds its training file: what the Train page offers
+    (``train`` and ``val`` are the files' paths, ``val`` empty when there was none)."""
+    shapes = [e for e in EXPORTERS.values() if e.sharegpt]
+    df = pd.read_sql_query(f"SELECT id, created, format, out_dir FROM exports WHERE format IN "
+                           f"({','.join('?' * len(shapes))}) ORDER BY id DESC", ws.conn,
+                           params=[e.name for e in shapes])
+
+    def path(row, split: str) -> str:
+        f = Path(row.out_dir) / EXPORTERS[row.format].file(split)
+        return str(f) if f.exists() else ""
+
+    df["train"] = [path(r, "train") for r in df.itertuples()]
+    df["val"] = [path(r, "val") for r in df.itertuples()]
+    return df[df["train"] != ""].reset_index(drop=True)
 
 
 def export_dir(ws, fmt: str, when: float | None = None) -> Path:

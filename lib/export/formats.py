@@ -19,15 +19,43 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from lib.export.records import Record
 
-FORMATS: dict[str, str] = {
-    "sharegpt": "ShareGPT JSON (+ dataset_info.json)",
-    "llamafactory": "LLaMA-Factory data folder (ShareGPT + dataset_info.json)",
-    "openai": "OpenAI chat JSONL",
-    "alpaca": "Alpaca JSON with history",
-}
 DATASET = "metwin"
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """One dataset shape: what the CLI's ``--format``, the Export page, the card and :func:`write` know of it.
+
+    A new shape is one :func:`register` call (here, or in a module that registers at import), plus its two labels
+    ``exp.fmt.<name>`` in ``lib/i18n_export.py``."""
+
+    name: str                                   # "sharegpt": --format value, settings and the exports table
+    label: str                                  # English label (CLI help, dataset card)
+    item: Callable[[Record, bool], dict]        # (record, system_turn) -> one item of the file
+    file: Callable[[str], str]                  # split ("train" | "val") -> file name in the export folder
+    jsonl: bool = False                         # one item per line instead of one JSON list
+    info: str | None = None                     # dataset_info.json "formatting" to write beside it (None: none)
+    sharegpt: bool = False                      # turns kept as ShareGPT: the Train page trains on it
+
+
+EXPORTERS: dict[str, Exporter] = {}
+FORMATS: dict[str, str] = {}                     # name -> label, derived (kept for callers that only list them)
+
+
+def register(exporter: Exporter) -> Exporter:
+    EXPORTERS[exporter.name] = exporter
+    FORMATS[exporter.name] = exporter.label
+    return exporter
+
+
+def item(fmt: str, r: Record, system_turn: bool = False) -> dict:
+    """One record in ``fmt``'s shape (the Export page's preview shows exactly what :func:`write` writes)."""
+    return EXPORTERS[fmt].item(r, system_turn)
 
 
 def sharegpt_item(r: Record, rich: bool, system_turn: bool = False) -> dict:
@@ -131,25 +159,35 @@ def write(fmt: str, records: list[Record], out: Path, system_turn: bool = False)
     by_split: dict[str, list[Record]] = {}
     for r in records:
         by_split.setdefault(r.split, []).append(r)
+    spec = EXPORTERS[fmt]
     files: dict[str, str] = {}
     for split in ("train", "val"):
         rs = by_split.get(split)
         if not rs:
             continue
-        if fmt == "openai":
-            name = f"{split}.jsonl"
+        name = spec.file(split)
+        if spec.jsonl:
             tmp = out / (name + ".tmp")
             with open(tmp, "w", encoding="utf-8") as fh:
                 for r in rs:
-                    fh.write(json.dumps(openai_item(r), ensure_ascii=False) + "\n")
+                    fh.write(json.dumps(spec.item(r, system_turn), ensure_ascii=False) + "\n")
             tmp.replace(out / name)
-        elif fmt == "alpaca":
-            name = f"{split}.json"
-            _dump(out / name, [alpaca_item(r) for r in rs])
         else:
-            name = f"{DATASET}_{split}.json" if fmt == "llamafactory" else f"{split}.json"
-            _dump(out / name, [sharegpt_item(r, rich=fmt == "sharegpt", system_turn=system_turn) for r in rs])
+            _dump(out / name, [spec.item(r, system_turn) for r in rs])
         files[split] = name
-    if fmt in ("sharegpt", "llamafactory", "alpaca"):
-        _dump(out / "dataset_info.json", dataset_info(files, "alpaca" if fmt == "alpaca" else "sharegpt"))
+    if spec.info:
+        _dump(out / "dataset_info.json", dataset_info(files, spec.info))
     return files
+
+
+# ----- the built-in shapes ---------------------------------------------------------------------------------------------
+register(Exporter("sharegpt", "ShareGPT JSON (+ dataset_info.json)",
+                  lambda r, system_turn: sharegpt_item(r, rich=True, system_turn=system_turn),
+                  lambda split: f"{split}.json", info="sharegpt", sharegpt=True))
+register(Exporter("llamafactory", "LLaMA-Factory data folder (ShareGPT + dataset_info.json)",
+                  lambda r, system_turn: sharegpt_item(r, rich=False, system_turn=system_turn),
+                  lambda split: f"{DATASET}_{split}.json", info="sharegpt", sharegpt=True))
+register(Exporter("openai", "OpenAI chat JSONL", lambda r, system_turn: openai_item(r),
+                  lambda split: f"{split}.jsonl", jsonl=True))
+register(Exporter("alpaca", "Alpaca JSON with history", lambda r, system_turn: alpaca_item(r),
+                  lambda split: f"{split}.json", info="alpaca"))

@@ -1,6 +1,6 @@
 """QQ PC "消息管理器" TXT export (private, group, single chat and the full "全部消息记录" export).
 
-No official spec; the layout follows docs/formats.md §5. A file is a series of chats, each introduced by a
+No official spec; the layout follows docs/formats/qq.md. A file is a series of chats, each introduced by a
 ``====/消息分组:/====/消息对象:/====`` block, and messages are ``YYYY-MM-DD H:MM:SS[ AM|PM] name`` header lines
 followed by body lines up to the next header. Headers and blocks are found with ``re.finditer`` over the whole text,
 so a million lines take a few seconds.

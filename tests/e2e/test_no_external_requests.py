@@ -60,7 +60,7 @@ def open_every_page(page: Page, pages: list[PageDef]) -> None:
     own icon) must stay local."""
     for p in pages:
         page.locator(f"[data-testid='stSidebarNavLink'][href$='/{p.url}']").click()
-        page.wait_for_url(f"**/{p.url}")
+        page.wait_for_url(lambda url, p=p: urlsplit(url).path.rstrip("/") == f"/{p.url}".rstrip("/"))
         wait_for_app(page)
         expect(page.get_by_test_id("stException")).to_have_count(0)
         assert not foreign(favicon(page)), f"/{p.url}: the tab icon comes from {favicon(page)}"

@@ -6,6 +6,8 @@ our pages: the shell module ``pages/__init__.py`` is not one), no exception and 
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import re
 from pathlib import Path
 
@@ -58,7 +60,9 @@ def test_deep_link_on_fresh_server(page: Page, fresh_server: str, entry) -> None
     wait_for_app(page)
     expect(page.locator("h1").first).to_have_text(t(entry.title, "en"))
     assert_app_frame(page, "en")
-    assert page.url.rstrip("/") == f"{fresh_server}/{entry.url}".rstrip("/")
+    url = urlsplit(page.url)
+    assert f"{url.scheme}://{url.netloc}{url.path}".rstrip("/") == f"{fresh_server}/{entry.url}".rstrip("/")
+    assert url.query == "ws=sample"  # the workspace rides in the URL, so a bookmark or reload keeps it
 
     # What the server did: the first menu it sent is Streamlit's legacy one built from pages/*.py (app.py plus one
     # entry per page file, and no entry for the shell pages/__init__.py); then ours, which stays.

@@ -1,4 +1,4 @@
-"""A real, small iFLYTEK Spark WebSocket server for tests (docs/formats.md §8): the client under test signs its URL,
+"""A real, small iFLYTEK Spark WebSocket server for tests (docs/serve.md, "Spark"): the client under test signs its URL,
 opens a real WebSocket on 127.0.0.1, sends its frame and reads streamed frames, exactly as against Spark.
 
     with FakeSpark(reply="你好！", app_id="app12345", api_key="key", api_secret="secret") as srv:

@@ -1,6 +1,6 @@
 """QQ numbers and WeChat IDs: shapes that collide with ordinary numbers and words, so a context word is required.
 
-Follows JioNLP's "strict" mode (docs/pii.md §3): a 5–11 digit number is a QQ number only right after ``QQ``/``扣扣``/
+Follows JioNLP's "strict" mode (docs/pii.md, "Shapes that need context"): a 5–11 digit number is a QQ number only right after ``QQ``/``扣扣``/
 ``加(我)q``; a letter-led 6–20 character token is a WeChat ID only right after ``微信号``/``vx``/``wechat``. The one shape
 that needs no context is the internal ``wxid_…`` id that exports carry.
 """

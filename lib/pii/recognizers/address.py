@@ -1,5 +1,5 @@
 """Street addresses: a Chinese administrative chain down to road + number (+ building/unit/room), or an English street
-line. No regex can be complete here (docs/pii.md §3); this one aims at precision so that ordinary chat (``我在杭州``,
+line. No regex can be complete here (docs/pii.md, "Addresses"); this one aims at precision so that ordinary chat (``我在杭州``,
 ``西湖区很好玩``, ``302室``, ``12号见``) is never flagged, and proposes candidates for review rather than certainty.
 
 Chinese spans are built from Han characters minus a stop set of pronouns, verbs and particles (``我住在``, ``寄到``,

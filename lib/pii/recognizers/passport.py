@@ -1,6 +1,6 @@
 """Passport and travel-permit numbers: a letter or two plus digits, which collides with order, model and error codes.
 
-Only the PRC passport shapes ``E``/``G`` + 8 digits are distinctive enough to stand alone (docs/pii.md §3 notes that
+Only the PRC passport shapes ``E``/``G`` + 8 digits are distinctive enough to stand alone (docs/pii.md, "Shapes that need context", notes that
 even these are from memory, not a primary source). Everything else needs 护照/通行证/passport nearby; without it the
 permit shapes are reported below the threshold and the generic shape is not reported at all.
 """

@@ -1,7 +1,7 @@
 """Known names: the chat export's own gazetteer (contacts, remarks, nicknames, group members) plus the owner's list.
 
 Plain substring matching, because Chinese has no word boundaries (Presidio's deny list misses ``张三`` in
-``我是张三啊``, docs/pii.md §0). ASCII ends of a name still need ASCII boundaries so ``Alice`` is not found inside
+``我是张三啊``, docs/pii.md, "Names"). ASCII ends of a name still need ASCII boundaries so ``Alice`` is not found inside
 ``Malice``. The names compile into one trie-shaped regex: a few hundred names cost one scan per message, and the greedy
 trie prefers the longest name at each position.
 """
