@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from lib.lazy_args import LazyChoices, LazyHelp
 from lib.errors import BadInputError
 
 
@@ -197,6 +198,18 @@ def _label_llm(store, args: argparse.Namespace) -> dict:
     return {"asked": len(items), "stored": stored, "model": model}
 
 
+def _formats() -> list[str]:
+    from lib.export.formats import FORMATS
+
+    return list(FORMATS)
+
+
+def _backends() -> list[str]:
+    from lib.chat import REGISTRY
+
+    return list(REGISTRY)
+
+
 def _export_field(name: str):
     from dataclasses import fields
 
@@ -205,13 +218,9 @@ def _export_field(name: str):
     return next(f for f in fields(ExportOptions) if f.name == name)
 
 
-def _export_help(name: str) -> str:
+def _export_help(name: str) -> LazyHelp:
     """The option's help, from the ExportOptions field that carries it (one source for the CLI and the page)."""
-    return _export_field(name).metadata.get("help", "").replace("%", "%%")
-
-
-def _export_default(name: str):
-    return _export_field(name).default
+    return LazyHelp(lambda: _export_field(name).metadata.get("help", "").replace("%", "%%"))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -224,7 +233,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                          seed=args.seed, include_groups=args.groups, emotion=not args.no_emotion,
                          traits=args.traits, notes=not args.no_notes, include_mbti=args.mbti is not None,
                          mbti_ratio=args.mbti if args.mbti is not None else 0.1,
-                         system_turn=args.system_turn, license=args.license)
+                         system_turn=args.system_turn, **({"license": args.license} if args.license else {}))
     rep = export(ws, args.format, Path(args.out), opts)
     c = rep.counts
     print(f"wrote {c['records']:,} records ({c['splits'].get('train', 0):,} train, {c['splits'].get('val', 0):,} "
@@ -381,9 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ex = sub.add_parser("export", help="write the curated, redacted dataset (ShareGPT, LLaMA-Factory, OpenAI, Alpaca)")
     ex.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
-    from lib.export.formats import FORMATS
-
-    ex.add_argument("--format", required=True, choices=list(FORMATS))
+    ex.add_argument("--format", required=True, choices=LazyChoices(_formats), metavar="FORMAT",
+                    help="the dataset's shape: %(choices)s")
     ex.add_argument("--out", required=True, help="output folder (created; files in it are replaced)")
     ex.add_argument("--opener", choices=["neutral", "drop"], default="neutral",
                     help="a conversation I open: add a neutral opening turn (default) or drop my leading turns")
@@ -400,7 +408,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="character_traits: none, tagged messages/conversations, or the trait card everywhere")
     ex.add_argument("--no-notes", action="store_true", help="leave out context notes")
     ex.add_argument("--system-turn", action="store_true", help=_export_help("system_turn"))
-    ex.add_argument("--license", default=_export_default("license"), help=_export_help("license"))
+    ex.add_argument("--license", help=_export_help("license"))  # default: ExportOptions' own
     ex.add_argument("--mbti", type=float, nargs="?", const=0.1, default=None,
                     help="mix in imported MBTI records, this many per real record (default 0.1)")
     ex.set_defaults(func=cmd_export)
@@ -450,10 +458,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="fidelity report: the twin against my real replies in held-out conversations")
     ev.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
-    from lib.chat import REGISTRY
-
-    ev.add_argument("--backend", default="offline", choices=list(REGISTRY),
-                    help=f"{', '.join(REGISTRY)} (baselines are added)")
+    ev.add_argument("--backend", default="offline", choices=LazyChoices(_backends), metavar="BACKEND",
+                    help="%(choices)s (baselines are added)")
     ev.add_argument("--n", type=int, default=200, help="replies to measure (default 200)")
     ev.add_argument("--out", required=True, help="folder for fidelity.json and fidelity.md")
     ev.set_defaults(func=cmd_eval)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from lib.lazy_args import LazyChoices
+
 DEFAULT_MODEL = "metwin-twin"
 DEFAULT_PORT = 8765
 TOKEN_ENV = "METWIN_SERVE_TOKEN"
@@ -28,16 +30,19 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return cmd_serve(args)
 
 
+def _servable() -> list[str]:
+    from lib.chat import REGISTRY
+
+    return [s.name for s in REGISTRY.values() if s.servable]
+
+
 def build_parser_args(sub: Any) -> argparse.ArgumentParser:
     """Add ``serve`` to the command line's subparsers (``sub`` is what ``add_subparsers()`` returned)."""
     sv = sub.add_parser("serve", help="serve the twin: a Spark-compatible WebSocket and an OpenAI-compatible API on "
                                       "one port")
     sv.add_argument("--workspace", help="workspace folder (default: the app's default workspace)")
-    from lib.chat import REGISTRY
-
-    servable = [s.name for s in REGISTRY.values() if s.servable]
-    sv.add_argument("--backend", default="offline", choices=servable,
-                    help=f"the twin's backend: {', '.join(servable)} (default offline)")
+    sv.add_argument("--backend", default="offline", choices=LazyChoices(_servable), metavar="BACKEND",
+                    help="the twin's backend: %(choices)s (default offline)")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, this machine "
                                                         "only; anything else needs a token)")
     sv.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
