@@ -20,7 +20,7 @@ word tokens would need a segmenter and its dictionary; character n-grams need ne
 are one token each; punctuation is dropped. BM25's IDF then sorts out which tokens matter ("的", "了", "[表情包]" weigh
 little).
 
-*Scoring.* BM25 (k1 = 1.2, b = 0.75) per field, implemented here: each field is a CSR inverted index built once
+*Scoring.* BM25 (k1 = 1.2, b = 0.75) per field (:mod:`lib.bm25`, shared with the memory index): each field is a CSR inverted index built once
 (token -> sorted document ids and their precomputed BM25 contribution), so a query touches only the postings of its
 own tokens and scoring is one scatter-add per query token. The query is the conversation so far, newest first: the
 last message weighs 1.0, the one before 0.5, then 0.25... (``QUERY_DECAY``). A candidate's score is its prompt's
@@ -68,12 +68,12 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 
+from lib.bm25 import Bm25Field
+
 from lib.chat.base import ChatError, ChatParams, Message, window
 from lib.chat.reply_kinds import agreement, kinds
 from lib.segment import PLACEHOLDERS
 
-K1 = 1.2
-B = 0.75
 CONTEXT_TURNS = 4  # turns before the prompt indexed as the candidate's wider context
 CONTEXT_DECAY = 0.6  # each earlier context turn counts this much less than the next one
 CONTEXT_WEIGHT = 0.5  # the context field's BM25 relative to the prompt's
@@ -181,32 +181,6 @@ class Candidate:
     private: bool = False  # shows a placeholder or a masked value (ranked lower; the guard renders it)
     chosen: bool = False  # the one stream() gives for this conversation and these parameters
     index: int = -1  # the pair's position in the index
-
-
-class _Field:
-    """One BM25 field as a CSR inverted index: the postings of token ``t`` are ``docs[indptr[t]:indptr[t + 1]]`` with
-    their BM25 contribution (IDF and length normalisation already applied) in ``weight``."""
-
-    def __init__(self, doc: np.ndarray, term: np.ndarray, tf: np.ndarray, n_docs: int, n_terms: int) -> None:
-        key = term.astype(np.int64) * max(n_docs, 1) + doc
-        uniq, inv = np.unique(key, return_inverse=True)
-        tf = np.bincount(inv, weights=tf, minlength=len(uniq))
-        term, doc = uniq // max(n_docs, 1), (uniq % max(n_docs, 1)).astype(np.int32)
-        dl = np.bincount(doc, weights=tf, minlength=n_docs)
-        avgdl = float(dl[dl > 0].mean()) if (dl > 0).any() else 1.0
-        df = np.bincount(term, minlength=n_terms)
-        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
-        self.weight = (idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl[doc] / avgdl))).astype(np.float32)
-        self.docs = doc
-        self.indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-
-    def score(self, query: dict[int, float], n_docs: int) -> np.ndarray:
-        out = np.zeros(n_docs, dtype=np.float32)
-        for t, w in query.items():
-            lo, hi = self.indptr[t], self.indptr[t + 1]
-            if hi > lo:
-                out[self.docs[lo:hi]] += np.float32(w) * self.weight[lo:hi]
-        return out
 
 
 def _gather(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -347,7 +321,7 @@ class OfflineTwin:
         v = max(len(vocab), 1)
         # Prompt field: the tokens of the turn each reply answered.
         idx = _gather(starts[self._prompt], lengths[self._prompt])
-        self._fp = _Field(np.repeat(docs, lengths[self._prompt]), tok[idx], np.ones(len(idx)), n, v)
+        self._fp = Bm25Field(np.repeat(docs, lengths[self._prompt]), tok[idx], np.ones(len(idx)), n, v)
         # Context field: the turns before the prompt, each CONTEXT_DECAY times lighter than the next.
         d_parts, t_parts, w_parts = [], [], []
         for j in range(1, CONTEXT_TURNS + 1):
@@ -360,7 +334,7 @@ class OfflineTwin:
             t_parts.append(tok[idx])
             w_parts.append(np.full(len(idx), CONTEXT_DECAY ** (j - 1)))
         cat = (lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt))
-        self._fc = _Field(cat(d_parts, np.int64), cat(t_parts, np.int64), cat(w_parts, np.float64), n, v)
+        self._fc = Bm25Field(cat(d_parts, np.int64), cat(t_parts, np.int64), cat(w_parts, np.float64), n, v)
         # Fallback: the most frequent short replies (by first occurrence), for a query with nothing known, per script
         # so that a Chinese message never gets an English "ok" from a bilingual owner.
         counts = Counter(r for r in self._reply_norm if len(r) <= SHORT)

@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lib.bm25 import Bm25Field
+
 from lib.chat.offline import tokens
 
-K1 = 1.2
-B = 0.75
 CONTEXT_TURNS = 2  # turns before the prompt kept in an exchange (a window of up to four turns)
 REPLY_WEIGHT = 0.7  # the reply's tokens relative to the prompt's
 CONTEXT_WEIGHT = 0.4  # the earlier turns' tokens relative to the prompt's
@@ -64,33 +64,6 @@ class Hit:
     score: float
 
 
-class _Bm25:
-    """A weighted-term BM25 index as CSR postings: ``docs[indptr[t]:indptr[t+1]]`` hold term ``t`` with its
-    precomputed contribution in ``weight``."""
-
-    def __init__(self, doc: np.ndarray, term: np.ndarray, tf: np.ndarray, n_docs: int, n_terms: int) -> None:
-        n = max(n_docs, 1)
-        key = term.astype(np.int64) * n + doc
-        uniq, inv = np.unique(key, return_inverse=True)
-        tf = np.bincount(inv, weights=tf, minlength=len(uniq))
-        term, doc = uniq // n, (uniq % n).astype(np.int64)
-        dl = np.bincount(doc, weights=tf, minlength=n_docs)
-        avgdl = float(dl[dl > 0].mean()) if (dl > 0).any() else 1.0
-        df = np.bincount(term, minlength=n_terms)
-        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
-        self.weight = (idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl[doc] / avgdl))).astype(np.float32)
-        self.docs = doc
-        self.indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
-
-    def score(self, query: dict[int, float], n_docs: int) -> np.ndarray:
-        out = np.zeros(n_docs, dtype=np.float32)
-        for t, w in query.items():
-            lo, hi = self.indptr[t], self.indptr[t + 1]
-            if hi > lo:
-                out[self.docs[lo:hi]] += np.float32(w) * self.weight[lo:hi]
-        return out
-
-
 def _norm(text: str) -> str:
     return "".join(str(text).split())
 
@@ -112,7 +85,7 @@ class MemoryIndex:
                     t.append(vocab.setdefault(tok, len(vocab)))
                     w.append(weight)
         self._vocab = vocab
-        self._bm25 = _Bm25(np.array(d, dtype=np.int64), np.array(t, dtype=np.int64), np.array(w, dtype=np.float64),
+        self._bm25 = Bm25Field(np.array(d, dtype=np.int64), np.array(t, dtype=np.int64), np.array(w, dtype=np.float64),
                            self.size, max(len(vocab), 1))
         self._private = np.array([ex.private for ex in self.exchanges], dtype=bool)
         self.embedder = None

@@ -1,0 +1,37 @@
+"""BM25 over a CSR inverted index: built once with numpy, scored by one scatter-add per query token.
+
+Shared by the offline twin (:mod:`lib.chat.offline`, replies by their prompt and context) and the memory index
+(:mod:`lib.memory.index`, exchanges of the owner's history), so both rank text the same way.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+K1 = 1.2   # term-frequency saturation
+B = 0.75   # length normalisation
+
+
+class Bm25Field:
+    """One BM25 field as a CSR inverted index: the postings of token ``t`` are ``docs[indptr[t]:indptr[t + 1]]`` with
+    their BM25 contribution (IDF and length normalisation already applied) in ``weight``."""
+
+    def __init__(self, doc: np.ndarray, term: np.ndarray, tf: np.ndarray, n_docs: int, n_terms: int) -> None:
+        key = term.astype(np.int64) * max(n_docs, 1) + doc
+        uniq, inv = np.unique(key, return_inverse=True)
+        tf = np.bincount(inv, weights=tf, minlength=len(uniq))
+        term, doc = uniq // max(n_docs, 1), (uniq % max(n_docs, 1)).astype(np.int32)
+        dl = np.bincount(doc, weights=tf, minlength=n_docs)
+        avgdl = float(dl[dl > 0].mean()) if (dl > 0).any() else 1.0
+        df = np.bincount(term, minlength=n_terms)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        self.weight = (idf[term] * tf * (K1 + 1) / (tf + K1 * (1 - B + B * dl[doc] / avgdl))).astype(np.float32)
+        self.docs = doc
+        self.indptr = np.concatenate([[0], np.cumsum(df)]).astype(np.int64)
+
+    def score(self, query: dict[int, float], n_docs: int) -> np.ndarray:
+        out = np.zeros(n_docs, dtype=np.float32)
+        for t, w in query.items():
+            lo, hi = self.indptr[t], self.indptr[t + 1]
+            if hi > lo:
+                out[self.docs[lo:hi]] += np.float32(w) * self.weight[lo:hi]
+        return out
