@@ -169,6 +169,16 @@ def measure_chat(path: Path, args) -> dict:
                                "owner_rate_random": round(detector.owner_rate(rand_sets[0]), 4)},
             "build_s": round(build_s, 2), "ms_per_reply_guarded": round(per_ms, 2),
         }
+        # Memory: past exchanges of the memory index replayed (lib.eval.report.memory_questions); right when the reply
+        # holds what the owner said then. The twin against a random reply of the owner's.
+        from lib.eval.report import RandomOwnerReply, ask, memory_questions
+        from lib.memory.index import MemoryIndex
+
+        qs = memory_questions(MemoryIndex.for_workspace(ws), args.memory)
+        n_q, hit, recall = ask(backend, qs, cold)
+        _, r_hit, r_recall = ask(RandomOwnerReply(pool, seed=1000), qs, cold)
+        row["memory"] = {"questions": n_q, "twin_right": hit, "twin_recall": recall, "random_right": r_hit,
+                         "random_recall": r_recall}
         if args.serve:
             served = serve_replies(tmp / "ws", pairs, params)
             row["serve"] = {"chrf_twin": round(metrics.corpus_chrf(served, real), 4),
@@ -185,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--replies", type=int, default=300, help="held-out replies of the owner per chat (default 300)")
     ap.add_argument("--seeds", type=int, default=5, help="draws of the random-reply baseline (default 5)")
+    ap.add_argument("--memory", type=int, default=30, help="past exchanges replayed as memory questions (default 30)")
     ap.add_argument("--serve", action="store_true", help="also ask a real `python -m lib serve` with the openai client")
     ap.add_argument("--chat", type=Path, action="append", help="a WhatsApp export (default: the real_chats fixtures)")
     ap.add_argument("--check", action="store_true", help="exit 1 when a chat misses ratio 1.5 or 80 % distinct")
@@ -206,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{row['gaming']['longest_of_top5'] * 100:.1f} | style owner-rate twin "
               f"{row['style_detector']['owner_rate_twin']:.2f} real {row['style_detector']['owner_rate_real']:.2f} "
               f"random {row['style_detector']['owner_rate_random']:.2f}"
+              + f" | memory right {row['memory']['twin_right']:.2f} vs random {row['memory']['random_right']:.2f}"
               + (f" | serve chrF {row['serve']['chrf_twin'] * 100:.1f} ratio {row['serve']['ratio']} distinct "
                  f"{row['serve']['distinct']:.0%}" if "serve" in row else ""))
     ok = all((r["ratio"] or 0) >= TARGET_RATIO and r["distinct"] >= TARGET_DISTINCT for r in rows)

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from lib.lazy_args import LazyChoices, LazyHelp
+from lib.lazy_args import LazyChoices
 from lib.errors import BadInputError
 
 
@@ -210,30 +210,21 @@ def _backends() -> list[str]:
     return list(REGISTRY)
 
 
-def _export_field(name: str):
-    from dataclasses import fields
-
+def _export_flags(parser: argparse.ArgumentParser) -> None:
+    """ExportOptions' fields as flags (imported only when ``export`` is parsed: its module loads pandas)."""
+    from lib.dataclass_args import add_arguments
     from lib.export.records import ExportOptions
 
-    return next(f for f in fields(ExportOptions) if f.name == name)
-
-
-def _export_help(name: str) -> LazyHelp:
-    """The option's help, from the ExportOptions field that carries it (one source for the CLI and the page)."""
-    return LazyHelp(lambda: _export_field(name).metadata.get("help", "").replace("%", "%%"))
+    add_arguments(parser, ExportOptions)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from lib.dataclass_args import from_args
     from lib.export import export
     from lib.export.records import ExportOptions
 
     ws = _workspace(args.workspace)
-    opts = ExportOptions(opener=args.opener, max_turns=args.max_turns, max_chars=args.max_chars,
-                         min_chars=args.min_chars, dedup=args.dedup, val_ratio=args.val, split=args.split,
-                         seed=args.seed, include_groups=args.groups, emotion=not args.no_emotion,
-                         traits=args.traits, notes=not args.no_notes, include_mbti=args.mbti is not None,
-                         mbti_ratio=args.mbti if args.mbti is not None else 0.1,
-                         system_turn=args.system_turn, **({"license": args.license} if args.license else {}))
+    opts = from_args(ExportOptions, args)
     rep = export(ws, args.format, Path(args.out), opts)
     c = rep.counts
     print(f"wrote {c['records']:,} records ({c['splits'].get('train', 0):,} train, {c['splits'].get('val', 0):,} "
@@ -276,17 +267,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     """LoRA fine-tuning on an exported ShareGPT file (the optional training extra)."""
+    from lib.dataclass_args import from_args
     from lib.train import TrainConfig, available
 
     if not available():
         raise BadInputError("training needs the optional extra: pip install -r requirements-train.txt")
     from lib.train import train
 
-    cfg = TrainConfig(data=args.data, base_model=args.base_model, out=args.out, epochs=args.epochs, lr=args.lr,
-                      lora_rank=args.lora_rank, lora_alpha=args.lora_alpha, lora_dropout=args.lora_dropout,
-                      target_modules=args.target_modules, max_steps=args.max_steps, cutoff_len=args.cutoff_len,
-                      batch_size=args.batch_size, grad_accum=args.grad_accum, val=args.val,
-                      eval_steps=args.eval_steps, save_steps=args.save_steps, seed=args.seed, resume=args.resume)
+    cfg = from_args(TrainConfig, args)
     if problems := cfg.problems():
         raise BadInputError(" ".join(problems))
     stop_file = Path(args.out) / "STOP"
@@ -325,23 +313,39 @@ def cmd_eval(args: argparse.Namespace) -> int:
     ws = _workspace(args.workspace)
     if not holdout.ids(ws):
         holdout.choose(ws)  # before any backend is built: the offline twin must not index the held-out replies
-    backends = [(chat_lib.get_backend(args.backend, ws), f"{args.backend} (measured)")]
-    if args.backend != "offline":
-        backends.append((chat_lib.get_backend("offline", ws), "offline retrieval twin (baseline)"))
+    # Rows: offline twin, prompt only, prompt + examples + memory, the adapter (--adapter); the random reply is added.
+    backends, skipped = report.backend_rows(ws, args.backend, adapter=args.adapter)
     if args.backend == "local":
         from lib.chat.local import LocalModel
 
         cfg = chat_lib.config(ws).get("local", {})
-        backends.append((LocalModel(cfg.get("base_model", "")), "untuned base model (baseline)"))
-    rep = report.run(ws, backends, n=args.n, out=Path(args.out))
+        backends.append((chat_lib.get_backend("local", ws), "local (measured)", "local"))
+        backends.append((LocalModel(cfg.get("base_model", "")), "untuned base model (baseline)", "base"))
+    judge = None
+    if args.judge_model:
+        import os
+
+        from lib.llm import Endpoint
+
+        url = args.judge_url or os.environ.get("METWIN_LLM_BASE_URL", "")
+        if not url:
+            raise BadInputError("--judge-model needs --judge-url (or METWIN_LLM_BASE_URL)")
+        key = os.environ.get("METWIN_LLM_API_KEY") or os.environ.get("OPENAI_API_KEY") or ""
+        judge = Endpoint(url, args.judge_model, key, timeout=120)
+    rep = report.run(ws, backends, n=args.n, out=Path(args.out), skipped=skipped, judge_endpoint=judge, k=args.k)
+    for x in skipped:
+        print(f"skipped {x['label']}: {x['reason']}", file=sys.stderr)
     print(report.markdown(rep))
     print(f"wrote {Path(args.out) / 'fidelity.json'} and fidelity.md")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from lib.dataclass_args import DeferredParser, add_arguments
+    from lib.train.config import TrainConfig  # light: no torch
+
     p = argparse.ArgumentParser(prog="python -m lib", description="MeTwin: chat exports to a digital twin.")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=DeferredParser)
 
     imp = sub.add_parser("import", help="import chat export files, folders or zips into a workspace")
     imp.add_argument("files", nargs="+", help="export files, folders or .zip archives")
@@ -393,24 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", required=True, choices=LazyChoices(_formats), metavar="FORMAT",
                     help="the dataset's shape: %(choices)s")
     ex.add_argument("--out", required=True, help="output folder (created; files in it are replaced)")
-    ex.add_argument("--opener", choices=["neutral", "drop"], default="neutral",
-                    help="a conversation I open: add a neutral opening turn (default) or drop my leading turns")
-    ex.add_argument("--max-turns", type=int, default=20, help="pairs per record; longer conversations are split")
-    ex.add_argument("--max-chars", type=int, default=4000, help="characters per record (never cuts a turn)")
-    ex.add_argument("--min-chars", type=int, default=2, help="drop records where my side has fewer characters")
-    ex.add_argument("--dedup", choices=["none", "exact", "near"], default="near")
-    ex.add_argument("--val", type=float, default=0.1, help="validation share of conversations (default 0.1)")
-    ex.add_argument("--split", choices=["random", "time"], default="random", help="random by seed, or latest by time")
-    ex.add_argument("--seed", type=int, default=42)
-    ex.add_argument("--groups", action="store_true", help="include group chats")
-    ex.add_argument("--no-emotion", action="store_true", help="leave out per-message emotion labels")
-    ex.add_argument("--traits", choices=["none", "tagged", "persona"], default="tagged",
-                    help="character_traits: none, tagged messages/conversations, or the trait card everywhere")
-    ex.add_argument("--no-notes", action="store_true", help="leave out context notes")
-    ex.add_argument("--system-turn", action="store_true", help=_export_help("system_turn"))
-    ex.add_argument("--license", help=_export_help("license"))  # default: ExportOptions' own
-    ex.add_argument("--mbti", type=float, nargs="?", const=0.1, default=None,
-                    help="mix in imported MBTI records, this many per real record (default 0.1)")
+    ex.defer(_export_flags)  # --opener, --max-turns, ... --mbti [RATIO]: one per ExportOptions field
     ex.set_defaults(func=cmd_export)
 
     dm = sub.add_parser("demo", help="show the twin to friends: chat page only, behind a passcode, with a disclosure")
@@ -429,25 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
     build_parser_args(sub)  # serve: the twin over a Spark-compatible WebSocket and an OpenAI-compatible API
 
     tr = sub.add_parser("train", help="LoRA fine-tuning on an exported ShareGPT file (needs requirements-train.txt)")
-    tr.add_argument("--data", required=True, help="ShareGPT JSON from python -m lib export (train.json)")
-    tr.add_argument("--base-model", required=True, help="local folder of a chat model (MeTwin downloads nothing)")
-    tr.add_argument("--out", required=True, help="run folder: adapter/, checkpoints/, log.jsonl, run_card.json")
-    tr.add_argument("--epochs", type=int, default=3)
-    tr.add_argument("--lr", type=float, default=1e-4)
-    tr.add_argument("--lora-rank", type=int, default=8)
-    tr.add_argument("--lora-alpha", type=int, default=16)
-    tr.add_argument("--lora-dropout", type=float, default=0.05)
-    tr.add_argument("--target-modules", default="auto", help='"auto", "all" or a list such as q_proj,v_proj')
-    tr.add_argument("--max-steps", type=int, default=-1, help="> 0 overrides epochs")
-    tr.add_argument("--cutoff-len", type=int, default=1024)
-    tr.add_argument("--batch-size", type=int, default=1)
-    tr.add_argument("--grad-accum", type=int, default=4)
-    tr.add_argument("--val", help="validation ShareGPT file (val.json): evaluation loss")
-    tr.add_argument("--eval-steps", type=int, default=50)
-    tr.add_argument("--save-steps", type=int, default=100)
-    tr.add_argument("--seed", type=int, default=42)
-    tr.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in --out")
-    tr.add_argument("--print-every", type=int, default=10)
+    add_arguments(tr, TrainConfig)  # --data, --base-model, --out, --epochs, ...: one per TrainConfig field
+    tr.add_argument("--print-every", type=int, default=10, help="print the loss every this many steps (default 10)")
     tr.set_defaults(func=cmd_train)
 
     mg = sub.add_parser("merge", help="merge a LoRA adapter into its base model (for vLLM)")
@@ -462,6 +432,10 @@ def build_parser() -> argparse.ArgumentParser:
                     help="%(choices)s (baselines are added)")
     ev.add_argument("--n", type=int, default=200, help="replies to measure (default 200)")
     ev.add_argument("--out", required=True, help="folder for fidelity.json and fidelity.md")
+    ev.add_argument("--adapter", help="a LoRA adapter folder: adds a row for the local model with it")
+    ev.add_argument("--judge-model", help="an OpenAI-compatible model that picks the real reply (k-way judge)")
+    ev.add_argument("--judge-url", help="its base URL (default: METWIN_LLM_BASE_URL); key: METWIN_LLM_API_KEY")
+    ev.add_argument("--k", type=int, default=4, help="candidates per judge round (default 4, chance 1/k)")
     ev.set_defaults(func=cmd_eval)
 
     fm = sub.add_parser("formats", help="list the export formats MeTwin reads")

@@ -232,6 +232,19 @@ MIGRATIONS: list[str] = [
     """
     CREATE INDEX pii_values_kind_idx ON pii_values(kind, idx);
     """,
+    # v8 (issue 18): a "keep" lifts only the exclusion the owner can overrule ('too short', lib.segment.KEEP_OVERRIDES),
+    # never 'group chat': group conversations follow the "Include group chats" switches (segmentation and export), so
+    # the funnel and curation counts no longer call a kept group conversation trainable.
+    """
+    DROP VIEW IF EXISTS conv_effective;
+    CREATE VIEW conv_effective AS
+        SELECT c.*, COALESCE(k.decision, '') AS decision, COALESCE(k.reason, '') AS decision_reason,
+               COALESCE(k.topic_jump, 0) AS topic_jump, COALESCE(k.note, '') AS note,
+               CASE WHEN k.decision = 'drop' THEN 'dropped by me'
+                    WHEN k.decision = 'keep' AND c.excluded_reason IN ('too short') THEN ''
+                    ELSE c.excluded_reason END AS effective_reason
+        FROM conversations c LEFT JOIN curation k ON k.conv_id = c.id;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -286,15 +299,37 @@ def _statements(script: str) -> list[str]:
 
 
 class transaction:
-    """``with transaction(conn): ...``: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+    """``with transaction(conn): ...``: BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception.
+
+    Re-entrant: inside a transaction already open on ``conn`` it becomes a SAVEPOINT, released on success and rolled
+    back to (then released) on an exception, so the inner block's writes vanish while the outer block's earlier
+    writes stay, and nothing is committed until the outermost block ends. Why: a change and its undo record (or any
+    two helpers that each want "all or nothing") must land in one commit, and a caller should not need to know
+    whether the helper it calls opens its own transaction.
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self._savepoint: str | None = None
 
     def __enter__(self) -> sqlite3.Connection:
-        self.conn.execute("BEGIN IMMEDIATE")
+        if self.conn.in_transaction:
+            self._savepoint = f"metwin_sp_{id(self):x}"  # unique while this block runs, so nesting never collides
+            self.conn.execute(f"SAVEPOINT {self._savepoint}")
+        else:
+            self.conn.execute("BEGIN IMMEDIATE")
         return self.conn
 
     def __exit__(self, exc_type, exc, tb) -> bool:
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if self._savepoint is None:
+            if exc_type and not self.conn.in_transaction:
+                return False  # SQLite already rolled back (a full disk, an interrupt): keep the original error
+            self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+            return False
+        name, self._savepoint = self._savepoint, None
+        if exc_type and not self.conn.in_transaction:
+            return False  # the whole transaction is gone already; the outer block sees the error and ends
+        if exc_type:
+            self.conn.execute(f"ROLLBACK TO SAVEPOINT {name}")  # undoes the inner block, keeps the savepoint open
+        self.conn.execute(f"RELEASE SAVEPOINT {name}")
         return False

@@ -143,3 +143,50 @@ def undo(conn: sqlite3.Connection, area: str) -> list[tuple[str, dict]]:
             out.append((table, k))
         conn.execute("DELETE FROM decision_log WHERE area = ? AND batch = ?", (area, last))
     return out
+
+
+# ----- review history and comments (read by lib.review; additive) ----------------------------------------------------
+def history(conn: sqlite3.Connection, area: str, limit: int = 10) -> list[dict]:
+    """The last ``limit`` batches of ``area`` still in effect, newest first: ``{batch, at, keys: [(table, key)]}``.
+
+    Why from the log and not the session: the review pages' history panel must survive a reload, and what the log
+    holds is exactly what undo can still take back."""
+    batches = [b for (b,) in conn.execute(
+        "SELECT DISTINCT batch FROM decision_log WHERE area = ? ORDER BY batch DESC LIMIT ?", (area, int(limit)))]
+    if not batches:
+        return []
+    rows = conn.execute(f"SELECT batch, tbl, key, at FROM decision_log WHERE area = ? AND batch IN "
+                        f"({','.join('?' * len(batches))}) ORDER BY id", (area, *batches)).fetchall()
+    out: dict[int, dict] = {b: {"batch": b, "at": "", "keys": []} for b in batches}
+    for batch, table, key, at in rows:
+        out[batch]["at"] = at
+        out[batch]["keys"].append((table, json.loads(key)))
+    return [out[b] for b in batches]
+
+
+COMMENTS = """CREATE TABLE IF NOT EXISTS review_comments (
+    area TEXT NOT NULL, item_id INTEGER NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (area, item_id))"""
+
+
+def _comments_table(conn: sqlite3.Connection) -> None:
+    conn.execute(COMMENTS)  # created on first use: an older workspace gains it without a migration
+
+
+def comment(conn: sqlite3.Connection, area: str, item_id: int) -> str:
+    """The owner's note on one review item (a message, conversation or detected value) of ``area``; '' if none."""
+    _comments_table(conn)
+    r = conn.execute("SELECT text FROM review_comments WHERE area = ? AND item_id = ?", (area, int(item_id))).fetchone()
+    return r[0] if r else ""
+
+
+def set_comment(conn: sqlite3.Connection, area: str, item_id: int, text: str) -> None:
+    """Save (or, when blank, remove) the note on one item at once: it is a remark, not a decision, so not undoable."""
+    text = (text or "").strip()[:2000]
+    with db.transaction(conn):
+        _comments_table(conn)
+        if text:
+            conn.execute("INSERT OR REPLACE INTO review_comments(area, item_id, text, at) VALUES (?, ?, ?, ?)",
+                         (area, int(item_id), text, now()))
+        else:
+            conn.execute("DELETE FROM review_comments WHERE area = ? AND item_id = ?", (area, int(item_id)))

@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lib.errors import BadInputError
+from lib.settings import DEMO_PASSCODE
 
 ENV = "METWIN_DEMO"
 ENV_WORKSPACE = "METWIN_DEMO_WORKSPACE"
@@ -100,11 +101,11 @@ def set_passcode(ws, code: str) -> None:
     if len(code) < MIN_LENGTH:
         raise BadInputError(f"the passcode needs at least {MIN_LENGTH} characters")
     salt = secrets.token_bytes(16)
-    ws.set_setting("demo.passcode", {"salt": salt.hex(), "hash": _hash(code, salt).hex()})
+    DEMO_PASSCODE.set(ws, {"salt": salt.hex(), "hash": _hash(code, salt).hex()})
 
 
 def has_passcode(ws) -> bool:
-    return bool(ws.get_setting("demo.passcode"))
+    return bool(DEMO_PASSCODE.get(ws))
 
 
 # ----- failed attempts (per address and overall, across sessions and restarts) -----------------------------------
@@ -170,7 +171,7 @@ def check_passcode(ws, code: str, address: str | None = None, limits: Limits = L
     attempt is counted before the hash is compared, in one write transaction, so parallel sessions cannot slip extra
     guesses past the limit; a right passcode takes its count back. A wrong one is logged (time, address, counts; never
     the guess) and costs a delay that doubles with the address's recent failures."""
-    saved = ws.get_setting("demo.passcode")
+    saved = DEMO_PASSCODE.get(ws)
     if not saved:
         return False
     addr, now = _address(address), time.time()

@@ -144,6 +144,11 @@ W_BANG_BOOST, W_BANG_ALONE = 0.3, 0.2
 IGNORED_CHARS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")  # variation selectors, skin tones
 
 
+# Every reason in ``Suggestion.reasons`` is "<cue kind> <token>" with one of these kinds ("keyword lol"): the token is
+# the user's own text, the kind a word lib.i18n_messages translates (``evidence.<kind>``) when a page shows it.
+CUE_KINDS = ("keyword", "kaomoji", "emoji", "laughter", "punctuation")
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """One suggested label: confidence in [0, 1] and the cues seen, in text order."""

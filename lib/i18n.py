@@ -10,6 +10,7 @@ text, and gives the text back unchanged when it is not known, so a new reason in
 """
 from __future__ import annotations
 
+import re
 import string
 
 LANGS: dict[str, str] = {"en": "English", "zh": "简体中文"}
@@ -60,8 +61,9 @@ EN: dict[str, str] = {
     "home.no_reasons": "Nothing was left out.",
     "home.imports": "Imported files",
     "home.no_imports": "No files imported yet.",
-    "home.import_line": ":material/description: **{file}**  \n{messages:,} messages · {format} · {when}",
-    "home.more_imports": "…and {n:,} older files.",
+    "home.import_line": ":material/description: **{file}**  \n{messages:,} {messages|message|messages} · {format} · "
+                        "{when}",
+    "home.more_imports": "…and {n:,} older {n|file|files}.",
     "home.next": "What next",
     "home.next_body": "Add more exports, check who is \"me\", and browse the conversations on the Import page. "
                       "More chats with your own replies make a better twin.",
@@ -93,18 +95,51 @@ EN: dict[str, str] = {
     "import.nothing": "Add files above, or type a path: a preview of each file appears here before anything is "
                       "imported.",
     "import.reading": "Reading {name}...",
-    "import.found": "{label} · {messages:,} messages · {chats:,} chats",
+    "import.found": "{label} · {messages:,} {messages|message|messages} · {chats:,} {chats|chat|chats}",
     "import.participants": "Participants: {names}",
     "import.me": "Which participant is you?",
     "import.me_help": "This export does not mark your own messages; the twin learns from the messages of the person "
                       "chosen here.",
     "import.me_flagged": "Your own messages are marked in this export.",
+    "chart.month": "Month",
+    "chart.side": "Side",
+    "chart.n": "Messages",
+    "chart.chat": "Chat",
+    "chart.messages": "Messages",
+    "chart.pairs": "Pairs",
+    "chart.records": "Records",
+    "chart.chars": "Characters",
+    "chart.emotion": "Emotion",
+    "chart.status": "Status",
+    "chart.kind": "Kind",
+    "chart.hits": "Occurrences",
+    "chart.habit": "Habit",
+    "chart.share": "Share",
+    "left.held out for evaluation (conversations)": "held out for evaluation (conversations)",
+    "left.no reply of mine after alignment": "no reply of mine after alignment",
+    "left.my side below the minimum length": "my side below the minimum length",
+    "left.exact duplicate": "exact duplicate",
+    "left.near duplicate": "near duplicate",
+    "left.group chat, kept but groups are off (conversations)": "group chat, kept but groups are off (conversations)",
+    "import.already": "This file was already imported on {when} (as {name}): importing it again adds nothing, so it "
+                      "is left out.",
+    "me.title": "Who is me?",
+    "me.help": "Pick, per chat, the participant who is you. Every message of the chat then changes side and the "
+               "conversations are cut again; Undo takes it back.",
+    "me.chat": "Chat",
+    "me.who": "Me in this chat",
+    "me.apply": "Make this me",
+    "me.done": "{name} is now me in {chat}: {n:,} {n|message|messages} changed side.",
+    "me.same": "Nothing changed: {name} already is me in this chat.",
+    "me.undo": "Undo",
+    "me.undone": "The previous \"me\" is back.",
+    "me.none": "Nothing to undo.",
     "import.note": "Note: {note}",
     "import.step_import": "3 · Import",
-    "import.button": "Import {n} file(s)",
+    "import.button": "Import {n} {n|file|files}",
     "import.none_ok": "None of the files above can be imported; fix or remove them first.",
     "import.progress": "Importing {name} ({i}/{n})...",
-    "import.done": "Import finished: {n:,} new messages.",
+    "import.done": "Import finished: {n:,} new {n|message|messages}.",
     "import.results": "Last import",
     "import.in_ws": "In this workspace",
     "import.tab_chats": "Chats",
@@ -115,7 +150,7 @@ EN: dict[str, str] = {
     "preview.time": "Time",
     "preview.kind": "Type",
     "preview.text": "Text",
-    "preview.more_parts": "{n} export files inside",
+    "preview.more_parts": "{n} export {n|file|files} inside",
     # segmentation
     "seg.title": "Conversation settings",
     "seg.intro": "How chats are cut into conversations and bubbles merged into turns. Applying re-segments every "
@@ -130,6 +165,7 @@ EN: dict[str, str] = {
     "seg.nontext.drop": "drop",
     "seg.groups": "Include group chats in training",
     "seg.groups_help": "Off by default: a twin learns a one-to-one voice.",
+    "cur.status.kept_group": "kept, but a group chat: it is trained on only when the export's \"Include group chats\" is on",
     "seg.apply": "Apply",
     "seg.applying": "Re-segmenting every chat...",
     "seg.applied": "Settings applied: {convs:,} trainable conversations.",
@@ -148,17 +184,17 @@ EN: dict[str, str] = {
     "chats.trainable": "Trainable",
     # conversation browser
     "browse.chat": "Chat",
-    "browse.chat_option": "{name} · {messages:,} messages",
+    "browse.chat_option": "{name} · {messages:,} {messages|message|messages}",
     "browse.filter": "Show",
     "browse.filter.trainable": "Trainable",
     "browse.filter.excluded": "Excluded",
     "browse.filter.all": "All",
-    "browse.count": "{total:,} conversations · page {page} of {pages}",
+    "browse.count": "{total:,} {total|conversation|conversations} · page {page} of {pages}",
     "browse.none": "No conversations match.",
-    "browse.label": "{start} · {turns} turns · {messages} messages",
+    "browse.label": "{start} · {turns} {turns|turn|turns} · {messages} {messages|message|messages}",
     "browse.trainable": "trainable",
     "browse.excluded": "excluded: {reason}",
-    "browse.more": "…and {n:,} more turns.",
+    "browse.more": "…and {n:,} more {n|turn|turns}.",
     "browse.empty_conv": "This conversation has no kept messages.",
     # vocabulary of lib/ (funnel stages, reasons, families): keys are the library's English words
     "funnel.imported messages": "Imported messages",
@@ -400,6 +436,37 @@ ZH: dict[str, str] = {
     "import.me": "哪位参与者是你？",
     "import.me_help": "这份导出没有标记哪些消息是你发的；分身会学习这里所选之人的消息。",
     "import.me_flagged": "这份导出已经标记了你自己发的消息。",
+    "chart.month": "月份",
+    "chart.side": "一方",
+    "chart.n": "消息数",
+    "chart.chat": "聊天",
+    "chart.messages": "消息数",
+    "chart.pairs": "轮对数",
+    "chart.records": "记录数",
+    "chart.chars": "字数",
+    "chart.emotion": "情绪",
+    "chart.status": "状态",
+    "chart.kind": "类型",
+    "chart.hits": "出现次数",
+    "chart.habit": "习惯",
+    "chart.share": "占比",
+    "left.held out for evaluation (conversations)": "留作评估（对话数）",
+    "left.no reply of mine after alignment": "对齐后没有我的回复",
+    "left.my side below the minimum length": "我的部分低于最短长度",
+    "left.exact duplicate": "完全重复",
+    "left.near duplicate": "近似重复",
+    "left.group chat, kept but groups are off (conversations)": "群聊：已保留，但导出未包含群聊（对话数）",
+    "import.already": "已于 {when} 导入过（名为 {name}）：再次导入不会增加任何内容，因此不导入。",
+    "me.title": "谁是“我”？",
+    "me.help": "为每个聊天选择哪位参与者是你。该聊天的每条消息会随之换边，对话重新切分；“撤销”可以恢复。",
+    "me.chat": "聊天",
+    "me.who": "这个聊天里的“我”",
+    "me.apply": "设为“我”",
+    "me.done": "现在 {chat} 中的“我”是 {name}：{n:,} 条消息换了边。",
+    "me.same": "没有变化：{name} 已经是这个聊天里的“我”。",
+    "me.undo": "撤销",
+    "me.undone": "已恢复之前的“我”。",
+    "me.none": "没有可撤销的操作。",
     "import.note": "说明：{note}",
     "import.step_import": "3 · 导入",
     "import.button": "导入 {n} 个文件",
@@ -429,6 +496,7 @@ ZH: dict[str, str] = {
     "seg.nontext.drop": "丢弃",
     "seg.groups": "群聊也用于训练",
     "seg.groups_help": "默认关闭：分身学习的是一对一的说话方式。",
+    "cur.status.kept_group": "已保留，但这是群聊：只有导出时打开“包含群聊”才会用于训练",
     "seg.apply": "应用",
     "seg.applying": "正在重新切分所有聊天……",
     "seg.applied": "设置已应用：{convs:,} 段可训练对话。",
@@ -623,9 +691,9 @@ ZH: dict[str, str] = {
                          "在留出消息上的准确率为 {acc}。",
 }
 
-from lib import i18n_chat, i18n_curation, i18n_export, i18n_memory, i18n_train  # noqa: E402 - page groups keep their words in their own module
+from lib import i18n_chat, i18n_curation, i18n_export, i18n_fidelity, i18n_memory, i18n_messages, i18n_train  # noqa: E402 - page groups keep their words in their own module
 
-for _group in (i18n_curation, i18n_export, i18n_chat, i18n_memory, i18n_train):
+for _group in (i18n_curation, i18n_export, i18n_chat, i18n_memory, i18n_train, i18n_messages, i18n_fidelity):
     EN.update(_group.EN)
     ZH.update(_group.ZH)
 TRANSLATIONS: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}
@@ -637,6 +705,23 @@ def normalize_lang(lang: str | None) -> str:
     return code if code in TRANSLATIONS else DEFAULT_LANG
 
 
+# English plural forms: ``{n|chat|chats}`` says "chat" when the value ``n`` is 1, else "chats" (Chinese has no plural
+# forms and simply does not use it). The number itself is a separate, ordinary field: ``{n:,} {n|chat|chats}``.
+_PLURAL = re.compile(r"\{(\w+)\|([^{}|]*)\|([^{}|]*)\}")
+
+
+def _plurals(template: str, fmt: dict) -> str:
+    def pick(m: re.Match) -> str:
+        value = fmt.get(m.group(1))
+        try:
+            one = value is not None and float(value) == 1
+        except (TypeError, ValueError):
+            one = False
+        return (m.group(2) if one else m.group(3)).replace("{", "{{").replace("}", "}}")
+
+    return _PLURAL.sub(pick, template)
+
+
 def t(key: str, lang: str, **fmt) -> str:
     """The text for ``key`` in ``lang``, formatted with ``fmt``; falls back to English, then to the key itself."""
     template = TRANSLATIONS[normalize_lang(lang)].get(key)
@@ -645,7 +730,7 @@ def t(key: str, lang: str, **fmt) -> str:
     if not fmt:
         return template
     try:
-        return template.format(**fmt)
+        return _plurals(template, fmt).format(**fmt)
     except (KeyError, IndexError, ValueError):
         return template
 
@@ -658,4 +743,4 @@ def term(kind: str, value: str, lang: str) -> str:
 
 def placeholders(template: str) -> set[str]:
     """The ``{name}`` fields a template uses (for the test that both languages format the same values)."""
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    return {name for _, name, _, _ in string.Formatter().parse(_PLURAL.sub("", template)) if name}

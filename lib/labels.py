@@ -20,6 +20,7 @@ import pandas as pd
 from lib import db, decisions
 from lib.emotion import DEFAULT_TAXONOMY, LABEL_ZH, Suggestion, suggest_many
 from lib.errors import BadInputError
+from lib import settings
 
 AREA = "labels"
 RULES_VERSION = 1  # bump when lib/emotion.py changes what it suggests: stored rule suggestions are then redone
@@ -30,6 +31,7 @@ SOURCES = ("manual", "rules", "llm", "bulk")
 MAX_LABELS = 20
 LABEL_KINDS = ("text", "sticker")
 BATCH = 20_000
+ORDERS = {"queue": "m.id", "uncertain": "s.s_conf IS NULL, s.s_conf, m.id"}  # queue(order=...)
 
 EFFECTIVE_TEXT = "COALESCE(e.text, m.text)"
 BEST = ("(SELECT message_id, label AS s_label, MAX(confidence) AS s_conf, source AS s_source "
@@ -54,7 +56,7 @@ class LabelStore:
 
     # ----- settings ----------------------------------------------------------------------------------------------
     def taxonomy(self) -> list[str]:
-        return list(self.ws.get_setting("labels.taxonomy", list(DEFAULT_TAXONOMY)))
+        return list(self.ws.get_setting(settings.LABELS_TAXONOMY.key, list(DEFAULT_TAXONOMY)))
 
     def set_taxonomy(self, labels: Iterable[str]) -> list[str]:
         """Store an edited label list. Labels already given stay in the data even if removed from the list."""
@@ -71,28 +73,28 @@ class LabelStore:
             raise BadInputError("the taxonomy needs at least one label")
         if len(out) > MAX_LABELS:
             raise BadInputError(f"{len(out)} labels is more than {MAX_LABELS}; keys 1–9 reach the first nine")
-        self.ws.set_setting("labels.taxonomy", out)
+        self.ws.set_setting(settings.LABELS_TAXONOMY.key, out)
         return out
 
     def include_theirs(self) -> bool:
-        return bool(self.ws.get_setting("labels.theirs", False))
+        return bool(self.ws.get_setting(settings.LABELS_THEIRS.key, False))
 
     def set_include_theirs(self, on: bool) -> None:
-        self.ws.set_setting("labels.theirs", bool(on))
+        self.ws.set_setting(settings.LABELS_THEIRS.key, bool(on))
 
     def guidelines(self) -> str:
-        return str(self.ws.get_setting("labels.guidelines", ""))
+        return str(self.ws.get_setting(settings.LABELS_GUIDELINES.key, ""))
 
     def set_guidelines(self, text: str) -> None:
-        self.ws.set_setting("labels.guidelines", str(text)[:5000])
+        self.ws.set_setting(settings.LABELS_GUIDELINES.key, str(text)[:5000])
 
     def threshold(self) -> float:
-        return float(self.ws.get_setting("labels.threshold", DEFAULT_THRESHOLD))
+        return float(self.ws.get_setting(settings.LABELS_THRESHOLD.key, DEFAULT_THRESHOLD))
 
     def set_threshold(self, value: float) -> None:
         if not 0.0 <= float(value) <= 1.0:
             raise BadInputError("the threshold is a confidence between 0 and 1")
-        self.ws.set_setting("labels.threshold", float(value))
+        self.ws.set_setting(settings.LABELS_THRESHOLD.key, float(value))
 
     @staticmethod
     def display(label: str | None, lang: str) -> str:
@@ -119,7 +121,7 @@ class LabelStore:
 
     def rules_pending(self) -> int:
         """Messages the rules have not looked at yet (all of them after a taxonomy or threshold change)."""
-        st = self.ws.get_setting("labels.rules", {})
+        st = self.ws.get_setting(settings.LABELS_RULES.key, {})
         upto = int(st.get("upto", 0)) if {k: st.get(k) for k in self._rules_state()} == self._rules_state() else 0
         kinds = ",".join(f"'{k}'" for k in LABEL_KINDS)
         return self.conn.execute(f"SELECT COUNT(*) FROM messages WHERE id > ? AND drop_reason = '' "
@@ -130,12 +132,12 @@ class LabelStore:
         or above the threshold. Both sides are covered, so switching "theirs" on needs no new run."""
         t0 = _time.perf_counter()
         state = self._rules_state()
-        st = self.ws.get_setting("labels.rules", {})
+        st = self.ws.get_setting(settings.LABELS_RULES.key, {})
         upto = int(st.get("upto", 0))
         if {k: st.get(k) for k in state} != state:
             with db.transaction(self.conn):
                 self.conn.execute("DELETE FROM emotion_suggestions WHERE source = 'rules'")
-                self.ws.set_setting("labels.rules", {**state, "upto": 0})
+                self.ws.set_setting(settings.LABELS_RULES.key, {**state, "upto": 0})
             upto = 0
         report = RunReport()
         taxonomy, threshold = state["taxonomy"], state["threshold"]
@@ -157,14 +159,14 @@ class LabelStore:
             with db.transaction(self.conn):
                 self.conn.executemany("INSERT OR REPLACE INTO emotion_suggestions(message_id, source, label, "
                                       "confidence, reasons, created) VALUES (?, 'rules', ?, ?, ?, ?)", out)
-                self.ws.set_setting("labels.rules", {**state, "upto": upto})
+                self.ws.set_setting(settings.LABELS_RULES.key, {**state, "upto": upto})
             report.scanned += len(rows)
             report.stored += len(out)
             if progress and total:
                 progress(min(1.0, report.scanned / total), "rules")
         last = self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM messages").fetchone()[0]
         if last > upto:
-            self.ws.set_setting("labels.rules", {**state, "upto": last})
+            self.ws.set_setting(settings.LABELS_RULES.key, {**state, "upto": last})
         self.ws.touch()
         report.seconds = _time.perf_counter() - t0
         return report
@@ -323,15 +325,16 @@ class LabelStore:
 
     def queue(self, queue: str = "unlabelled", chat_id: int | None = None, emotion: str | None = None,
               search: str = "", offset: int = 0, limit: int = 1,
-              trainable_only: bool = True) -> tuple[pd.DataFrame, int]:
-        """A page of messages to label (chat and time order) and how many match."""
+              trainable_only: bool = True, order: str = "queue") -> tuple[pd.DataFrame, int]:
+        """A page of messages to label and how many match: in message order, or (``order="uncertain"``) the least
+        certain suggestion first (messages without one last), so a reviewer spends time where the rules are unsure."""
         sql, params = self._filters(queue, chat_id, emotion, search, trainable_only)
         total = self.conn.execute(f"SELECT COUNT(*) {sql}", params).fetchone()[0]
         page = pd.read_sql_query(
             f"SELECT m.id, m.chat_id, m.conv_id, m.time, m.sender, m.is_me, m.kind, {EFFECTIVE_TEXT} AS text, "
             f"l.label, COALESCE(l.status, '') AS status, COALESCE(l.flagged, 0) AS flagged, l.source, "
             f"s.s_label AS suggestion, s.s_conf AS confidence, s.s_source AS suggestion_source "
-            f"{sql} ORDER BY m.id LIMIT ? OFFSET ?", self.conn, params=[*params, int(limit), int(offset)])
+            f"{sql} ORDER BY {ORDERS[order]} LIMIT ? OFFSET ?", self.conn, params=[*params, int(limit), int(offset)])
         return page.astype({"is_me": bool, "flagged": bool}), total
 
     def item(self, message_id: int, context: int = 3) -> dict | None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from lib import db
+from lib import db, settings
 from lib.errors import BadInputError
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -44,7 +44,7 @@ def chosen_type(ws) -> str:
     """The type set for augmentation, else the one on the trait card (without -A/-T), else ""."""
     from lib.traits import load_card
 
-    return str(ws.get_setting("mbti.type") or load_card(ws).mbti.split("-")[0])
+    return (settings.MBTI_TYPE.get(ws) or load_card(ws).mbti.split("-")[0])
 
 
 def set_type(ws, value: str) -> None:
@@ -53,16 +53,16 @@ def set_type(ws, value: str) -> None:
     value = value.strip().upper()
     if value and not MBTI.fullmatch(value):
         raise BadInputError(f"{value!r} is not an MBTI type: four letters such as INFP or ESTJ")
-    ws.set_setting("mbti.type", value)
+    settings.MBTI_TYPE.set(ws, value)
 
 
 def chosen_files(ws) -> list[str]:
     """Files picked by hand (dimension files, say); they override the type when set."""
-    return list(ws.get_setting("mbti.files") or [])
+    return [str(n) for n in settings.MBTI_FILES.get(ws)]
 
 
 def set_files(ws, names: list[str]) -> None:
-    ws.set_setting("mbti.files", sorted(set(names)))
+    settings.MBTI_FILES.set(ws, sorted(set(names)))
 
 
 def preview(ws, system: str, n: int = 2, seed: int = 42) -> list[dict]:
@@ -76,11 +76,11 @@ def preview(ws, system: str, n: int = 2, seed: int = 42) -> list[dict]:
 
 
 def restyle_on(ws) -> bool:
-    return bool(ws.get_setting("mbti.restyle", True))
+    return settings.MBTI_RESTYLE.get(ws)
 
 
 def set_restyle(ws, on: bool) -> None:
-    ws.set_setting("mbti.restyle", bool(on))
+    settings.MBTI_RESTYLE.set(ws, bool(on))
 
 
 def _pool(ws) -> list:

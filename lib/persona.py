@@ -19,7 +19,7 @@ import string
 from dataclasses import dataclass
 from typing import Callable
 
-from lib import decisions
+from lib import decisions, settings
 from lib.errors import BadInputError
 from lib.traits import TraitCard, Traits, cached_traits, load_card
 
@@ -28,7 +28,7 @@ MAX_TEMPLATE = 6000
 # The name a twin goes by until its owner picks one: neutral (not a person's name, so never taken for personal data),
 # short, and plainly not the owner. The one source of the default, per prompt language.
 DEFAULT_TWIN_NAMES: dict[str, str] = {"zh": "小T", "en": "Twin"}
-TWIN_NAME_SETTING = "persona.twin_name"
+TWIN_NAME_SETTING = settings.TWIN_NAME.key  # kept for readers of the raw key (the output guard)
 MAX_NAME = 60
 _NAME_SLOT = "\ue000"  # a private-use character: in no template, no message, no recognizer's pattern
 
@@ -79,19 +79,19 @@ def language(ws) -> str:
 
 def twin_name(ws, lang: str | None = None) -> str:
     """The name the twin goes by: the owner's choice, else the neutral default of the prompt's language."""
-    saved = ws.get_setting(TWIN_NAME_SETTING)
-    if saved and str(saved).strip():
-        return str(saved)
+    saved = settings.TWIN_NAME.get(ws)
+    if saved.strip():
+        return saved
     return DEFAULT_TWIN_NAMES[lang or language(ws)]
 
 
 def twin_name_chosen(ws) -> bool:
     """True once the owner has saved a name for the twin (the Persona page asks until then)."""
-    return bool(str(ws.get_setting(TWIN_NAME_SETTING) or "").strip())
+    return bool(settings.TWIN_NAME.get(ws).strip())
 
 
 def template(ws) -> str:
-    return str(ws.get_setting("persona.template") or DEFAULT_TEMPLATES[language(ws)])
+    return settings.PERSONA_TEMPLATE.get(ws) or DEFAULT_TEMPLATES[language(ws)]
 
 
 def check_template(text: str) -> str:
@@ -115,9 +115,9 @@ def check_template(text: str) -> str:
 def set_template(ws, text: str | None) -> None:
     """Save a template (None or the default text resets to the default)."""
     if text is None:
-        ws.set_setting("persona.template", None)
+        settings.PERSONA_TEMPLATE.clear(ws)
         return
-    ws.set_setting("persona.template", check_template(text))
+    settings.PERSONA_TEMPLATE.set(ws, check_template(text))
 
 
 def set_name(ws, name: str) -> None:
@@ -127,13 +127,13 @@ def set_name(ws, name: str) -> None:
         raise BadInputError("the twin needs a name")
     if "{" in name or "}" in name or _NAME_SLOT in name:
         raise BadInputError("the twin's name cannot contain braces")
-    ws.set_setting(TWIN_NAME_SETTING, name)
+    settings.TWIN_NAME.set(ws, name)
     ws.touch()  # what was built with the old name (the output guard) is rebuilt
 
 
 def relationships(ws) -> dict[int, str]:
     """Per-chat notes ("the other person is your sister"), by chat id."""
-    return {int(k): v for k, v in (ws.get_setting("persona.relationships") or {}).items() if v}
+    return {int(k): v for k, v in settings.PERSONA_RELATIONSHIPS.get(ws).items() if v}
 
 
 def set_relationship(ws, chat_id: int, note: str) -> None:
@@ -143,7 +143,7 @@ def set_relationship(ws, chat_id: int, note: str) -> None:
         notes[str(int(chat_id))] = note
     else:
         notes.pop(str(int(chat_id)), None)
-    ws.set_setting("persona.relationships", notes)
+    settings.PERSONA_RELATIONSHIPS.set(ws, notes)
 
 
 def habits_text(traits: Traits, lang: str) -> str:

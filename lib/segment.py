@@ -48,7 +48,9 @@ C_ONLY_PLACEHOLDERS = "only non-text messages"
 C_TOO_SHORT = "too short"
 # The owner's curation (lib/curation.py; applied by the conv_effective view in lib/db.py, which spells them out).
 C_DROPPED = "dropped by me"
-KEEP_OVERRIDES: tuple[str, ...] = (C_TOO_SHORT, C_GROUP)  # automatic exclusions a "keep" decision lifts
+# Automatic exclusions a "keep" decision lifts: only the one the owner can overrule. Never C_GROUP: a group
+# conversation follows the "Include group chats" switches (segmentation and export), whatever was kept (issue 18).
+KEEP_OVERRIDES: tuple[str, ...] = (C_TOO_SHORT,)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,22 @@ def placeholder_lang(texts: pd.Series, setting: str = "auto") -> str:
     if setting in PLACEHOLDERS:
         return setting
     return "zh" if _cjk_share(texts) >= 0.5 else "en"
+
+
+def chat_languages(msgs: pd.DataFrame, setting: str = "auto") -> dict[int, str]:
+    """``chat_id -> "zh" | "en"`` from each chat's own text messages (CJK share), for placeholders and openers.
+
+    Why per chat and not the UI language: a Chinese UI exporting an English WhatsApp chat must not write "[其他消息]"
+    or "（开始聊天）" into it. A setting of "zh" or "en" (the segmentation's ``placeholder_lang``) wins everywhere."""
+    if msgs.empty:
+        return {}
+    if setting in PLACEHOLDERS:
+        return {int(c): setting for c in msgs["chat_id"].unique()}
+    text = msgs.loc[msgs["kind"].astype(str) == "text", ["chat_id", "text"]]
+    out = {int(c): placeholder_lang(g["text"].astype(str)) for c, g in text.groupby("chat_id", sort=False)}
+    for c in msgs["chat_id"].unique():
+        out.setdefault(int(c), "en")
+    return out
 
 
 def render_text(kind: pd.Series, text: pd.Series, lang: str) -> pd.Series:

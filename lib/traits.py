@@ -15,6 +15,7 @@ from typing import Iterable
 
 import pandas as pd
 
+from lib import settings
 from lib.errors import BadInputError
 
 # One emoji "character": a pictograph with optional variation selector / skin tone, or a flag pair.
@@ -249,7 +250,7 @@ def clean_card(card: TraitCard) -> TraitCard:
 
 def load_card(ws, mined: Traits | None = None) -> TraitCard:
     """The saved card; before the first save, one with the mined catchphrases filled in."""
-    saved = ws.get_setting("traits.card")
+    saved = settings.TRAITS_CARD.get(ws)
     if saved:
         return TraitCard(**{k: v for k, v in saved.items() if k in TraitCard.__dataclass_fields__})
     phrases = [p for p, _ in (mined.top_phrases if mined else [])][:5]
@@ -258,7 +259,7 @@ def load_card(ws, mined: Traits | None = None) -> TraitCard:
 
 def save_card(ws, card: TraitCard) -> TraitCard:
     card = clean_card(card)
-    ws.set_setting("traits.card", card.to_dict())
+    settings.TRAITS_CARD.set(ws, card.to_dict())
     return card
 
 

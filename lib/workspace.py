@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from lib import db, locking
+from lib.settings import SAMPLE_LOADED, SEGMENT
 from lib.importers import BadInputError, ParsedExport, parse_file
 from lib.importers.containers import expand
 from lib.me import participants, propose_me, resolve_me
@@ -118,6 +119,8 @@ class FileResult:
     n_duplicates: int = 0
     me: str = ""
     notes: list[str] = field(default_factory=list)
+    code: str = ""  # msg.<code> in lib.i18n_messages: the message in the UI's language (``message`` is English)
+    params: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -205,13 +208,13 @@ class Workspace:
 
     @property
     def segment_config(self) -> SegmentConfig:
-        return SegmentConfig.from_dict(self.get_setting("segment", {}))
+        return SegmentConfig.from_dict(SEGMENT.get(self))
 
     def set_segment_config(self, cfg: SegmentConfig) -> None:
         """Store new segmentation settings and re-segment every chat in one transaction."""
         self._writes += 1
         with db.transaction(self.conn):
-            self.set_setting("segment", cfg.to_dict())
+            SEGMENT.set(self, cfg.to_dict())
             chat_ids = [r[0] for r in self.conn.execute("SELECT id FROM chats")]
             self._resegment(chat_ids, new_rows=None, cfg=cfg)
 
@@ -224,6 +227,72 @@ class Workspace:
     def touch(self) -> None:
         """Invalidate cached aggregates after a write made through another module's statements."""
         self._writes += 1
+
+    # ----- who is "me" ------------------------------------------------------------------------------------------
+    def chat_participants(self, chat_id: int) -> list[str]:
+        """A chat's senders, most active first (the choices for "who is me")."""
+        df = pd.read_sql_query("SELECT sender, kind FROM messages WHERE chat_id = ?", self.conn, params=[int(chat_id)])
+        return participants(df)
+
+    def set_me(self, chat_id: int, who: str) -> int:
+        """Make ``who`` the owner of one chat after its import: every message's side is re-derived from the sender
+        (and the sender ids behind that name, :func:`lib.me.rows_of`), the chat re-segmented, all in one
+        transaction. The previous sides go to the undo log (area ``me``, :meth:`undo_me`). Returns how many
+        messages changed side.
+
+        Why per chat: exports that do not mark the owner are guessed per file, and a wrong guess makes the twin
+        learn the friend's voice; the owner must be able to fix it without deleting and re-importing."""
+        from lib import decisions
+        from lib.me import rows_of
+
+        chat_id = int(chat_id)
+        # One transaction for the read, the change and its undo record (db.transaction nests as a savepoint): a crash
+        # can leave neither a change that cannot be undone nor an undo record of a change never made.
+        with db.transaction(self.conn):
+            df = pd.read_sql_query("SELECT id, sender, sender_id, kind, is_me FROM messages WHERE chat_id = ?",
+                                   self.conn, params=[chat_id])
+            names = participants(df)
+            if who not in names:
+                shown = ", ".join(names[:10]) + (" ..." if len(names) > 10 else "")
+                raise BadInputError(f"'{who}' is not a participant of this chat. Participants: {shown}.",
+                                    code="not_participant", who=who, names=shown)
+            new = (rows_of(df, who) & (df["kind"] != "system")).to_numpy()
+            old = df["is_me"].astype(bool).to_numpy()
+            flips = [int(i) for i in df.loc[new != old, "id"]]
+            before = self.conn.execute("SELECT me_name FROM chats WHERE id = ?", (chat_id,)).fetchone()[0]
+            if not flips and before == who:
+                return 0
+            self._apply_me(chat_id, who, flips)
+            decisions.record(self.conn, "me", "set_me", {"chat_id": chat_id, "me_name": before, "flips": flips})
+        return len(flips)
+
+    def _apply_me(self, chat_id: int, who: str, flips: list[int]) -> None:
+        """Toggle the side of ``flips`` and name ``who`` the chat's owner, re-segmenting, in one transaction (the
+        same toggle undoes it)."""
+        self._writes += 1
+        with db.transaction(self.conn):
+            self.conn.executemany("UPDATE messages SET is_me = 1 - is_me WHERE id = ? AND chat_id = ?",
+                                  [(int(i), chat_id) for i in flips])
+            self.conn.execute("UPDATE chats SET me_name = ? WHERE id = ?", (who, chat_id))
+            self._resegment([chat_id], new_rows=None)
+
+    def undo_me(self) -> int | None:
+        """Undo the last change of "me" (:meth:`set_me`). Returns the chat it restored, or None when nothing was
+        left to undo."""
+        from lib import decisions
+
+        with db.transaction(self.conn):  # the undo record goes only together with the change it reverses
+            done = decisions.undo(self.conn, "me")
+            payload = next((p for t, p in done if t == decisions.ACTION + "set_me"), None)
+            if payload is None:
+                return None
+            self._apply_me(int(payload["chat_id"]), str(payload["me_name"]), [int(i) for i in payload["flips"]])
+        return int(payload["chat_id"])
+
+    def me_undoable(self) -> int:
+        from lib import decisions
+
+        return decisions.undoable(self.conn, "me")
 
     # ----- import -----------------------------------------------------------------------------------------------
     def import_paths(self, paths: list[Path], me: str | None = None, fmt: str | None = None,
@@ -246,7 +315,9 @@ class Workspace:
                     unzip_to.mkdir()
                     entries.extend(expand(Path(p), unzip_to))
                 except BadInputError as exc:
-                    report.files.append(FileResult(names.get(Path(p), Path(p).name), "failed", str(exc)))
+                    shown = names.get(Path(p), Path(p).name)
+                    report.files.append(FileResult(shown, "failed", str(exc), code=exc.code or "",
+                                                   params={**exc.params, "file": shown} if exc.code else {}))
             n = max(1, len(entries))
             for i, (origin, parts) in enumerate(entries):
                 shown = names.get(origin, origin.name)
@@ -261,7 +332,9 @@ class Workspace:
                 except BadInputError as exc:
                     msg = str(exc)
                     msg = msg.replace(origin.name, shown) if shown != origin.name else msg
-                    report.files.append(FileResult(shown, "failed", msg))
+                    named = str(exc.params.get("file", shown)).replace(origin.name, shown) if exc.code else ""
+                    report.files.append(FileResult(shown, "failed", msg, code=exc.code or "",
+                                                   params={**exc.params, "file": named} if exc.code else {}))
             progress(1.0, "done")
         return report
 
@@ -271,20 +344,27 @@ class Workspace:
         if size > max_bytes:
             raise BadInputError(
                 f"{shown}: {size / 1024**3:.1f} GB is more than the {max_bytes / 1024**3:.1f} GB one import takes. "
-                "Export per contact or per year and import the parts, or raise the limit (--max-size-mb).")
+                "Export per contact or per year and import the parts, or raise the limit (--max-size-mb).",
+                code="too_big", file=shown, size=f"{size / 1024**3:.1f}", limit=f"{max_bytes / 1024**3:.1f}")
         digest = sha256_of(origin)
         row = self._imported(digest)
         if row:
-            return FileResult(shown, "skipped", f"{shown}: already imported on {row[1][:10]} (as {row[0]}); skipped.")
+            return FileResult(shown, "skipped", f"{shown}: already imported on {row[1][:10]} (as {row[0]}); skipped.",
+                              code="already_imported", params={"file": shown, "date": row[1][:10], "name": row[0]})
         parsed_parts: list[ParsedExport] = []
         notes: list[str] = []
         errors: list[str] = []
+        failures: list[BadInputError] = []
         for part in parts:
             try:
                 parsed_parts.append(parse_file(part.path, fmt))
             except BadInputError as exc:
                 errors.append(str(exc).replace(part.path.name, part.display))
+                failures.append(exc)
         if not parsed_parts:
+            if len(errors) == 1 and failures[0].code:  # keep the code: the page shows it in its language
+                raise BadInputError(errors[0], code=failures[0].code,
+                                    **{**failures[0].params, "file": parts[0].display})
             raise BadInputError(errors[0] if len(errors) == 1 else "; ".join(errors))
         notes.extend(f"skipped {e}" for e in errors)
         frames = []
@@ -304,7 +384,8 @@ class Workspace:
             frames.append(df)
         df = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
         if df.empty:
-            raise BadInputError(f"{shown}: the export holds no messages. Check that you exported the right chat.")
+            raise BadInputError(f"{shown}: the export holds no messages. Check that you exported the right chat.",
+                                code="no_messages", file=shown)
         fmt_used = parsed_parts[0].format
         progress(0.5, "saving")
         raw_path = self.path / "raw" / f"{digest[:16]}_{origin.name}"
@@ -321,7 +402,9 @@ class Workspace:
         msg = f"{shown}: imported {n_new:,} messages ({fmt_used})"
         if n_dup:
             msg += f"; {n_dup:,} already in the workspace were skipped"
-        return FileResult(shown, "imported", msg, fmt_used, n_new, n_dup, me_used, notes)
+        return FileResult(shown, "imported", msg, fmt_used, n_new, n_dup, me_used, notes,
+                          code="imported_dups" if n_dup else "imported",
+                          params={"file": shown, "n": n_new, "dups": n_dup, "format": fmt_used})
 
     def _imported(self, digest: str) -> tuple[str, str] | None:
         """``(file name, imported at)`` of the committed import of this SHA-256, if any."""
@@ -597,7 +680,8 @@ def content_stamp(ws: "Workspace") -> str:
         "SELECT (SELECT COALESCE(MAX(id), 0) || ':' || COUNT(*) FROM messages) || '|' || "
         "(SELECT COUNT(*) || ':' || COALESCE(MAX(edited_at), '') || ':' || COALESCE(SUM(LENGTH(text)), 0) "
         " FROM message_edits) || '|' || (SELECT COUNT(*) || ':' || COALESCE(SUM(message_id), 0) FROM conv_bounds) "
-        "|| '|' || COALESCE((SELECT value FROM settings WHERE key = 'segment'), '')").fetchone()[0]
+        "|| '|' || COALESCE((SELECT value FROM settings WHERE key = 'segment'), '') "
+        "|| '|' || (SELECT COALESCE(SUM(id * is_me), 0) FROM messages)").fetchone()[0]  # who is "me" (set_me)
 
 
 def _insert_messages(c: sqlite3.Connection, cols: dict[str, "pd.Series | list"]) -> None:
@@ -650,7 +734,7 @@ def open_workspace(path: Path | str | None = None) -> Workspace:
     if path is not None:
         return Workspace(Path(path))
     ws = Workspace(default_workspace_path())
-    if ws.is_empty() and not ws.get_setting("sample_loaded", False):
+    if ws.is_empty() and not SAMPLE_LOADED.get(ws):
         load_sample(ws)
     return ws
 
@@ -664,7 +748,7 @@ def sample_files() -> list[Path]:
 def load_sample(ws: Workspace) -> ImportReport:
     """Import the bundled invented sample so every page has something real to show on first run."""
     report = ws.import_paths(sample_files())
-    ws.set_setting("sample_loaded", True)
+    SAMPLE_LOADED.set(ws, True)
     return report
 
 
@@ -678,7 +762,8 @@ def preview(path: Path, fmt: str | None = None, rows: int = 20, ws: Workspace | 
         try:
             entries = expand(Path(path), Path(tmp))
         except BadInputError as exc:
-            return {"parts": [{"file": Path(path).name, "error": str(exc)}]}
+            return {"parts": [{"file": Path(path).name, "error": str(exc), "code": exc.code or "",
+                               "params": exc.params}]}
         for _origin, ps in entries:
             for part in ps:
                 out.append(_preview_part(part, fmt, rows))
@@ -691,7 +776,8 @@ def _preview_part(part, fmt: str | None, rows: int) -> dict:
     try:
         parsed = parse_file(part.path, fmt)
     except BadInputError as exc:
-        return {"file": part.display, "error": str(exc).replace(part.path.name, part.display)}
+        return {"file": part.display, "error": str(exc).replace(part.path.name, part.display), "code": exc.code or "",
+                "params": {**exc.params, "file": part.display} if exc.code else {}}
     df = parsed.messages
     return {
         "file": part.display,

@@ -34,6 +34,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import demo
+from lib import i18n_messages
 from lib.i18n import DEFAULT_LANG, LANGS, normalize_lang, t, term
 from lib.importers import BadInputError
 from lib.workspace import (Workspace, last_workspace, open_workspace, remember_workspace, valid_workspace_name,
@@ -93,6 +94,25 @@ class UI:
 
     def term(self, kind: str, value: str) -> str:
         return term(kind, value, self.lang)
+
+    def error_text(self, err: BaseException) -> str:
+        """A library error in this language: ``msg.<code>`` with its params, else the English ``str(err)``."""
+        return i18n_messages.error_text(err, self.lang)
+
+    def result_text(self, result: dict) -> str:
+        """An import result (``FileResult`` as a dict) in this language, else its English message."""
+        return i18n_messages.message(result.get("code"), result.get("params"), str(result.get("message", "")),
+                                     self.lang)
+
+    def note(self, note: str) -> str:
+        """An import note, a redaction reason or a labelling cue: translated at display time (lib.i18n_messages)."""
+        return i18n_messages.note_text(note, self.lang)
+
+    def reason(self, reason: str) -> str:
+        return i18n_messages.reason_text(reason, self.lang)
+
+    def evidence(self, evidence: str) -> str:
+        return i18n_messages.evidence_text(evidence, self.lang)
 
 
 def frame() -> UI | None:
@@ -179,7 +199,7 @@ def guard(ui: UI) -> Iterator[None]:
     try:
         yield
     except BadInputError as exc:
-        st.error(md_escape(str(exc)), icon=":material/error:")
+        st.error(md_escape(ui.error_text(exc)), icon=":material/error:")
     except Exception as exc:  # noqa: BLE001 - this is the last line of defence of a page
         _log.error("page error %s\n%s", type(exc).__name__, "".join(traceback.format_tb(exc.__traceback__)))
         st.error(ui.t("error.unexpected", kind=type(exc).__name__), icon=":material/error:")

@@ -17,6 +17,7 @@ from lib.chat import augment, bursts, transcript
 from lib.chat.base import ChatError, ChatParams
 from lib.chat.emoji import StreamConverter, to_unicode
 from lib.errors import BadInputError
+from lib.settings import CHAT_BACKEND
 from lib.pii.redactor import surface_redactor
 from pages import guard, md_escape, secret, setup, show_text
 
@@ -27,7 +28,7 @@ AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
 
 
 def backend_name() -> str:
-    name = ss.get("chat_backend") or ui.ws.get_setting("chat.backend") or "offline"
+    name = ss.get("chat_backend") or CHAT_BACKEND.get(ui.ws)
     return name if name in chat_lib.BACKENDS else "offline"
 
 
@@ -37,8 +38,8 @@ def settings() -> None:
         name = st.segmented_control(ui.t("chat.backend"), chat_lib.BACKENDS, key="chat_backend",
                                     default=backend_name(), required=True,
                                     format_func=lambda b: ui.t(f"chat.backend.{b}"))
-        if name != ui.ws.get_setting("chat.backend"):
-            ui.ws.set_setting("chat.backend", name)
+        if name != CHAT_BACKEND.get(ui.ws) or not CHAT_BACKEND.is_set(ui.ws):
+            CHAT_BACKEND.set(ui.ws, name)
         cfg = chat_lib.config(ui.ws).get(name, {})
         if name == "openai":
             with st.form("chat_openai"):
@@ -88,7 +89,7 @@ def settings() -> None:
             try:
                 st.success(ui.t("chat.test_ok", what=md_escape(backend().check())), icon=":material/check_circle:")
             except (ChatError, BadInputError) as exc:
-                st.error(md_escape(str(exc)), icon=":material/error:")
+                st.error(md_escape(ui.error_text(exc)), icon=":material/error:")
 
 
 def memory_settings(name: str) -> None:
@@ -168,9 +169,19 @@ def reply_stream(b, messages: list[dict], params: ChatParams) -> Iterator[str]:
             if out := shown.feed(chunk):
                 yield out
     except (ChatError, BadInputError) as exc:
-        ss["chat_error"] = str(exc)
+        ss["chat_error"] = ui.error_text(exc)
     if rest := shown.flush():
         yield rest
+
+
+def twin_words(key: str, markdown: bool = True) -> str:
+    """``key`` with the twin's name; "your twin" (``<key>_unnamed``) while the owner has not chosen one. Why: the
+    owner should not meet a made-up default name ("Twin", "小T") before naming the twin. Friends in demo mode still
+    see the name: to them it is not "your" twin."""
+    if not demo.enabled() and not persona.twin_name_chosen(ui.ws):
+        return ui.t(f"{key}_unnamed")
+    name = persona.twin_name(ui.ws)
+    return ui.t(key, name=md_escape(name) if markdown else name)
 
 
 def answer() -> None:
@@ -183,11 +194,11 @@ def answer() -> None:
     try:
         b = backend()
     except (ChatError, BadInputError) as exc:
-        b, ss["chat_error"] = None, str(exc)
+        b, ss["chat_error"] = None, ui.error_text(exc)
     if b is not None:
         # The reply arrives while "typing…" shows, then appears in bubbles the way the owner writes, a short pause
         # before each; a stop keeps what had arrived (chat_partial).
-        with st.spinner(ui.t("chat.typing", name=md_escape(persona.twin_name(ui.ws)))):
+        with st.spinner(twin_words("chat.typing")):
             for _ in reply_stream(b, msgs, params):
                 pass
     err = ss.pop("chat_error", None)
@@ -267,7 +278,7 @@ def passcode_gate() -> None:
 
 name = persona.twin_name(ui.ws)
 st.title(ui.t("chat.title"))
-st.warning(ui.t("chat.disclosure", name=md_escape(name)), icon=":material/smart_toy:")
+st.warning(twin_words("chat.disclosure"), icon=":material/smart_toy:")
 
 with guard(ui):
     if demo.enabled():
@@ -306,7 +317,8 @@ with guard(ui):
         if m["role"] == "assistant":
             show_why(m.get("why"))
     # submit_mode="stop": while a reply streams, the send button is a stop button (the partial reply is kept above)
-    prompt = st.chat_input(ui.t("chat.placeholder", name=name), key="chat_input", max_chars=4000, submit_mode="stop")
+    prompt = st.chat_input(twin_words("chat.placeholder", markdown=False), key="chat_input", max_chars=4000,
+                           submit_mode="stop")
     if prompt:
         msgs.append({"role": "user", "content": prompt})
         with st.chat_message("user", avatar=AVATARS["user"]):

@@ -10,10 +10,12 @@ import html
 import pandas as pd
 import streamlit as st
 
-from lib.curation import DROP_REASONS, PLACEMENTS, VIEWS, CharacterTraits, CurationStore
+from lib import review as rv
+from lib.curation import AREA, DROP_REASONS, PLACEMENTS, VIEWS, CharacterTraits, CurationStore
 from lib.curation_rules import REASONS
 from lib.errors import BadInputError
 from pages import guard, md_escape, require_messages, setup, text_html
+from pages.components import review
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -42,43 +44,47 @@ def run(fn, *args, flash: str | None = None) -> None:
         return None
 
 
-def act_decide(conv_id: int, decision: str, advance: bool) -> None:
-    reason = ss.get(f"cur_reason_{conv_id}") or "other" if decision == "drop" else ""
-    run(store().decide, conv_id, decision, reason, flash=ui.t(f"cur.done.{decision or 'reset'}"))
-    if advance:
-        ss["cur_pos"] = ss.get("cur_pos", 0) + 1
-    ss.pop("cur_focus", None)
+def decide_as(decision: str):
+    """A keep/drop/reset handler for the review queue: saved at once; returns the flash (None: refused)."""
+    def go(conv_id: int) -> str | None:
+        reason = (ss.get(f"cur_reason_{conv_id}") or "other") if decision == "drop" else ""
+        try:
+            store().decide(conv_id, decision, reason)
+        except BadInputError as exc:
+            ss["_cur_error"] = str(exc)
+            return None
+        return ui.t(f"cur.done.{decision or 'reset'}")
+    return go
 
 
-def act_jump(conv_id: int, on: bool) -> None:
-    run(store().set_topic_jump, conv_id, on, flash=ui.t("cur.done.jump" if on else "cur.done.unjump"))
-    ss["cur_focus"] = conv_id
+def act_jump(conv_id: int) -> str | None:
+    on = not store().conversation(conv_id)["topic_jump"]
+    return run(store().set_topic_jump, conv_id, on, flash=ui.t("cur.done.jump" if on else "cur.done.unjump")) \
+        or ui.t("cur.done.jump" if on else "cur.done.unjump")
 
 
-def act_undo() -> None:
+def act_undo(_conv_id: int | None):
     done = store().undo()
-    if done:
-        ss["_cur_flash"] = ui.t("cur.done.undo")
-        keys = [k for t, k in done if t == "curation"]
-        if keys:
-            ss["cur_focus"] = keys[0]["conv_id"]
+    if not done:
+        return None
+    keys = [k for t, k in done if t == "curation"]
+    return (keys[0]["conv_id"] if keys else None, ui.t("cur.done.undo")) if keys else None
 
 
-def move(step: int) -> None:
-    ss["cur_pos"] = max(0, ss.get("cur_pos", 0) + step)
-    ss.pop("cur_focus", None)
+def focus(conv_id: int | None) -> None:
+    ss["curation_goto"] = conv_id  # applied by the review view on its next draw
 
 
 def act_split(message_id: int) -> None:
     new = run(store().split, message_id, flash=ui.t("cur.done.split"))
     if new:
-        ss["cur_focus"] = new
+        focus(new)
 
 
 def act_merge(conv_id: int) -> None:
     merged = run(store().merge_with_previous, conv_id, flash=ui.t("cur.done.merge"))
     if merged:
-        ss["cur_focus"] = merged
+        focus(merged)
 
 
 # ----- list ---------------------------------------------------------------------------------------------------------------
@@ -89,6 +95,8 @@ def reason_names(codes: str) -> str:
 def filters(cur: CurationStore, suggested: int) -> dict:
     chats = ui.ws.chats()
     chat_names = {int(r.id): r.name for r in chats.itertuples()}
+    review.restore_filters("curation", ui.ws, {"cur_f_view": VIEWS, "cur_f_chat": [None, *chat_names],
+                                               "cur_f_reason": [None, *REASONS]})
     if "cur_f_view" not in ss:  # open on the suggested drops, or on everything undecided when there are none
         ss["cur_f_view"] = "suggested" if suggested else "undecided"
     with st.container(horizontal=True, vertical_alignment="bottom"):
@@ -116,11 +124,14 @@ def listing(cur: CurationStore, f: dict) -> None:
         ui.t("cur.col.suggested"): df["suggested"].map(reason_names),
     })
     sel = st.dataframe(view, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
-                       key=f"cur_table_{page_no}_{f['view']}")
+                       key=f"cur_table_{page_no}_{f['view']}",
+                       column_config={ui.t("cur.col.status"): st.column_config.TextColumn(width="large"),
+                                      ui.t("cur.col.turns"): st.column_config.NumberColumn(width="small"),
+                                      ui.t("cur.col.start"): st.column_config.TextColumn(width="small")})
     rows = sel.selection.rows if sel else []
     picked = int(df.iloc[rows[0]]["id"]) if rows and rows[0] < len(df) else None
     if picked is not None and ss.get("_cur_picked") != picked:  # a new click; a kept selection must not pin the card
-        ss["cur_focus"] = picked
+        focus(picked)
     ss["_cur_picked"] = picked
 
 
@@ -129,7 +140,7 @@ def status_text(r: dict) -> str:
         return ui.t("cur.status.dropped", reason=ui.t(f"cur.drop.{r['decision_reason']}")
                     if r["decision_reason"] in DROP_REASONS else r["decision_reason"])
     if r["decision"] == "keep":
-        return ui.t("cur.status.kept")
+        return ui.t("cur.status.kept_group" if r.get("is_group") else "cur.status.kept")
     if r["auto_reason"]:
         return ui.t("cur.status.auto", reason=ui.term("reason", r["auto_reason"]))
     return ui.t("cur.status.trainable")
@@ -156,60 +167,67 @@ def transcript(msgs: pd.DataFrame, split_at: int) -> str:
     return "".join(out)
 
 
-def card(cur: CurationStore, f: dict) -> None:
-    focus = ss.get("cur_focus")
-    conv = cur.conversation(focus) if focus else None
+def render(cur: CurationStore, cid: int) -> None:
+    conv = cur.conversation(cid)
     if conv is None:
-        pos = ss.get("cur_pos", 0)
-        page, total = cur.queue(**f, offset=pos, limit=1)
-        if page.empty and total:
-            pos = total - 1
-            page, total = cur.queue(**f, offset=pos, limit=1)
-        ss["cur_pos"] = pos
-        if page.empty:
-            st.success(ui.t("cur.queue_empty"), icon=":material/task_alt:")
-            st.button(ui.t("lab.undo"), shortcut="U", on_click=act_undo, disabled=not cur.undoable(),
-                      icon=":material/undo:", key="cur_undo_empty")
-            return
-        conv = cur.conversation(int(page.iloc[0]["id"]))
-        st.caption(ui.t("lab.position", pos=pos + 1, total=total))
-    cid = int(conv["id"])
-    view = f["view"]
-    with st.container(border=True):
-        head, state = st.columns([3, 2])
-        head.markdown(f"**{md_escape(conv['chat'])}** · {when(conv['start_time'])} → {when(conv['end_time'])} · "
-                      + ui.t("cur.turns", n=int(conv["n_turns"]), mine=int(conv["n_my_turns"])))
-        state.markdown(status_text(conv) + (" · :orange[" + ui.t("cur.jump_flag") + "]" if conv["topic_jump"] else ""))
-        for sg in conv["suggestions"]:
-            st.warning(ui.t("cur.suggests", reason=ui.t(f"cur.reason.{sg['reason']}"), detail=md_escape(sg["detail"])),
-                       icon=":material/lightbulb:")
-        st.html(f'<div style="max-height:420px;overflow-y:auto;padding-right:6px">'
-                f'{transcript(conv["messages"], int(conv["split_at"]))}</div>')
-        with st.container(horizontal=True, vertical_alignment="bottom"):
-            st.selectbox(ui.t("cur.drop_reason"), DROP_REASONS, key=f"cur_reason_{cid}", width=200,
-                         index=DROP_REASONS.index(conv["suggested"].split(",")[0])
-                         if conv["suggested"].split(",")[0] in DROP_REASONS else len(DROP_REASONS) - 1,
-                         format_func=lambda r: ui.t(f"cur.drop.{r}"))
-            st.button(ui.t("cur.drop"), shortcut="X", icon=":material/delete:", key="cur_drop",
-                      on_click=act_decide, args=(cid, "drop", view in ("dropped", "all", "flagged", "noted", "edited")))
-            st.button(ui.t("cur.keep"), shortcut="A", type="primary", icon=":material/check:", key="cur_keep",
-                      on_click=act_decide, args=(cid, "keep", view in ("kept", "all", "flagged", "noted", "edited")))
-            st.button(ui.t("cur.reset"), icon=":material/restart_alt:", key="cur_reset",
-                      on_click=act_decide, args=(cid, "", view in ("undecided", "all", "flagged", "noted", "edited")),
-                      disabled=not conv["decision"])
-            st.button(ui.t("cur.unflag" if conv["topic_jump"] else "cur.flag"), shortcut="T", icon=":material/flag:",
-                      key="cur_jump", on_click=act_jump, args=(cid, not conv["topic_jump"]))
-        with st.container(horizontal=True):
-            st.button(ui.t("lab.prev"), shortcut="K", icon=":material/arrow_back:", key="cur_prev",
-                      on_click=move, args=(-1,))
-            st.button(ui.t("lab.next"), shortcut="J", icon=":material/arrow_forward:", key="cur_next",
-                      on_click=move, args=(1,))
-            st.button(ui.t("lab.undo"), shortcut="U", icon=":material/undo:", key="cur_undo", on_click=act_undo,
-                      disabled=not cur.undoable())
-            st.button(ui.t("cur.merge"), icon=":material/merge:", key="cur_merge", on_click=act_merge, args=(cid,),
-                      help=ui.t("cur.merge_help"))
-    st.caption(ui.t("cur.keys"))
-    tools(cur, conv)
+        return
+    head, state = st.columns([3, 2])
+    head.markdown(f"**{md_escape(conv['chat'])}** · {when(conv['start_time'])} → {when(conv['end_time'])} · "
+                  + ui.t("cur.turns", n=int(conv["n_turns"]), mine=int(conv["n_my_turns"])))
+    state.markdown(status_text(conv) + (" · :orange[" + ui.t("cur.jump_flag") + "]" if conv["topic_jump"] else ""))
+    for sg in conv["suggestions"]:
+        st.warning(ui.t("cur.suggests", reason=ui.t(f"cur.reason.{sg['reason']}"), detail=md_escape(sg["detail"])),
+                   icon=":material/lightbulb:")
+    st.html(f'<div style="max-height:420px;overflow-y:auto;padding-right:6px">'
+            f'{transcript(conv["messages"], int(conv["split_at"]))}</div>')
+    first = conv["suggested"].split(",")[0]
+    st.selectbox(ui.t("cur.drop_reason"), DROP_REASONS, key=f"cur_reason_{cid}", width=200,
+                 index=DROP_REASONS.index(first) if first in DROP_REASONS else len(DROP_REASONS) - 1,
+                 format_func=lambda r: ui.t(f"cur.drop.{r}"))
+
+
+def buttons(cur: CurationStore, conv: dict | None) -> list[review.Button]:
+    return [
+        review.Button(rv.Action("drop", "x", decide_as("drop")), ui.t("cur.drop"), "cur_drop", ":material/delete:"),
+        review.Button(rv.Action("keep", "a", decide_as("keep")), ui.t("cur.keep"), "cur_keep", ":material/check:",
+                      primary=True),
+        review.Button(rv.Action("reset", None, decide_as("")), ui.t("cur.reset"), "cur_reset",
+                      ":material/restart_alt:", disabled=not (conv and conv["decision"])),
+        review.Button(rv.Action("jump", "t", act_jump, move="stay", decides=False),
+                      ui.t("cur.unflag" if conv and conv["topic_jump"] else "cur.flag"), "cur_jump", ":material/flag:"),
+        review.Button(rv.Action("prev", "k", move="prev", decides=False), ui.t("lab.prev"), "cur_prev",
+                      ":material/arrow_back:", row=1),
+        review.Button(rv.Action("next", "j", move="next", decides=False), ui.t("lab.next"), "cur_next",
+                      ":material/arrow_forward:", row=1),
+        review.Button(rv.Action("undo", "u", act_undo, move="undo", decides=False), ui.t("lab.undo"), "cur_undo",
+                      ":material/undo:", row=1, disabled=not cur.undoable()),
+        review.Button(rv.Action("help", "?", move="help", decides=False), ui.t("rv.help"), "cur_help", row=1),
+    ]
+
+
+def card(cur: CurationStore, f: dict, remaining: int) -> None:
+    def fetch(offset: int, limit: int) -> tuple[list[int], int]:
+        page, total = cur.queue(**f, offset=offset, limit=limit)
+        return [int(i) for i in page["id"]], total
+
+    def describe(cid: int) -> str:
+        c = cur.conversation(cid)
+        return f"{c['chat']} · {when(c['start_time'])} · {status_text(c)}" if c else f"#{cid}"
+
+    cid = review.show(ui, review.Page(
+        name="curation", area=AREA, conn=cur.conn, ws=ui.ws, fetch=fetch,
+        buttons=lambda c: buttons(cur, cur.conversation(c) if c is not None else None),
+        render=lambda c: render(cur, c), describe=describe,
+        item_of=lambda table, key: key.get("conv_id") if table == "curation" else None,
+        remaining=remaining, filters=f, empty_text=ui.t("cur.queue_empty"),
+        position_text=lambda pos, total: ui.t("lab.position", pos=pos, total=total)))
+    st.caption(ui.t("cur.keys") + " · ? " + ui.t("rv.key.help"))
+    conv = cur.conversation(cid) if cid is not None else None
+    if conv is not None:
+        c1 = st.container(horizontal=True)
+        c1.button(ui.t("cur.merge"), icon=":material/merge:", key="cur_merge", on_click=act_merge, args=(cid,),
+                  help=ui.t("cur.merge_help"))
+        tools(cur, conv)
 
 
 def tools(cur: CurationStore, conv: dict) -> None:
@@ -228,7 +246,6 @@ def tools(cur: CurationStore, conv: dict) -> None:
                                  format_func=lambda p: ui.t(f"cur.placement.{p}"))
             if st.form_submit_button(ui.t("cur.save")):
                 run(cur.set_note, cid, note, placement, flash=ui.t("cur.done.note"))
-                ss["cur_focus"] = cid
                 st.rerun()
     with edit_tab:
         mid = st.selectbox(ui.t("cur.edit_pick"), list(labels), format_func=labels.get, key=f"cur_edit_pick_{cid}")
@@ -239,7 +256,6 @@ def tools(cur: CurationStore, conv: dict) -> None:
                 st.caption(ui.t("cur.original", text=md_escape(row["original"])))
             if st.form_submit_button(ui.t("cur.save")):
                 run(cur.edit, int(mid), text, flash=ui.t("cur.done.edit"))
-                ss["cur_focus"] = cid
                 st.rerun()
     with split_tab:
         starts = [m for m in labels if m != cid]
@@ -261,7 +277,6 @@ def tools(cur: CurationStore, conv: dict) -> None:
             if st.form_submit_button(ui.t("cur.save")):
                 items = [x for x in i.replace("，", ",").replace("、", ",").split(",")]
                 run(cur.set_tags, "conversation", cid, CharacterTraits(p, o, items), flash=ui.t("cur.done.tags"))
-                ss["cur_focus"] = cid
                 st.rerun()
 
 
@@ -272,7 +287,7 @@ st.caption(ui.t("cur.caption"))
 with guard(ui):
     cur = store()
     require_messages(ui)
-    if msg := ss.pop("_cur_flash", None):
+    if msg := ss.pop("_cur_flash", None) or ss.pop("_rv_curation_flash", None):
         st.toast(md_escape(msg), icon=":material/check_circle:")
     if err := ss.pop("_cur_error", None):
         st.error(md_escape(err), icon=":material/error:")
@@ -280,12 +295,8 @@ with guard(ui):
     for col, key in zip(st.columns(6), ("conversations", "trainable", "suggested", "kept", "dropped", "flagged")):
         col.metric(ui.t(f"cur.count.{key}"), f"{c[key]:,}", border=True)
     f = filters(cur, c["suggested"])
-    if ss.get("_cur_filters") != f:
-        ss["_cur_filters"] = f
-        ss["cur_pos"] = 0
-        ss.pop("cur_focus", None)
-    left, right = st.columns([5, 6], gap="large")
+    left, right = st.columns([6, 6], gap="medium")
     with left:
         listing(cur, f)
     with right:
-        card(cur, f)
+        card(cur, f, c["suggested"] if f["view"] == "suggested" else c["conversations"] - c["kept"] - c["dropped"])

@@ -15,8 +15,8 @@ from lib.errors import BadInputError, WorkspaceBusy
 from lib.export import FORMATS, ExportOptions, cached_records, export_dir, past_exports, zip_name
 from lib.export import export as run_export
 from lib.export import formats
-from lib.export.records import DEDUP, OPENERS, SPLITS, TRAITS
 from pages import guard, md_escape, require_messages, setup
+from pages.components.fields import widget
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -26,37 +26,23 @@ ss = st.session_state
 def options() -> tuple[str, ExportOptions]:
     fmt = st.segmented_control(ui.t("exp.format"), list(FORMATS), key="exp_fmt", default="sharegpt", required=True,
                                format_func=lambda f: ui.t(f"exp.fmt.{f}"))
+    values: dict = {}
+
+    def put(where, name: str, **extra) -> None:  # default, choices, bounds: ExportOptions; words: export.opt.<name>
+        values[name] = widget(where, ui.t, ExportOptions, name, "export.opt", f"exp_{name}", **extra)
+
     with st.expander(ui.t("exp.options"), icon=":material/tune:"):
-        c1, c2, c3 = st.columns(3)
-        opener = c1.selectbox(ui.t("exp.opener"), OPENERS, key="exp_opener", help=ui.t("exp.opener_help"),
-                              format_func=lambda o: ui.t(f"exp.opener.{o}"))
-        max_turns = c2.number_input(ui.t("exp.max_turns"), 1, 200, 20, key="exp_max_turns",
-                                    help=ui.t("exp.max_turns_help"))
-        max_chars = c3.number_input(ui.t("exp.max_chars"), 20, 100_000, 4000, 500, key="exp_max_chars")
-        min_chars = c1.number_input(ui.t("exp.min_chars"), 0, 1000, 2, key="exp_min_chars")
-        dedup = c2.selectbox(ui.t("exp.dedup"), DEDUP, index=2, key="exp_dedup",
-                             format_func=lambda d: ui.t(f"exp.dedup.{d}"))
-        traits = c3.selectbox(ui.t("exp.traits"), TRAITS, index=1, key="exp_traits",
-                              format_func=lambda d: ui.t(f"exp.traits.{d}"), help=ui.t("exp.traits_help"))
-        val = c1.slider(ui.t("exp.val"), 0.0, 0.5, 0.1, 0.05, key="exp_val")
-        split = c2.selectbox(ui.t("exp.split"), SPLITS, key="exp_split", format_func=lambda s: ui.t(f"exp.split.{s}"))
-        seed = c3.number_input(ui.t("exp.seed"), 0, 2**31 - 1, 42, key="exp_seed")
-        groups = c1.toggle(ui.t("exp.groups"), key="exp_groups")
-        emotion = c2.toggle(ui.t("exp.emotion"), True, key="exp_emotion")
-        notes = c3.toggle(ui.t("exp.notes"), True, key="exp_notes")
-        system_turn = c1.toggle(ui.t("exp.system_turn"), False, key="exp_system_turn", help=ui.t("exp.system_turn_help"))
-        license_id = c2.text_input(ui.t("exp.license"), "other", key="exp_license", help=ui.t("exp.license_help"))
+        cols = st.columns(3)
+        for i, name in enumerate(("opener", "max_turns", "max_chars", "min_chars", "dedup", "traits", "val_ratio",
+                                  "split", "seed", "include_groups", "emotion", "notes", "system_turn", "license")):
+            put(cols[i % 3], name)
     with st.expander(ui.t("exp.mbti"), icon=":material/psychology_alt:"):
         mbti_panel()
-        include_mbti = st.toggle(ui.t("exp.mbti_include"), key="exp_mbti")
-        ratio = st.slider(ui.t("exp.mbti_ratio"), 0.0, 0.5, 0.1, 0.05, key="exp_mbti_ratio",
-                          help=ui.t("exp.mbti_ratio_help"), disabled=not include_mbti)
+        put(st, "include_mbti")
+        put(st, "mbti_ratio", disabled=not values["include_mbti"])
+    values["license"] = str(values["license"]).strip() or ExportOptions().license
     try:
-        opts = ExportOptions(opener=opener, max_turns=int(max_turns), max_chars=int(max_chars),
-                             min_chars=int(min_chars), dedup=dedup, val_ratio=float(val), split=split, seed=int(seed),
-                             include_groups=groups, emotion=emotion, traits=traits, notes=notes,
-                             include_mbti=include_mbti, mbti_ratio=float(ratio), system_turn=system_turn,
-                             license=license_id.strip() or "other")
+        opts = ExportOptions(**values)
     except BadInputError as exc:  # a licence id Hugging Face would not accept: say so, export nothing
         st.error(md_escape(str(exc)))
         st.stop()

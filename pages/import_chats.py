@@ -11,7 +11,7 @@ import streamlit as st
 from lib.errors import WorkspaceBusy
 from lib.importers import BadInputError, formats
 from lib.segment import SegmentConfig, turns
-from lib.workspace import preview
+from lib.workspace import preview, sha256_of
 from pages import family_label, guard, md_escape, render_funnel, setup, show_text
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
@@ -69,8 +69,21 @@ def get_preview(src: Source, fmt: str | None) -> dict:
             try:
                 cache[sig] = preview(src.path, fmt, ws=ui.ws)
             except BadInputError as exc:
-                cache[sig] = {"error": str(exc)}
+                cache[sig] = {"error": ui.error_text(exc)}
     return cache[sig]
+
+
+def already_imported(src: Source) -> dict | None:
+    """The earlier import of this very file (same SHA-256), said at preview rather than after Import is pressed."""
+    if not src.path.is_file():  # a folder: each file in it is checked when imported
+        return None
+    info = src.path.stat()
+    sig = (src.key, "sha256", info.st_size, info.st_mtime_ns)  # sig[0]: forgotten with its source
+    cache = st.session_state.setdefault("_previews", {})
+    if sig not in cache:
+        cache[sig] = sha256_of(src.path)
+    hit = ui.ws.imports().query("sha256 == @digest", local_dict={"digest": cache[sig]})
+    return None if hit.empty else hit.iloc[-1].to_dict()
 
 
 def me_options(parts: list[dict]) -> list[str]:
@@ -80,6 +93,13 @@ def me_options(parts: list[dict]) -> list[str]:
     for part in parts:
         names += part.get("participants") or []
     return list(dict.fromkeys(n for n in names if n))
+
+
+def format_label(name: str | None, label: str | None = None) -> str:
+    """A format's name in the UI's language (``format.<name>``), else the importer's own label."""
+    key = f"format.{name}"
+    shown = ui.t(key)
+    return shown if shown != key else (label or formats().get(name or "", name or ""))
 
 
 PREVIEW_BUBBLES = 20  # messages shown "as chat" in a file's preview
@@ -105,6 +125,11 @@ def transcript_preview(head, part: dict) -> None:
 def render_preview(src: Source, fmt: str | None) -> tuple[Source, str | None] | None:
     """Show what one source holds; returns ``(source, me)`` when at least one of its files can be imported."""
     st.markdown(f"**{md_escape(src.name)}**")
+    done = already_imported(src)
+    if done is not None:
+        st.warning(ui.t("import.already", when=str(done["imported_at"])[:10], name=md_escape(done["file_name"])),
+                   icon=":material/info:")
+        return None
     pv = get_preview(src, fmt)
     if "error" in pv:
         st.error(md_escape(pv["error"]), icon=":material/error:")
@@ -116,9 +141,10 @@ def render_preview(src: Source, fmt: str | None) -> tuple[Source, str | None] | 
         if len(parts) > 1:
             st.markdown(f"*{md_escape(part['file'])}*")
         if "error" in part:
-            st.error(md_escape(part["error"]), icon=":material/error:")
+            st.error(md_escape(ui.result_text({**part, "message": part["error"]})), icon=":material/error:")
             continue
-        st.markdown(ui.t("import.found", label=md_escape(part["label"]), messages=part["messages"],
+        st.markdown(ui.t("import.found", label=md_escape(format_label(part.get("format"), part["label"])),
+                         messages=part["messages"],
                          chats=part["chats"]))
         people = part["participants"]
         st.caption(ui.t("import.participants",
@@ -133,7 +159,7 @@ def render_preview(src: Source, fmt: str | None) -> tuple[Source, str | None] | 
         with bubbles:
             transcript_preview(head, part)
         for note in part["notes"]:
-            st.caption(ui.t("import.note", note=md_escape(note)))
+            st.caption(ui.t("import.note", note=md_escape(ui.note(note))))
     ok = [p for p in parts if "error" not in p]
     if not ok:
         return None
@@ -153,6 +179,9 @@ def run_import(todo: list[tuple[Source, str | None]], fmt: str | None) -> None:
     for i, (src, me) in enumerate(todo):
         def step(frac: float, msg: str, i: int = i, src: Source = src) -> None:
             shown = src.name if msg == "done" else msg
+            head, _, what = shown.rpartition(": ")  # "name: reading" from lib.workspace: the step in this language
+            if head and what in ("reading", "saving"):
+                shown = f"{head}: {ui.t(f'progress.{what}')}"
             done = (i + min(1.0, max(0.0, float(frac)))) / len(todo)
             bar.progress(min(1.0, done), text=ui.t("import.progress", name=md_escape(shown), i=i + 1, n=len(todo)))
 
@@ -160,7 +189,8 @@ def run_import(todo: list[tuple[Source, str | None]], fmt: str | None) -> None:
             report = ui.ws.import_paths([src.path], me=me, fmt=fmt, progress=step,
                                         display_names={src.path: src.name})
         except WorkspaceBusy as exc:  # another tab or command is importing, scanning or exporting: nothing changed
-            results.append({"status": "skipped", "message": str(exc), "n_messages": 0, "notes": []})
+            results.append({"status": "skipped", "message": str(exc), "n_messages": 0, "notes": [],
+                            "code": exc.code, "params": exc.params})
             break
         results += [asdict(f) for f in report.files]
     bar.empty()
@@ -176,9 +206,9 @@ def render_results() -> None:
     st.markdown(f"**{ui.t('import.results')}**")
     for r in results:
         show, icon = STATUS.get(r["status"], (st.info, ":material/info:"))
-        show(md_escape(r["message"]), icon=icon)
+        show(md_escape(ui.result_text(r)), icon=icon)
         for note in r.get("notes") or []:
-            st.caption(ui.t("import.note", note=md_escape(note)))
+            st.caption(ui.t("import.note", note=md_escape(ui.note(note))))
 
 
 def render_segmentation() -> None:
@@ -201,7 +231,7 @@ def render_segmentation() -> None:
                 new = SegmentConfig.from_dict({**cfg.to_dict(), "gap_minutes": gap, "merge_minutes": merge,
                                                "nontext": nontext, "include_groups": groups})
             except ValueError as exc:
-                st.error(ui.t("seg.invalid", error=md_escape(exc)))
+                st.error(ui.t("seg.invalid", error=md_escape(ui.error_text(exc))))
                 return
             with st.spinner(ui.t("seg.applying")):
                 ui.ws.set_segment_config(new)
@@ -231,6 +261,38 @@ def render_chats() -> None:
             "first": ui.t("chats.first"), "last": ui.t("chats.last"),
             "conversations": num(ui.t("chats.conversations"), format="localized"),
             "trainable": num(ui.t("chats.trainable"), format="localized")})
+
+
+def render_me() -> None:
+    """Who is "me", per chat, after the import: re-derives every message's side; Undo takes the last change back."""
+    chats = ui.ws.chats()
+    if chats.empty:
+        return
+    with st.expander(ui.t("me.title"), icon=":material/person_search:"):
+        st.caption(ui.t("me.help"))
+        ids = [int(i) for i in chats["id"]]
+        names = {int(r.id): str(r.name) for r in chats.itertuples(index=False)}
+        left, right = st.columns(2)
+        chat_id = left.selectbox(ui.t("me.chat"), ids, format_func=names.get, key="me_chat")
+        people = ui.ws.chat_participants(chat_id)
+        if not people:
+            return
+        current = str(chats.loc[chats["id"] == chat_id, "me_name"].iloc[0] or "")
+        who = right.selectbox(ui.t("me.who"), people, index=people.index(current) if current in people else 0,
+                              key=f"me_who_{chat_id}")
+        a, b = st.columns(2)
+        if a.button(ui.t("me.apply"), key="me_apply", type="primary", icon=":material/how_to_reg:", width="stretch"):
+            n = ui.ws.set_me(chat_id, who)
+            msg = ui.t("me.done", name=md_escape(who), chat=md_escape(names[chat_id]), n=n) if n or current != who \
+                else ui.t("me.same", name=md_escape(who))
+            st.session_state["_me_msg"] = msg
+            st.rerun()
+        if b.button(ui.t("me.undo"), key="me_undo", icon=":material/undo:", width="stretch",
+                    disabled=not ui.ws.me_undoable()):
+            st.session_state["_me_msg"] = ui.t("me.undone") if ui.ws.undo_me() is not None else ui.t("me.none")
+            st.rerun()
+        if "_me_msg" in st.session_state:
+            st.success(st.session_state.pop("_me_msg"), icon=":material/check_circle:")
 
 
 def render_turns(conv_id: int) -> None:
@@ -297,12 +359,15 @@ with guard(ui):
     st.subheader(ui.t("import.step_add"))
     files = st.file_uploader(ui.t("import.upload"), type=UPLOAD_TYPES, accept_multiple_files=True, key="upload",
                              help=ui.t("import.upload_help"))
+    if ui.lang != "en":  # the uploader's own words are Streamlit's, English only: say them in the UI's language
+        mb = int(st.get_option("server.maxUploadSize") or 200)
+        st.caption(ui.t("upload.hint", size=f"{mb / 1024:g} GB" if mb >= 1024 else f"{mb} MB"))
     left, right = st.columns([3, 2])
     raw_path = left.text_input(ui.t("import.path"), key="local_path", placeholder=ui.t("import.path_placeholder"),
                                help=ui.t("import.path_help"))
     known = formats()
     choice = right.selectbox(ui.t("import.format"), ["auto", *known], key="format",
-                             format_func=lambda f: ui.t("import.format_auto") if f == "auto" else known.get(f, f),
+                             format_func=lambda f: ui.t("import.format_auto") if f == "auto" else format_label(f),
                              help=ui.t("import.format_help"))
     fmt = None if choice == "auto" else choice
 
@@ -345,6 +410,7 @@ with guard(ui):
                                                ui.t("import.tab_yield")])
     with tab_chats:
         render_chats()
+        render_me()
     with tab_convs:
         conversation_browser()
     with tab_yield:

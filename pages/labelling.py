@@ -10,8 +10,11 @@ import streamlit as st
 
 from lib.curation import CharacterTraits, CurationStore
 from lib.errors import BadInputError
-from lib.labels import LOW_CONFIDENCE, QUEUES, LabelStore, llm_items
+from lib import review as rv
+from lib.labels import AREA, LOW_CONFIDENCE, QUEUES, LabelStore, llm_items
+from lib import settings as setting_keys
 from pages import bubble_html, guard, md_escape, require_messages, secret, setup
+from pages.components import review
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -61,6 +64,9 @@ def filters(s: LabelStore) -> dict:
     chats = ui.ws.chats()
     chat_names = {int(r.id): r.name for r in chats.itertuples()}
     labels = s.taxonomy()
+    review.restore_filters("labelling", ui.ws, {"lab_f_queue": QUEUES, "lab_f_chat": [None, *chat_names],
+                                                "lab_f_emotion": [None, *labels], "lab_f_search": None,
+                                                "lab_f_order": rv.ORDERS})
     with st.container(horizontal=True, vertical_alignment="bottom"):
         queue = st.selectbox(ui.t("lab.f.queue"), QUEUES, key="lab_f_queue",
                              format_func=lambda q: ui.t(f"lab.queue.{q}"), width=210)
@@ -70,123 +76,114 @@ def filters(s: LabelStore) -> dict:
                                help=ui.t("lab.f.emotion_help"),
                                format_func=lambda e: ui.t("lab.f.all") if e is None else name(e))
         search = st.text_input(ui.t("lab.f.search"), key="lab_f_search", width=170)
-    return {"queue": queue, "chat_id": chat, "emotion": emotion, "search": search or ""}
+        order = st.selectbox(ui.t("rv.order"), rv.ORDERS, key="lab_f_order", width=170,
+                             format_func=lambda o: ui.t(f"rv.order.{o}"))
+    return {"queue": queue, "chat_id": chat, "emotion": emotion, "search": search or "", "order": order}
 
 
-# ----- card actions (button callbacks: saved before the rerun draws the next item) ------------------------------------------
-def stays(f: dict, status: str, label: str | None, flagged: bool) -> bool:
-    """Whether the item still belongs to the filtered queue after a decision (then the card moves on by one)."""
-    q = f["queue"]
-    in_queue = {"unlabelled": status == "", "low_confidence": status == "", "flagged": flagged,
-                "labelled": status == "labelled", "skipped": status == "skipped", "all": True}[q]
-    return in_queue and (not f["emotion"] or label == f["emotion"])
-
-
-def done(f: dict, mid: int, status: str, label: str | None, flagged: bool, flash: str) -> None:
-    if stays(f, status, label, flagged):
-        ss["lab_pos"] = ss.get("lab_pos", 0) + 1
-    ss.pop("lab_focus", None)
-    ss["_lab_flash"] = flash
-
-
-def act_label(mid: int, label: str, f: dict, flagged: bool) -> None:
-    store().set_label(mid, label)
-    done(f, mid, "labelled", label, flagged, ui.t("lab.done.label", label=name(label)))
-
-
-def act_accept(mid: int, f: dict, flagged: bool) -> None:
-    label = store().accept(mid)
-    if label is None:
-        ss["_lab_flash"] = ui.t("lab.done.no_suggestion")
-        return
-    done(f, mid, "labelled", label, flagged, ui.t("lab.done.label", label=name(label)))
-
-
-def act_skip(mid: int, f: dict, flagged: bool) -> None:
-    store().skip(mid)
-    done(f, mid, "skipped", None, flagged, ui.t("lab.done.skip"))
-
-
-def act_flag(mid: int) -> None:
-    on = store().flag(mid)
-    ss["lab_focus"] = mid
-    ss["_lab_flash"] = ui.t("lab.done.flag" if on else "lab.done.unflag")
-
-
-def act_undo() -> None:
-    ids = store().undo()
-    if ids:
-        ss["lab_focus"] = ids[0]
-        ss["_lab_flash"] = ui.t("lab.done.undo")
-
-
-def move(step: int) -> None:
-    ss["lab_pos"] = max(0, ss.get("lab_pos", 0) + step)
-    ss.pop("lab_focus", None)
-
-
-# ----- card ---------------------------------------------------------------------------------------------------------------
+# ----- card (the shared review queue draws the position, buttons, keys, undo, history and stats) ------------------------
 def turn_html(t: dict) -> str:
     who = ui.t("common.me") if t["is_me"] else (t["sender"] or "?")
     return bubble_html(who, "\n".join(t["texts"]), t["is_me"])
 
 
-def card(s: LabelStore, f: dict) -> None:
-    focus = ss.get("lab_focus")
-    item = s.item(focus, context=CONTEXT) if focus else None
+def shown_text(kind: str, text: str | None) -> str:
+    """A sticker-only (or image, voice) message reads as what it is, never as an empty row."""
+    text = text or ""
+    return text if kind == "text" else f"[{ui.t(f'lab.kind.{kind}')}] {text}".strip()
+
+
+def render(s: LabelStore, mid: int) -> None:
+    item = s.item(mid, context=CONTEXT)
     if item is None:
-        pos = ss.get("lab_pos", 0)
-        page, total = s.queue(**f, offset=pos, limit=1)
-        if page.empty and total:
-            pos = total - 1
-            page, total = s.queue(**f, offset=pos, limit=1)
-        ss["lab_pos"] = pos
-        if page.empty:
-            st.success(ui.t("lab.queue_empty"), icon=":material/task_alt:")
-            st.button(ui.t("lab.undo"), shortcut="U", on_click=act_undo, disabled=not s.undoable(),
-                      icon=":material/undo:", key="lab_undo_empty")
-            return
-        item = s.item(int(page.iloc[0]["id"]), context=CONTEXT)
-        st.caption(ui.t("lab.position", pos=pos + 1, total=total))
-    mid, flagged = item["id"], item["flagged"]
+        return
+    meta, state = st.columns([3, 2])
+    meta.caption(":material/chat: " + md_escape(item["chat"]) + " · " + item["time"][:16].replace("T", " "))
+    status = (ui.t("lab.status.labelled", label=name(item["label"])) if item["status"] == "labelled"
+              else ui.t(f"lab.status.{item['status'] or 'none'}"))
+    state.markdown(status + (" · :orange[" + ui.t("lab.flagged") + "]" if item["flagged"] else ""))
+    who = ui.t("common.me") if item["is_me"] else (item["sender"] or "?")
+    st.html("".join(turn_html(t) for t in item["before"])
+            + bubble_html(who, shown_text(item["kind"], item["text"]), item["is_me"], focus=True)
+            + "".join(turn_html(t) for t in item["after"]))
+    if item["suggestions"]:
+        parts = [ui.t("lab.suggestion", label=name(sg["label"]), conf=f"{sg['confidence']:.2f}",
+                      source=ui.t(f"lab.source.{sg['source']}"),
+                      why=md_escape(", ".join(ui.evidence(r) for r in sg["reasons"][:4])) or "—") for sg in item["suggestions"]]
+        st.markdown(" \n".join(parts))
+    else:
+        st.caption(ui.t("lab.no_suggestion"))
+
+
+def actions(s: LabelStore, current: dict | None) -> list[review.Button]:
+    """The card's decisions: handlers save at once and return the flash (None: nothing done, the card stays)."""
     labels = s.taxonomy()
-    with st.container(border=True):
-        meta, state = st.columns([3, 2])
-        meta.caption(":material/chat: " + md_escape(item["chat"]) + " · " + item["time"][:16].replace("T", " "))
-        status = (ui.t("lab.status.labelled", label=name(item["label"])) if item["status"] == "labelled"
-                  else ui.t(f"lab.status.{item['status'] or 'none'}"))
-        state.markdown(status + (" · :orange[" + ui.t("lab.flagged") + "]" if flagged else ""))
-        who = ui.t("common.me") if item["is_me"] else (item["sender"] or "?")
-        kind = ui.t(f"lab.kind.{item['kind']}")
-        text = item["text"] if item["kind"] == "text" else f"[{kind}] {item['text']}".strip()
-        st.html("".join(turn_html(t) for t in item["before"]) + bubble_html(who, text, item["is_me"], focus=True)
-                + "".join(turn_html(t) for t in item["after"]))
-        if item["suggestions"]:
-            parts = [ui.t("lab.suggestion", label=name(sg["label"]), conf=f"{sg['confidence']:.2f}",
-                          source=ui.t(f"lab.source.{sg['source']}"),
-                          why=md_escape(", ".join(sg["reasons"][:4])) or "—") for sg in item["suggestions"]]
-            st.markdown(" \n".join(parts))
-        else:
-            st.caption(ui.t("lab.no_suggestion"))
-        with st.container(horizontal=True):
-            for i, label in enumerate(labels):
-                st.button(name(label), key=f"lab_l_{i}", shortcut=str(i + 1) if i < 9 else None,
-                          type="primary" if item["label"] == label else "secondary",
-                          on_click=act_label, args=(mid, label, f, flagged))
-        with st.container(horizontal=True):
-            st.button(ui.t("lab.accept"), shortcut="A", icon=":material/check:", key="lab_accept",
-                      disabled=not item["suggestions"], on_click=act_accept, args=(mid, f, flagged))
-            st.button(ui.t("lab.skip"), shortcut="S", icon=":material/skip_next:", key="lab_skip",
-                      on_click=act_skip, args=(mid, f, flagged))
-            st.button(ui.t("lab.unflag" if flagged else "lab.flag"), shortcut="F", icon=":material/flag:",
-                      key="lab_flag", on_click=act_flag, args=(mid,))
-            st.button(ui.t("lab.prev"), shortcut="K", icon=":material/arrow_back:", key="lab_prev",
-                      on_click=move, args=(-1,))
-            st.button(ui.t("lab.next"), shortcut="J", icon=":material/arrow_forward:", key="lab_next",
-                      on_click=move, args=(1,))
-            st.button(ui.t("lab.undo"), shortcut="U", icon=":material/undo:", key="lab_undo",
-                      on_click=act_undo, disabled=not s.undoable())
-    st.caption(ui.t("lab.keys", n=min(9, len(labels))))
+
+    def label_as(lab: str):
+        def go(mid: int) -> str:
+            store().set_label(mid, lab)
+            return ui.t("lab.done.label", label=name(lab))
+        return go
+
+    def accept(mid: int) -> str | None:
+        lab = store().accept(mid)
+        return ui.t("lab.done.label", label=name(lab)) if lab else None
+
+    def skip(mid: int) -> str:
+        store().skip(mid)
+        return ui.t("lab.done.skip")
+
+    def flag(mid: int) -> str:
+        return ui.t("lab.done.flag" if store().flag(mid) else "lab.done.unflag")
+
+    def undo(_mid: int | None):
+        ids = store().undo()
+        return (ids[0], ui.t("lab.done.undo")) if ids else None
+
+    flagged = bool(current and current["flagged"])
+    out = [review.Button(rv.Action(f"label_{i}", str(i + 1) if i < 9 else None, label_as(lab)), name(lab),
+                         f"lab_l_{i}", primary=bool(current and current["label"] == lab))
+           for i, lab in enumerate(labels)]
+    out += [
+        review.Button(rv.Action("accept", "a", accept), ui.t("lab.accept"), "lab_accept", ":material/check:", row=1,
+                      disabled=not (current and current["suggestions"])),
+        review.Button(rv.Action("skip", "s", skip), ui.t("lab.skip"), "lab_skip", ":material/skip_next:", row=1),
+        review.Button(rv.Action("flag", "f", flag, move="stay", decides=False),
+                      ui.t("lab.unflag" if flagged else "lab.flag"), "lab_flag", ":material/flag:", row=1),
+        review.Button(rv.Action("prev", "k", move="prev", decides=False), ui.t("lab.prev"), "lab_prev",
+                      ":material/arrow_back:", row=1),
+        review.Button(rv.Action("next", "j", move="next", decides=False), ui.t("lab.next"), "lab_next",
+                      ":material/arrow_forward:", row=1),
+        review.Button(rv.Action("undo", "u", undo, move="undo", decides=False), ui.t("lab.undo"), "lab_undo",
+                      ":material/undo:", row=1, disabled=not s.undoable()),
+        review.Button(rv.Action("help", "?", move="help", decides=False), ui.t("rv.help"), "lab_help", row=1),
+    ]
+    return out
+
+
+def card(s: LabelStore, f: dict) -> None:
+    def fetch(offset: int, limit: int) -> tuple[list[int], int]:
+        page, total = s.queue(**f, offset=offset, limit=limit)
+        return [int(i) for i in page["id"]], total
+
+    def describe(mid: int) -> str:
+        it = s.item(mid, context=0)
+        if it is None:
+            return f"#{mid}"
+        what = name(it["label"]) if it["status"] == "labelled" else ui.t(f"lab.status.{it['status'] or 'none'}")
+        return f"{what} · {shown_text(it['kind'], it['text'])[:60]}"
+
+    counts = s.counts()
+    mid = review.show(ui, review.Page(
+        name="labelling", area=AREA, conn=s.conn, ws=ui.ws, fetch=fetch,
+        buttons=lambda m: actions(s, s.item(m, context=0) if m is not None else None),
+        render=lambda m: render(s, m), describe=describe,
+        item_of=lambda table, key: key.get("message_id") if table == "emotion_labels" else None,
+        remaining=counts["unlabelled"], filters=f, empty_text=ui.t("lab.queue_empty"),
+        position_text=lambda pos, total: ui.t("lab.position", pos=pos, total=total)))
+    st.caption(ui.t("lab.keys", n=min(9, len(s.taxonomy()))) + " · ? " + ui.t("rv.key.help"))
+    if mid is None:
+        return
     message_tags(mid)
     with st.expander(ui.t("lab.guidelines"), icon=":material/menu_book:"):
         st.markdown(md_escape(s.guidelines()) if s.guidelines() else ui.t("lab.guidelines_default"))
@@ -205,8 +202,7 @@ def message_tags(mid: int) -> None:
             if st.form_submit_button(ui.t("cur.save")):
                 items = i.replace("，", ",").replace("、", ",").split(",")
                 cur.set_tags("message", mid, CharacterTraits(p, o, items))
-                ss["lab_focus"] = mid
-                ss["_lab_flash"] = ui.t("cur.done.tags")
+                ss["_rv_labelling_flash"] = ui.t("cur.done.tags")
                 st.rerun()
 
 
@@ -264,7 +260,7 @@ def table(s: LabelStore, f: dict) -> None:
     view = pd.DataFrame({
         ui.t("lab.col.time"): df["time"].str.slice(0, 16).str.replace("T", " "),
         ui.t("lab.col.who"): [ui.t("common.me") if m else s_ for m, s_ in zip(df["is_me"], df["sender"])],
-        ui.t("lab.col.text"): df["text"].fillna(""),
+        ui.t("lab.col.text"): [shown_text(k, x) for k, x in zip(df["kind"], df["text"])],
         ui.t("lab.col.suggestion"): [f"{name(x)} {c:.2f}" if isinstance(x, str) else ""
                                      for x, c in zip(df["suggestion"], df["confidence"].fillna(0))],
         ui.t("lab.col.label"): [name(x) if isinstance(x, str) else None for x in df["label"]],
@@ -284,7 +280,9 @@ def table(s: LabelStore, f: dict) -> None:
         st.rerun()
     st.caption(ui.t("lab.table_hint"))
     with st.container(horizontal=True, vertical_alignment="bottom"):
-        conf = st.slider(ui.t("lab.bulk_conf"), 0.0, 1.0, 0.8, 0.05, key="lab_bulk_conf", width=260)
+        open_ = df[(df["status"] == "") & df["suggestion"].notna()]
+        conf = st.slider(ui.t("lab.bulk_conf"), 0.0, 1.0, rv.suggested_threshold(open_["confidence"]), 0.05,
+                         key="lab_bulk_conf", width=260)
         pick = df[(df["status"] == "") & df["suggestion"].notna() & (df["confidence"].fillna(0) >= conf)]
         if st.button(ui.t("lab.bulk_button", n=len(pick)), disabled=pick.empty, icon=":material/done_all:"):
             ss["lab_bulk"] = ([int(i) for i in pick["id"]], {int(i): x for i, x in zip(pick["id"], pick["suggestion"])})
@@ -297,12 +295,12 @@ def llm(s: LabelStore, f: dict) -> None:
     from lib.llm import Endpoint, LLMError, list_models
 
     st.caption(ui.t("lab.llm_help"))
-    saved = ui.ws.get_setting("llm.endpoint", {})
+    saved = ui.ws.get_setting(setting_keys.LLM_ENDPOINT.key, {})
     with st.form("lab_llm_form"):
         base = st.text_input(ui.t("lab.llm_base"), saved.get("base_url", ""), placeholder="http://127.0.0.1:8000/v1")
         model = st.text_input(ui.t("lab.llm_model"), saved.get("model", ""))
         if st.form_submit_button(ui.t("lab.llm_save")):
-            ui.ws.set_setting("llm.endpoint", {"base_url": base.strip(), "model": model.strip()})
+            ui.ws.set_setting(setting_keys.LLM_ENDPOINT.key, {"base_url": base.strip(), "model": model.strip()})
             st.rerun()
     key = secret("METWIN_LLM_API_KEY") or secret("OPENAI_API_KEY") or ""
     st.caption(ui.t("lab.llm_key_found" if key else "lab.llm_key_none"))
@@ -373,7 +371,7 @@ with guard(ui):
     s = store()
     require_messages(ui)
     ensure_suggested(s)
-    if msg := ss.pop("_lab_flash", None):
+    if msg := ss.pop("_lab_flash", None) or ss.pop("_rv_labelling_flash", None):
         st.toast(md_escape(msg), icon=":material/check_circle:")
     counters(s)
     view = st.segmented_control(ui.t("lab.view"), VIEWS, key="lab_view", default="card", required=True,
@@ -382,8 +380,4 @@ with guard(ui):
         settings(s)
     else:
         f = filters(s)
-        if ss.get("_lab_filters") != f:
-            ss["_lab_filters"] = f
-            ss["lab_pos"] = 0
-            ss.pop("lab_focus", None)
         {"card": card, "table": table, "llm": llm}[view](s, f)

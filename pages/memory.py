@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from lib.errors import BadInputError
+from lib.settings import LLM_ENDPOINT
 from lib.memory import KINDS, FactRefused, FactStore, MemoryIndex
 from pages import guard, md_escape, require_messages, secret, setup, show_text
 
@@ -65,7 +66,7 @@ def facts_tab(store: FactStore, index: MemoryIndex) -> None:
         except FactRefused as exc:
             st.error(ui.t("mem.refused", redacted=md_escape(exc.redacted)), icon=":material/privacy_tip:")
         except BadInputError as exc:
-            st.error(md_escape(str(exc)), icon=":material/error:")
+            st.error(md_escape(ui.error_text(exc)), icon=":material/error:")
     if delete:
         store.delete(fact.id)
         st.rerun()
@@ -100,7 +101,7 @@ def add_tab(store: FactStore, index: MemoryIndex) -> None:
         except FactRefused as exc:
             st.error(ui.t("mem.refused", redacted=md_escape(exc.redacted)), icon=":material/privacy_tip:")
         except BadInputError as exc:
-            st.error(md_escape(str(exc)), icon=":material/error:")
+            st.error(md_escape(ui.error_text(exc)), icon=":material/error:")
     for h in hits:
         show_exchange(h.exchange)
 
@@ -115,12 +116,12 @@ def llm_tab(store: FactStore, index: MemoryIndex) -> None:
     from lib.memory.propose import pick, prompt_preview, propose
 
     st.caption(ui.t("mem.llm_help"))
-    saved = ui.ws.get_setting("llm.endpoint", {})
+    saved = LLM_ENDPOINT.get(ui.ws)
     with st.form("mem_llm_form"):
         base = st.text_input(ui.t("lab.llm_base"), saved.get("base_url", ""), placeholder="http://127.0.0.1:11434/v1")
         model = st.text_input(ui.t("lab.llm_model"), saved.get("model", ""))
         if st.form_submit_button(ui.t("lab.llm_save")):
-            ui.ws.set_setting("llm.endpoint", {"base_url": base.strip(), "model": model.strip()})
+            LLM_ENDPOINT.set(ui.ws, {"base_url": base.strip(), "model": model.strip()})
             st.rerun()
     key = secret("METWIN_LLM_API_KEY") or secret("OPENAI_API_KEY") or ""
     st.caption(ui.t("lab.llm_key_found" if key else "lab.llm_key_none"))
@@ -144,7 +145,7 @@ def llm_tab(store: FactStore, index: MemoryIndex) -> None:
                         total += stored
                     st.success(ui.t("mem.llm_done", n=total), icon=":material/check_circle:")
                 except (LLMError, BadInputError) as exc:
-                    st.error(md_escape(str(exc)), icon=":material/error:")
+                    st.error(md_escape(ui.error_text(exc)), icon=":material/error:")
                     st.caption(ui.t("mem.llm_kept", n=total))
                 finally:
                     bar.empty()

@@ -59,7 +59,7 @@ def editor(ws) -> str:
             v = persona.save_version(ws)
             st.toast(ui.t("per.saved", v=v.id), icon=":material/check_circle:")
         except BadInputError as exc:
-            st.error(md_escape(str(exc)), icon=":material/error:")
+            st.error(md_escape(ui.error_text(exc)), icon=":material/error:")
     if reset:
         persona.set_template(ws, None)
         st.rerun()
@@ -74,7 +74,7 @@ def preview(ws) -> None:
     try:
         text = persona.prompt(ws, chat, redact=redactor(ws).text)  # as an export writes it: the twin's name kept
     except BadInputError as exc:
-        st.error(md_escape(str(exc)), icon=":material/error:")
+        st.error(md_escape(ui.error_text(exc)), icon=":material/error:")
         return
     st.caption(ui.t("per.preview_help"))
     st.code(text, language=None, wrap_lines=True)

@@ -16,8 +16,10 @@ from lib.pii.base import KINDS
 from lib.pii import spans
 from lib.pii.diff import Occurrence, card
 from lib.pii.operators import MODES
-from lib.pii.store import STATUSES, PiiStore
+from lib import review as rv
+from lib.pii.store import AREA, STATUSES, PiiStore
 from pages import guard, md_escape, require_messages, setup
+from pages.components import review
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -89,6 +91,9 @@ def filters(s: PiiStore) -> dict:
     present = [k for k in KINDS if k in set(s.counts_by_kind()["kind"])]
     chats = ui.ws.chats()
     chat_names = {int(r.id): r.name for r in chats.itertuples()}
+    review.restore_filters("redaction", ui.ws, {"pii_f_kind": present, "pii_f_status": list(STATUSES),
+                                                "pii_f_score": None, "pii_f_chat": [None, *chat_names],
+                                                "pii_f_search": None, "pii_f_order": rv.ORDERS})
     with st.container(horizontal=True, vertical_alignment="bottom"):
         kinds = st.multiselect(ui.t("pii.f.kind"), present, key="pii_f_kind", placeholder=ui.t("pii.f.all"),
                                format_func=lambda k: ui.t(f"pii.kind.{k}"), width=260)
@@ -100,28 +105,35 @@ def filters(s: PiiStore) -> dict:
         chat = st.selectbox(ui.t("pii.f.chat"), [None, *chat_names], key="pii_f_chat", width=220,
                             format_func=lambda c: ui.t("pii.f.all") if c is None else chat_names.get(c, str(c)))
         search = st.text_input(ui.t("pii.f.search"), key="pii_f_search", width=200)
-    return {"kinds": kinds, "statuses": statuses, "min_score": min_score, "chat_id": chat, "search": search or ""}
+        order = st.selectbox(ui.t("rv.order"), rv.ORDERS, key="pii_f_order", width=180,
+                             format_func=lambda o: ui.t(f"rv.order.{o}"))
+    return {"kinds": kinds, "statuses": statuses, "min_score": min_score, "chat_id": chat, "search": search or "",
+            "order": order}
 
 
 # ----- review card ------------------------------------------------------------------------------------------------------
-def decide(value_id: int, status: str, advance: bool) -> None:
-    """Button callback: save at once (undoable from the workspace's log), move on when the item stays in the filtered
-    queue."""
-    s = store()
-    before = s.value(value_id)
-    s.decide(value_id, status)
-    if advance:
-        ss["pii_pos"] = ss.get("pii_pos", 0) + 1
-    ss.pop("pii_focus", None)
-    ss["_pii_flash"] = ui.t(f"pii.done.{status}", value=before["value"])
+def decide_as(status: str):
+    """A review-queue handler: save at once (undoable from the workspace's log); returns the flash."""
+    def go(value_id: int) -> str | None:
+        s = store()
+        before = s.value(value_id)
+        if before is None:
+            return None
+        s.decide(value_id, status)
+        return ui.t(f"pii.done.{status}", value=before["value"])
+    return go
 
 
-def undo_last() -> None:
+def undo_last(_value_id: int | None = None):
     """Take back the last action (decision, bulk accept, edit, span or mark), from the workspace's undo log."""
     if not store().undoable():
-        return
-    ss["pii_focus"] = store().undo()
-    ss["_pii_flash"] = ui.t("pii.done.undo")
+        return None
+    back = store().undo()
+    return (back, ui.t("pii.done.undo")) if back is not None else None
+
+
+def focus(value_id: int | None) -> None:
+    ss["redaction_goto"] = value_id  # applied by the review view on its next draw
 
 
 def resize(value_id: int, message_id: int, start: int, end: int) -> None:
@@ -131,7 +143,7 @@ def resize(value_id: int, message_id: int, start: int, end: int) -> None:
     except ValueError as exc:
         ss["_pii_error"] = str(exc)
         return
-    ss["pii_focus"] = change.value_id
+    focus(change.value_id)
     ss["_pii_flash"] = ui.t("pii.done.span", value=store().value(change.value_id)["value"])
 
 
@@ -147,11 +159,6 @@ def mark_value() -> None:
     ss["_pii_flash"] = ui.t("pii.done.marked", n=v["n_hits"], value=v["value"])
 
 
-def move(step: int) -> None:
-    ss["pii_pos"] = max(0, ss.get("pii_pos", 0) + step)
-    ss.pop("pii_focus", None)
-
-
 def save_replacement(value_id: int) -> None:
     text = ss.get(f"pii_rep_{value_id}", "")
     try:
@@ -161,12 +168,14 @@ def save_replacement(value_id: int) -> None:
         ss["_pii_error"] = str(exc)
 
 
-def allow_value(value_id: int) -> None:
+def allow_value(value_id: int) -> str | None:
     s = store()
     v = s.value(value_id)
+    if v is None:
+        return None
     s.decide(value_id, "rejected")
     s.add_allow(v["value"])
-    ss["_pii_flash"] = ui.t("pii.done.allowed", value=v["value"])
+    return ui.t("pii.done.allowed", value=v["value"])
 
 
 def segments_html(segs: list[tuple[str, str]], side: str) -> str:
@@ -191,10 +200,11 @@ def message_line(line, body: str, side: str) -> str:
 def render_occurrence(occ: Occurrence) -> None:
     """Before and after of the occurrence and its neighbours: "after" is what the export writes for every line."""
     st.caption(":material/chat: " + md_escape(occ.chat))
+    lines = [ln for ln in occ.lines if ln.main or "".join(t for t, _ in ln.before).strip()]  # no empty "me:" lines
     for col, side in zip(st.columns(2), ("before", "after")):
         with col:
             st.markdown(f"**{ui.t(f'pii.{side}')}**")
-            st.html("".join(message_line(ln, segments_html(getattr(ln, side), side), side) for ln in occ.lines))
+            st.html("".join(message_line(ln, segments_html(getattr(ln, side), side), side) for ln in lines))
 
 
 def span_buttons(value: dict, occ: Occurrence) -> None:
@@ -228,66 +238,90 @@ def mark_form(occs: list[Occurrence]) -> None:
                   on_click=mark_value)
 
 
-def review(s: PiiStore, f: dict) -> None:
-    focus = ss.get("pii_focus")
-    value = s.value(focus) if focus else None
+def render(s: PiiStore, vid: int) -> None:
+    value = s.value(vid)
     if value is None:
-        pos = ss.get("pii_pos", 0)
-        page, total = s.queue(**f, offset=pos, limit=1)
-        if page.empty and total:  # moved past the end (the queue shrank): show its last item
-            pos = total - 1
-            page, total = s.queue(**f, offset=pos, limit=1)
-        ss["pii_pos"] = pos
-        if page.empty:
-            st.success(ui.t("pii.queue_empty"), icon=":material/task_alt:")
-            st.button(ui.t("pii.undo"), shortcut="U", on_click=undo_last, disabled=not s.undoable(),
-                      icon=":material/undo:")
-            return
-        value = s.value(int(page.iloc[0]["id"]))
-        st.caption(ui.t("pii.position", pos=pos + 1, total=total))
-    with st.container(border=True):
-        head, meta = st.columns([3, 2])
-        with head:
-            kind = value["kind"]
-            kind_label = ui.t(f"pii.kind.{kind}")
-            shown = value["value"].replace("`", "")
-            st.markdown(f"#### {kind_label} · `{shown}`")
-            st.caption(ui.t("pii.why", reason=md_escape(value["reason"]), score=f"{value['max_score']:.2f}",
-                            n=value["n_hits"]))
-        with meta:
-            st.markdown(ui.t("pii.status_line", status=ui.t(f"pii.status.{value['status']}"),
-                             rep=s.replacement_of(value).replace("`", "'")))  # a code span: shown verbatim
-        occs = card(s, value, limit=OCCURRENCES, context=1)
-        for occ in occs:
-            render_occurrence(occ)
-        if value["n_hits"] > OCCURRENCES:
-            st.caption(ui.t("pii.more_occurrences", n=value["n_hits"] - OCCURRENCES))
-        vid = value["id"]
-        stays = {st_: (not f["statuses"] or st_ in f["statuses"]) for st_ in STATUSES}
-        with st.container(horizontal=True):
-            st.button(ui.t("pii.accept"), shortcut="A", type="primary", icon=":material/check:", key="pii_accept",
-                      on_click=decide, args=(vid, "accepted", stays["accepted"]))
-            st.button(ui.t("pii.reject"), shortcut="X", icon=":material/close:", key="pii_reject",
-                      on_click=decide, args=(vid, "rejected", stays["rejected"]))
-            st.button(ui.t("pii.skip"), shortcut="S", icon=":material/skip_next:", key="pii_skip",
-                      on_click=decide, args=(vid, "skipped", stays["skipped"]))
-            st.button(ui.t("pii.prev"), shortcut="K", icon=":material/arrow_back:", key="pii_prev",
-                      on_click=move, args=(-1,))
-            st.button(ui.t("pii.next"), shortcut="J", icon=":material/arrow_forward:", key="pii_next",
-                      on_click=move, args=(1,))
-            st.button(ui.t("pii.undo"), shortcut="U", icon=":material/undo:", key="pii_undo_btn",
-                      on_click=undo_last, disabled=not s.undoable())
-            st.button(ui.t("pii.allow"), icon=":material/verified_user:", key="pii_allow_btn",
-                      on_click=allow_value, args=(vid,), help=ui.t("pii.allow_help"))
-        with st.form(f"pii_edit_{vid}", border=False):
-            c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-            c1.text_input(ui.t("pii.edit"), value=value["replacement"] or "", key=f"pii_rep_{vid}",
-                          placeholder=s.replacement_of({**value, "replacement": None}), help=ui.t("pii.edit_help"))
-            c2.form_submit_button(ui.t("pii.save"), on_click=save_replacement, args=(vid,))
-        if occs:
-            span_buttons(value, occs[0])
-        mark_form(occs)
-    st.caption(ui.t("pii.keys"))
+        return
+    head, meta = st.columns([3, 2])
+    with head:
+        kind_label = ui.t(f"pii.kind.{value['kind']}")
+        shown = value["value"].replace("`", "")
+        st.markdown(f"#### {kind_label} · `{shown}`")
+        st.caption(ui.t("pii.why", reason=md_escape(ui.reason(value["reason"])), score=f"{value['max_score']:.2f}",
+                        n=value["n_hits"]))
+    with meta:
+        st.markdown(ui.t("pii.status_line", status=ui.t(f"pii.status.{value['status']}"),
+                         rep=s.replacement_of(value).replace("`", "'")))  # a code span: shown verbatim
+    occs = card(s, value, limit=OCCURRENCES, context=1)
+    ss["_pii_occs"] = occs
+    for occ in occs:
+        render_occurrence(occ)
+    if value["n_hits"] > OCCURRENCES:
+        st.caption(ui.t("pii.more_occurrences", n=value["n_hits"] - OCCURRENCES))
+
+
+def buttons(s: PiiStore) -> list[review.Button]:
+    return [
+        review.Button(rv.Action("accept", "a", decide_as("accepted")), ui.t("pii.accept"), "pii_accept",
+                      ":material/check:", primary=True),
+        review.Button(rv.Action("reject", "x", decide_as("rejected")), ui.t("pii.reject"), "pii_reject",
+                      ":material/close:"),
+        review.Button(rv.Action("skip", "s", decide_as("skipped")), ui.t("pii.skip"), "pii_skip",
+                      ":material/skip_next:"),
+        review.Button(rv.Action("prev", "k", move="prev", decides=False), ui.t("pii.prev"), "pii_prev",
+                      ":material/arrow_back:"),
+        review.Button(rv.Action("next", "j", move="next", decides=False), ui.t("pii.next"), "pii_next",
+                      ":material/arrow_forward:"),
+        review.Button(rv.Action("undo", "u", undo_last, move="undo", decides=False), ui.t("pii.undo"), "pii_undo_btn",
+                      ":material/undo:", disabled=not s.undoable()),
+        review.Button(rv.Action("allow", None, allow_value), ui.t("pii.allow"), "pii_allow_btn",
+                      ":material/verified_user:", help=ui.t("pii.allow_help")),
+        review.Button(rv.Action("help", "?", move="help", decides=False), ui.t("rv.help"), "pii_help"),
+    ]
+
+
+def fetcher(s: PiiStore, f: dict):
+    """The queue in the store's order, or the weakest detections first ("least certain first")."""
+    args = {k: v for k, v in f.items() if k != "order"}
+
+    def fetch(offset: int, limit: int) -> tuple[list[int], int]:
+        if f.get("order") == "uncertain":
+            _, total = s.queue(**args, offset=0, limit=1)
+            df, total = s.queue(**args, offset=0, limit=max(total, 1))
+            ids = rv.least_certain_first([int(i) for i in df["id"]], list(df["max_score"]))
+            return ids[offset:offset + limit], total
+        df, total = s.queue(**args, offset=offset, limit=limit)
+        return [int(i) for i in df["id"]], total
+    return fetch
+
+
+def review_card(s: PiiStore, f: dict) -> None:
+    def describe(vid: int) -> str:
+        v = s.value(vid)
+        if v is None:
+            return f"#{vid}"
+        kind, status = v["kind"], v["status"]
+        return f"{ui.t(f'pii.kind.{kind}')} · {v['value']} · {ui.t(f'pii.status.{status}')}"
+
+    vid = review.show(ui, review.Page(
+        name="redaction", area=AREA, conn=s.conn, ws=ui.ws, fetch=fetcher(s, f), buttons=lambda _v: buttons(s),
+        render=lambda v: render(s, v), describe=describe,
+        item_of=lambda table, key: key.get("id") if table == "pii_values" else None,
+        remaining=s.counts()["pending"], filters=f, empty_text=ui.t("pii.queue_empty"),
+        position_text=lambda pos, total: ui.t("pii.position", pos=pos, total=total)))
+    st.caption(ui.t("pii.keys") + " · ? " + ui.t("rv.key.help"))
+    value = s.value(vid) if vid is not None else None
+    if value is None:
+        return
+    occs = ss.pop("_pii_occs", [])
+    with st.form(f"pii_edit_{vid}", border=False):
+        c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+        c1.text_input(ui.t("pii.edit"), value=value["replacement"] or "", key=f"pii_rep_{vid}",
+                      placeholder=s.replacement_of({**value, "replacement": None}), help=ui.t("pii.edit_help"))
+        c2.form_submit_button(ui.t("pii.save"), on_click=save_replacement, args=(vid,))
+    if occs:
+        span_buttons(value, occs[0])
+    mark_form(occs)
 
 
 # ----- table and bulk ---------------------------------------------------------------------------------------------------
@@ -328,7 +362,7 @@ def table(s: PiiStore, f: dict) -> None:
                            key=f"pii_table_{page_no}")
         rows = sel.selection.rows if sel else []
         if rows:
-            ss["pii_focus"] = int(df.iloc[rows[0]]["id"])
+            focus(int(df.iloc[rows[0]]["id"]))
             ss["pii_view"] = "review"
             st.rerun()
         st.caption(ui.t("pii.table_hint"))
@@ -428,7 +462,7 @@ with guard(ui):
     s = store()
     require_messages(ui)
     ensure_scanned(s)
-    if msg := ss.pop("_pii_flash", None):
+    if msg := ss.pop("_pii_flash", None) or ss.pop("_rv_redaction_flash", None):
         st.toast(md_escape(msg), icon=":material/check_circle:")
     if err := ss.pop("_pii_error", None):
         st.error(md_escape(err), icon=":material/error:")
@@ -437,10 +471,10 @@ with guard(ui):
                                 format_func=lambda v: ui.t(f"pii.view.{v}"), label_visibility="collapsed")
     if view in ("review", "table"):
         f = filters(s)
-        if ss.get("_pii_filters") != f:
-            ss["_pii_filters"] = f
-            ss["pii_pos"] = 0
-        (review if view == "review" else table)(s, f)
+        if view == "review":
+            review_card(s, f)
+        else:
+            table(s, {k: v for k, v in f.items() if k != "order"})
     elif view == "terms":
         terms(s)
     else:

@@ -13,8 +13,11 @@ import streamlit as st
 from lib import chat as chat_lib
 from lib.errors import BadInputError
 from lib.export import training_sets
-from lib.train import handoff, runs
+from lib.settings import CHAT_BACKEND, TRAIN_BASE_MODEL
+from lib.train import device, handoff, runs
+from lib.train.config import PAGE_FIELDS, TrainConfig
 from pages import ACCENT, guard, md_escape, setup
+from pages.components.fields import widget
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -33,36 +36,67 @@ def n_records(path: str) -> int:
         return 0
 
 
+@st.cache_resource(show_spinner=False)
+def found_device() -> device.DeviceInfo:
+    """Loads torch once per server (seconds); every later page run reuses the answer."""
+    return device.detect()
+
+
+def device_panel() -> device.DeviceInfo | None:
+    """The device training would use; torch is loaded only when it is installed, once (cached)."""
+    from importlib.util import find_spec
+
+    info = found_device() if find_spec("torch") is not None else device.DeviceInfo("none", note="torch not found")
+    fmt = {"name": md_escape(info.name), "mem": info.memory_gib, "note": md_escape(info.note)}
+    st.caption(f"**{ui.t('train.device')}**: " + ui.t(f"train.device.{info.kind}", **fmt))
+    return info if info.kind != "none" else None
+
+
+def needs(base: str, preset: str) -> None:
+    """The model folder's problem (a clear error), else what each preset needs against the GPU's memory."""
+    code = device.model_folder_check(base)
+    if code is not None:
+        (st.info if code == "empty" else st.error)(ui.t(f"train.model.{code}", folder=md_escape(base)),
+                                                  icon=":material/folder_off:")
+        return
+    params = device.model_params_b(base)
+    if params is None:
+        st.caption(ui.t("train.needs_unknown"))
+        return
+    info = ss.get("_train_device")
+    parts = []
+    for name, gib in device.preset_needs(runs.PRESETS, params).items():
+        fit = "" if info is None or info.memory_gib is None or gib is None else \
+            f" ({ui.t('train.needs_fit') if gib <= info.memory_gib else ui.t('train.needs_tight')})"
+        bold = "**" if name == preset else ""
+        parts.append(f"{bold}{ui.t(f'train.preset.{name}')} ~{gib} GiB{fit}{bold}")
+    st.caption(ui.t("train.needs", params=params, needs=", ".join(parts)))
+
+
 def form(ex: pd.DataFrame) -> dict | None:
     labels = {i: f"{r.created.replace('T', ' ')} · {r.format} · {Path(r.out_dir).name}" for i, r in ex.iterrows()}
     pick = st.selectbox(ui.t("train.export"), list(labels), format_func=labels.get, key="train_export")
     row = ex.loc[pick]
-    base = st.text_input(ui.t("train.base"), ui.ws.get_setting("train.base_model", ""), key="train_base",
+    base = st.text_input(ui.t("train.base"), TRAIN_BASE_MODEL.get(ui.ws), key="train_base",
                          placeholder="/models/Qwen2.5-1.5B-Instruct", help=ui.t("train.base_help"))
     preset = st.segmented_control(ui.t("train.preset"), list(runs.PRESETS), key="train_preset", default="recommended",
                                   required=True, format_func=lambda p: ui.t(f"train.preset.{p}"))
     st.caption(ui.t(f"train.preset_why.{preset}"))
     values = runs.PRESETS[preset]
-    c1, c2, c3, c4 = st.columns(4)
-    req = {
-        "data": row["train"], "val": row["val"] or None, "base_model": base.strip(),
-        "epochs": int(c1.number_input(ui.t("train.epochs"), 1, 50, int(values["epochs"]), key=f"tr_ep_{preset}")),
-        "lr": c2.number_input(ui.t("train.lr"), 1e-6, 1e-2, float(values["lr"]), format="%.0e", key=f"tr_lr_{preset}"),
-        "lora_rank": int(c3.number_input(ui.t("train.rank"), 1, 256, values["lora_rank"], key=f"tr_r_{preset}")),
-        "lora_alpha": int(c4.number_input(ui.t("train.alpha"), 1, 512, values["lora_alpha"], key=f"tr_a_{preset}")),
-        "cutoff_len": int(c1.number_input(ui.t("train.cutoff"), 64, 32768, values["cutoff_len"], 64,
-                                          key=f"tr_c_{preset}")),
-        "max_steps": int(c2.number_input(ui.t("train.max_steps"), -1, 10**7, values["max_steps"], key=f"tr_m_{preset}",
-                                         help=ui.t("train.max_steps_help"))),
-        "grad_accum": int(c3.number_input(ui.t("train.grad_accum"), 1, 256, 4, key="tr_ga")),
-        "batch_size": int(c4.number_input(ui.t("train.batch"), 1, 64, 1, key="tr_bs")),
-    }
-    from lib.train import TrainConfig, advice
+    needs(base.strip(), preset)
+    cols = st.columns(4)
+    # Bounds and help from TrainConfig's fields, words from train.opt.<field>; a preset only changes the start value.
+    # Keys carry the preset so that picking another preset starts its widgets from that preset's values.
+    req = {"data": row["train"], "val": row["val"] or None, "base_model": base.strip()}
+    short = {"epochs": "ep", "lr": "lr", "lora_rank": "r", "lora_alpha": "a", "cutoff_len": "c", "max_steps": "m",
+             "grad_accum": "ga", "batch_size": "bs"}
+    for i, name in enumerate(PAGE_FIELDS):
+        key = f"tr_{short.get(name, name)}" + (f"_{preset}" if name in values else "")
+        req[name] = widget(cols[i % 4], ui.t, TrainConfig, name, "train.opt", key, values.get(name))
+    from lib.train import advice
 
     n = n_records(row["train"])
-    cfg = TrainConfig(data=row["train"], base_model=base or ".", out=".", epochs=req["epochs"], lr=req["lr"],
-                      lora_rank=req["lora_rank"], max_steps=req["max_steps"], batch_size=req["batch_size"],
-                      grad_accum=req["grad_accum"])
+    cfg = TrainConfig(**{**req, "base_model": base or ".", "out": "."})
     for problem in cfg.problems():
         st.error(md_escape(problem), icon=":material/error:")
     for warning in advice(n, cfg):
@@ -98,7 +132,7 @@ def use_in_chat(run: runs.Run) -> None:
     adapter = run.path / "adapter"
     if adapter.is_dir() and st.button(ui.t("train.use"), icon=":material/forum:", key=f"train_use_{run.id}"):
         chat_lib.set_config(ui.ws, "local", {"base_model": run.request.get("base_model", ""), "adapter": str(adapter)})
-        ui.ws.set_setting("chat.backend", "local")
+        CHAT_BACKEND.set(ui.ws, "local")
         ss["chat_backend"] = "local"
         st.toast(ui.t("train.used"), icon=":material/check_circle:")
 
@@ -152,6 +186,7 @@ with guard(ui):
     ex = exports()
     here, hand = st.tabs([ui.t("train.tab.here"), ui.t("train.tab.handoff")])
     with here:
+        ss["_train_device"] = device_panel()
         try:
             import lib.train as _train  # noqa: F401 - the extra may be absent
 
@@ -165,9 +200,11 @@ with guard(ui):
             st.page_link("pages/export.py", label=ui.t("page.export"), icon=":material/arrow_forward:")
         elif runs.active(ui.ws) is None:
             req = form(ex)
-            if st.button(ui.t("train.start"), type="primary", icon=":material/play_arrow:", key="train_start"):
+            blocked = device.model_folder_check(req["base_model"]) is not None
+            if st.button(ui.t("train.start"), type="primary", icon=":material/play_arrow:", key="train_start",
+                         disabled=blocked):
                 try:
-                    ui.ws.set_setting("train.base_model", req["base_model"])
+                    TRAIN_BASE_MODEL.set(ui.ws, req["base_model"])
                     runs.start(ui.ws, req)
                     ss["_train_was_running"] = True
                     st.rerun()

@@ -17,6 +17,7 @@ ui = setup()  # first statement of every page: sends a run that bypassed app.py 
 
 MBTI_TYPES = ["", *(a + b + c + d for a in "EI" for b in "SN" for c in "TF" for d in "JP")]
 ss = st.session_state
+BAR_STEP = 24  # pixels per horizontal bar: room for every label
 
 
 def figures(tr) -> None:
@@ -44,16 +45,21 @@ def charts(tr) -> None:
     hours = pd.DataFrame({"hour": range(24), "messages": tr.active_hours})
     st.markdown(f"**{ui.t('tr.hours')}**")
     st.altair_chart(alt.Chart(hours).mark_bar(color=ACCENT).encode(
-        x=alt.X("hour:O", title=ui.t("tr.hour")), y=alt.Y("messages:Q", title=ui.t("tr.count")),
-        tooltip=["hour", "messages"]).properties(height=180), width="stretch")
+        x=alt.X("hour:O", title=ui.t("tr.hour"), axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("messages:Q", title=ui.t("tr.count")),
+        tooltip=[alt.Tooltip("hour:O", title=ui.t("tr.hour")), alt.Tooltip("messages:Q", title=ui.t("tr.count"))]
+    ).properties(height=180), width="stretch")
     if tr.punctuation:
         punct = pd.DataFrame({"habit": [ui.t(f"tr.punct.{k}") for k in tr.punctuation],
                               "share": list(tr.punctuation.values())})
         st.markdown(f"**{ui.t('tr.punctuation')}**")
+        # A step per bar and no label overlap check: at a fixed 220 px Vega hid every other label.
         st.altair_chart(alt.Chart(punct).mark_bar(color=ACCENT).encode(
-            y=alt.Y("habit:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)), x=alt.X("share:Q", title=ui.t("tr.share"),
-                                                                 axis=alt.Axis(format="%")),
-            tooltip=["habit", alt.Tooltip("share:Q", format=".0%")]).properties(height=220), width="stretch")
+            y=alt.Y("habit:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260, labelOverlap=False)),
+            x=alt.X("share:Q", title=ui.t("tr.share"), axis=alt.Axis(format="%")),
+            tooltip=[alt.Tooltip("habit:N", title=ui.t("chart.habit")),
+                     alt.Tooltip("share:Q", title=ui.t("tr.share"), format=".0%")]
+        ).properties(height=max(220, BAR_STEP * len(punct) + 40)), width="stretch")
 
 
 def card_form(tr) -> None:
@@ -73,7 +79,7 @@ def card_form(tr) -> None:
                 save_card(ui.ws, TraitCard(personality, occupation, interests, mbti, phrases.splitlines()))
                 st.toast(ui.t("tr.saved"), icon=":material/check_circle:")
             except BadInputError as exc:
-                st.error(md_escape(str(exc)), icon=":material/error:")
+                st.error(md_escape(ui.error_text(exc)), icon=":material/error:")
 
 
 st.title(ui.t("tr.title"))

@@ -10,6 +10,7 @@ from lib import demo, persona
 from lib.chat.base import ChatParams
 from lib.chat.emoji import to_unicode
 from lib.errors import BadInputError
+from lib.settings import CHAT_BACKEND
 from lib.eval import game
 from pages import bubble_html, guard, md_escape, secret, setup
 
@@ -21,13 +22,15 @@ ROUND = 10
 
 def deal() -> None:
     """A new round: contexts from held-out conversations, each with the twin's reply."""
-    name = ui.ws.get_setting("chat.backend") or "offline"
+    name = CHAT_BACKEND.get(ui.ws)
     backend = chat_lib.get_backend(name if name in chat_lib.BACKENDS else "offline", ui.ws, secret)
     p = chat_lib.params(ui.ws)
     params = ChatParams(p.temperature, p.top_p, p.max_tokens, p.history, persona.prompt(ui.ws))
+    seen = ss.get("game_seen", [])  # earlier rounds of this session: their answers must not show up as context
     dealt = [game.fill(it, backend, params) for it in game.items(ui.ws, ROUND, seed=ss.get("game_round", 0),
-                                                                 demo=demo.enabled())]
+                                                                 demo=demo.enabled(), seen=seen)]
     ss["game_items"] = [it for it in dealt if it.twin and it.twin != it.real]
+    ss["game_seen"] = [*seen, *ss["game_items"]]
     ss["game_backend"] = backend.name
     ss["game_pos"] = 0
     ss.setdefault("game_session", game.new_session())
@@ -36,7 +39,7 @@ def deal() -> None:
 
 def answer(picked_real: bool) -> None:
     it = ss["game_items"][ss["game_pos"]]
-    game.record(ui.ws, ss["game_session"], it, ss["game_backend"], picked_real)
+    game.record(ui.ws, ss["game_session"], it, ss["game_backend"], picked_real, owner=not demo.enabled())
     ss["game_last"] = picked_real
     ss["game_pos"] += 1
 
@@ -63,10 +66,10 @@ with guard(ui):
             try:
                 deal()
             except BadInputError as exc:
-                st.error(md_escape(str(exc)), icon=":material/error:")
+                st.error(md_escape(ui.error_text(exc)), icon=":material/error:")
                 st.stop()
     mine = game.score(ui.ws, session=ss["game_session"])
-    everyone = game.score(ui.ws, backend=ss["game_backend"])
+    everyone = game.score(ui.ws, backend=ss["game_backend"], players_only=True)  # the owner knows the answers
     c1, c2, c3 = st.columns(3)
     c1.metric(ui.t("game.you"), f"{mine['found_real']} / {mine['answers']}", border=True)
     lo, hi = everyone["ci95"]
@@ -92,22 +95,24 @@ with guard(ui):
     st.caption(ui.t("game.position", pos=ss["game_pos"] + 1, total=len(items)))
     with st.container(border=True):
         st.markdown(f"**{ui.t('game.context')}**")
-        st.html("".join(bubble(m["content"], ui.t("game.them") if m["role"] == "user" else name,
+        st.html("".join(bubble(m["content"], ui.t("game.them") if m["role"] == "user" else ui.t("game.owner"),
                                m["role"] == "assistant") for m in it.visible))
         if it.hidden:
             st.caption(ui.t("game.owner_only", name=md_escape(name)))
         first, second = (it.real, it.twin) if it.real_first else (it.twin, it.real)
+        # Bubbles in one row, buttons in the next: a longer reply above one button no longer pushes it below the other.
         a, b = st.columns(2)
         with a:
             st.markdown("**A**")
             st.html(bubble(first, "A", True))
-            st.button(ui.t("game.pick", letter="A", name=md_escape(name)), key="game_a", type="primary", shortcut="A",
-                      on_click=answer, args=(it.real_first,))
         with b:
             st.markdown("**B**")
             st.html(bubble(second, "B", True))
-            st.button(ui.t("game.pick", letter="B", name=md_escape(name)), key="game_b", type="primary", shortcut="B",
-                      on_click=answer, args=(not it.real_first,))
+        a, b = st.columns(2, vertical_alignment="top")
+        a.button(ui.t("game.pick", letter="A", name=md_escape(name)), key="game_a", type="primary", shortcut="A",
+                 on_click=answer, args=(it.real_first,), width="stretch")
+        b.button(ui.t("game.pick", letter="B", name=md_escape(name)), key="game_b", type="primary", shortcut="B",
+                 on_click=answer, args=(not it.real_first,), width="stretch")
     if not demo.enabled():  # the owner decides which contexts friends may see in demo mode
         st.toggle(ui.t("game.approve"), value=it.key in game.approved(ui.ws), key=f"game_approve_{it.key}",
                   help=ui.t("game.approve_help"), on_change=approve, args=(it.key,))

@@ -163,3 +163,57 @@ def test_trait_card_round_trip_and_catchphrase_defaults(ws: Workspace):
                                                 "interests": ["猫", "火锅"]}
     with pytest.raises(BadInputError):
         save_card(ws, TraitCard(mbti="ABCD"))
+
+
+GROUP_CHAT = """01/05/2024, 09:00 - Alice: Morning all! Coffee later?
+01/05/2024, 09:01 - Bob: Sure, where?
+01/05/2024, 09:01 - Carol: Count me in
+01/05/2024, 09:02 - Me Myself: The usual place at ten
+01/05/2024, 09:03 - Alice: Great see you there
+01/05/2024, 09:04 - Me Myself: See you
+"""
+
+V3_VIEW = """CREATE VIEW conv_effective AS
+    SELECT c.*, COALESCE(k.decision, '') AS decision, COALESCE(k.reason, '') AS decision_reason,
+           COALESCE(k.topic_jump, 0) AS topic_jump, COALESCE(k.note, '') AS note,
+           CASE WHEN k.decision = 'drop' THEN 'dropped by me'
+                WHEN k.decision = 'keep' AND c.excluded_reason IN ('too short', 'group chat (excluded by default)')
+                THEN '' ELSE c.excluded_reason END AS effective_reason
+    FROM conversations c LEFT JOIN curation k ON k.conv_id = c.id"""
+
+
+def test_a_kept_group_conversation_is_not_trainable_even_in_an_upgraded_workspace(tmp_path: Path):
+    """Issue 18: "keep" lifts 'too short', never 'group chat'. A workspace written before the fix (schema 7, the
+    old view) upgrades on open; its curation counts and funnel then follow the group switch too."""
+    from lib.segment import C_GROUP
+
+    path = tmp_path / "ws"
+    w = Workspace(path)
+    try:
+        w.import_paths([write(tmp_path, "WhatsApp Chat with Friends.txt", GROUP_CHAT, encoding="utf-8")],
+                       me="Me Myself")
+        conv = w.conn.execute("SELECT id FROM conversations").fetchone()[0]
+        assert w.conn.execute("SELECT excluded_reason FROM conversations").fetchone()[0] == C_GROUP
+        CurationStore(w).decide(conv, "keep")
+        # turn it back into a schema-7 workspace: the old view, the old version
+        w.conn.execute("DROP VIEW conv_effective")
+        w.conn.execute(V3_VIEW)
+        w.conn.execute("PRAGMA user_version=7")
+        w.touch()
+        assert CurationStore(w).counts()["trainable"] == 1  # the bug, as an old MeTwin saw it
+    finally:
+        w.close()
+    w = Workspace(path)
+    try:
+        cur = CurationStore(w)
+        assert w.conn.execute("PRAGMA user_version").fetchone()[0] >= 8
+        counts = cur.counts()
+        assert counts["kept"] == 1 and counts["trainable"] == 0
+        assert cur.conversation(conv)["effective_reason"] == C_GROUP
+        assert trainable(w) == 0 and dict(w.funnel())["my turns to learn from"] == 0
+        reasons = w.drop_reasons()
+        assert ("conversation", C_GROUP) in set(zip(reasons["level"], reasons["reason"]))
+        w.set_segment_config(SegmentConfig(include_groups=True))  # the segmentation's group switch still decides
+        assert CurationStore(w).counts()["trainable"] == 1 and trainable(w) == 1
+    finally:
+        w.close()

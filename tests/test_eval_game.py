@@ -60,7 +60,57 @@ def test_the_game_page_records_a_pick(data_dir):
     assert at.title[0].value == "Who said it?" and not at.exception
     at.button(key="game_a").click().run()
     assert not at.exception
-    assert metric(at, "Players") == 1
+    assert metric(at, "Players") == 0  # the owner played (no demo mode): their answer is not a player's
     ws = Workspace(data_dir / "workspaces" / "sample")
-    assert game.score(ws)["answers"] == 1
+    assert game.score(ws)["answers"] == 1 and game.score(ws, players_only=True)["answers"] == 0
     ws.close()
+
+
+def test_no_answer_of_a_session_shows_in_another_pairs_context(ws: Workspace):
+    """Issue 18: pairs of one conversation overlap; pair 2's context must not hold pair 1's real answer, in the same
+    round or a later round of the same session."""
+    first = game.items(ws, n=3, seed=3)
+    later = game.items(ws, n=10, seed=4, seen=first)
+    shown = [*first, *later]
+    assert len(first) == 3 and later
+    assert len({it.key for it in shown}) == len(shown)
+    for it in shown:
+        for other in shown:
+            if other is not it:
+                assert not game._gives_away(it.real, other.context), (it.key, other.key)
+
+
+def test_no_item_shows_the_neutral_opening(ws: Workspace):
+    from lib.export.records import NEUTRAL_OPENING
+
+    its = game.items(ws, n=50, seed=5)
+    assert its and all(m["content"] not in NEUTRAL_OPENING.values() for it in its for m in it.context)
+    assert all(it.context[-1]["role"] == "user" for it in its)
+
+
+def test_the_owners_answers_do_not_count_toward_the_fooling_rate(ws: Workspace):
+    its = game.items(ws, n=3, seed=6)
+    owner, friend = game.new_session(), game.new_session()
+    for it in its:
+        game.record(ws, owner, it, "offline", True, owner=True)
+    game.record(ws, friend, its[0], "offline", False)
+    assert game.score(ws, session=owner)["answers"] == 3  # the owner still sees their own score
+    players = game.score(ws, backend="offline", players_only=True)
+    assert (players["answers"], players["fooled"], players["sessions"]) == (1, 1, 1)
+    assert game.score(ws, backend="offline")["answers"] == 4
+
+
+def test_the_offline_twin_never_answers_with_the_pairs_own_conversation(ws):
+    """The twin indexes validation conversations too; asked about one, it must not quote the real reply back."""
+    from lib import chat as chat_lib
+
+    holdout.clear(ws)  # no hold-out: the game plays validation conversations, which the twin has indexed
+    backend = chat_lib.get_backend("offline", ws, None)
+    dealt = [game.fill(it, backend, ChatParams()) for it in game.items(ws, 10)]
+    assert dealt and all(it.twin for it in dealt)
+    convs = {int(it.key.split(":")[0]) for it in dealt}
+    twin = backend.inner if hasattr(backend, "inner") else backend
+    for it in dealt:
+        own = twin.without_conversations([int(it.key.split(":")[0])])
+        assert own._excluded and own._turns is twin._turns  # shared index, not a copy
+    assert sum(it.twin != it.real for it in dealt) >= len(dealt) - 1, convs

@@ -166,3 +166,17 @@ def test_wilson_interval():
     assert wilson_interval(0, 0) == (0.0, 1.0)
     with pytest.raises(ValueError):
         wilson_interval(11, 10)
+
+
+# ----- facts and memory ---------------------------------------------------------------------------------------------
+def test_answer_recall_and_holds_answer():
+    from lib.eval.metrics import answer_recall, content_units, holds_answer
+
+    assert content_units("works as a Nurse") == {"works", "nurse"}  # function words dropped, case folded
+    assert content_units("喜欢吃火锅") == {"喜欢", "欢吃", "吃火", "火锅"} and content_units("猫") == {"猫"}
+    assert answer_recall("我最喜欢吃火锅了！", "喜欢吃火锅") == 1.0  # the value itself, normalised
+    assert answer_recall("ＬＯＶＥＳ  hotpot", "loves hotpot") == 1.0  # NFKC, case and spaces
+    assert answer_recall("she is a nurse", "works as a nurse") == 0.5
+    assert answer_recall("no idea", "works as a nurse") == 0.0 and answer_recall("x", "") == 0.0
+    assert holds_answer("she is a nurse", ["loves hotpot", "works as a nurse"]) == (True, 0.5)
+    assert holds_answer("nothing", ["loves hotpot"]) == (False, 0.0) and holds_answer("x", []) == (False, 0.0)

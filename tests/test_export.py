@@ -352,3 +352,58 @@ def test_every_exporter_has_labels_in_both_languages():
     for name in EXPORTERS:
         for lang in i18n.LANGS:
             assert f"exp.fmt.{name}" in i18n.TRANSLATIONS[lang], (name, lang)
+
+
+GROUP_CHAT = """01/05/2024, 09:00 - Alice: Morning all! Coffee later?
+01/05/2024, 09:01 - Bob: Sure, where?
+01/05/2024, 09:01 - Carol: Count me in
+01/05/2024, 09:02 - Me Myself: The usual place at ten
+01/05/2024, 09:03 - Alice: Great see you there
+01/05/2024, 09:04 - Me Myself: See you
+"""
+
+
+def test_a_kept_group_conversation_follows_the_export_switch_and_keeps_its_speakers(tmp_path: Path):
+    """Issue 18: "keep" on a group conversation does not override "Include group chats" off; when groups are in,
+    each member stays a named speaker inside the human turn (turns still alternate for LLaMA-Factory)."""
+    from lib.export.records import build
+    from lib.pii.redactor import Redactor
+
+    w = Workspace(tmp_path / "ws")
+    try:
+        w.import_paths([write(tmp_path, "WhatsApp Chat with Friends.txt", GROUP_CHAT, encoding="utf-8")],
+                       me="Me Myself")
+        conv = w.conn.execute("SELECT id FROM conversations").fetchone()[0]
+        CurationStore(w).decide(conv, "keep")
+        opts = ExportOptions(val_ratio=0, min_chars=0, dedup="none")
+        recs, rep = build(w, opts, lambda chat_id: "", Redactor(w), "en")
+        assert recs == [] and rep.dropped["group chat, kept but groups are off (conversations)"] == 1
+        opts.include_groups = True
+        recs, _ = build(w, opts, lambda chat_id: "", Redactor(w), "en")
+        assert len(recs) == 1
+        turns = recs[0].turns
+        assert [t.role for t in turns] == ["human", "gpt", "human", "gpt"]
+        lines = turns[0].text.split("\n")
+        assert len(lines) == 3 and all(": " in line for line in lines)
+        names = [line.split(": ", 1)[0] for line in lines]
+        assert len(set(names)) == 3  # three members, three speakers (redacted names, never merged into one)
+        assert "Alice" not in turns[0].text and "Bob" not in turns[0].text  # names are redacted like any known name
+        assert turns[2].text.startswith(names[0] + ": ")  # the same member keeps the same name
+        assert lf_problems({"conversations": [{"from": t.role, "value": t.text} for t in turns]}) == []
+    finally:
+        w.close()
+
+
+def test_group_members_named_by_bare_ids_become_neutral_members(sample: Workspace):
+    """The sample's PyWxDump group names its members only by account ids (wxid_…, zhou_outdoor77): no id reaches
+    a record, each member is "成员N" (the chat is Chinese), consistently within the chat."""
+    from lib.export.records import build
+    from lib.pii.redactor import Redactor
+
+    recs, _ = build(sample, ExportOptions(include_groups=True, val_ratio=0), lambda chat_id: "", Redactor(sample),
+                    "en")
+    group = [r for r in recs if r.chat == "周末徒步群"]
+    assert group
+    text = "\n".join(t.text for r in group for t in r.turns)
+    assert "wxid_" not in text and "zhou_outdoor77" not in text
+    assert "成员1: " in text and "成员2: " in text

@@ -109,7 +109,8 @@ def test_labelling_and_curation_vocabularies_are_translated():
 
 def test_the_curation_view_spells_the_segment_reasons():
     from lib.db import MIGRATIONS
-    from lib.segment import C_DROPPED, KEEP_OVERRIDES
+    from lib.segment import C_DROPPED, C_GROUP, KEEP_OVERRIDES
 
-    view = MIGRATIONS[2]
+    view = next(m for m in reversed(MIGRATIONS) if "CREATE VIEW conv_effective" in m)  # the live view
+    assert f"'{C_GROUP}'" not in view  # a "keep" never lifts the group exclusion: the export's switch decides
     assert f"'{C_DROPPED}'" in view and all(f"'{r}'" in view for r in KEEP_OVERRIDES)

@@ -207,3 +207,30 @@ def test_regenerate_asks_for_another_reply_with_a_fresh_seed(data_dir):
     assert not at.exception
     seeds = [params.seed for _, params in b.seen]
     assert seeds[0] is None and None not in seeds[1:] and seeds[1] != seeds[2]
+
+
+def test_an_unnamed_twin_is_your_twin_and_a_named_one_goes_by_its_name(data_dir):
+    """Until the owner names the twin, the page says "your twin" / "你的分身", never the made-up default
+    ("Twin" / "小T"); once named, the name is used."""
+    from lib import persona
+
+    at = start(CHAT)  # seeds the sample, whose twin has no name yet
+    ws = Workspace(data_dir / "workspaces" / "sample")
+    assert not persona.twin_name_chosen(ws)
+    ws.close()
+    box = at.chat_input(key="chat_input")
+    assert box.placeholder == "Say something to your twin…"
+    assert "**your twin**" in at.warning[0].value and "AI twin of" in at.warning[0].value
+    default = persona.DEFAULT_TWIN_NAMES.values()
+    assert not any(f"to {d}" in box.placeholder or f"**{d}**" in at.warning[0].value for d in default)
+    at.sidebar.radio(key="lang").set_value("zh").run()
+    assert not at.exception
+    assert at.chat_input(key="chat_input").placeholder == "对你的分身说点什么…"
+    assert "你的分身" in at.warning[0].value and "小T" not in at.warning[0].value
+
+    ws = Workspace(data_dir / "workspaces" / "sample")
+    ws.set_setting(persona.TWIN_NAME_SETTING, "Momo")
+    ws.close()
+    at = start(CHAT)
+    assert at.chat_input(key="chat_input").placeholder == "Say something to Momo…"
+    assert "**Momo**" in at.warning[0].value and "your twin" not in at.warning[0].value

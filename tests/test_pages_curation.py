@@ -157,3 +157,78 @@ def test_message_trait_tags_from_the_labelling_card(data_dir):
     rows = ws.conn.execute("SELECT scope, occupation FROM trait_tags").fetchall()
     assert rows == [("message", "nurse")]
     ws.close()
+
+
+def comment_box(at):
+    return next(t for t in at.text_input if t.label == "Comment on this item")
+
+
+def test_labelling_position_filters_history_comment_and_undo_survive_a_reload(data_dir):
+    at = start(LABELS)
+    at.selectbox(key="lab_f_queue").set_value("all").run()
+    at.button(key="lab_next").click().run()
+    at.button(key="lab_next").click().run()
+    assert "Item 3 of" in " ".join(c.value for c in at.caption)
+    third = focused_text(at)
+    comment_box(at).input("check the tone").run()
+    at.button(key="lab_l_0").click().run()  # joy, on the third item; the card moves to the fourth
+    assert metric(at, "Labelled") == 1 and "Item 4 of" in " ".join(c.value for c in at.caption)
+
+    again = start(LABELS)  # a reload: a new session on the same data folder
+    assert not again.exception
+    assert again.selectbox(key="lab_f_queue").value == "all"
+    assert "Item 4 of" in " ".join(c.value for c in again.caption)
+    assert any("joy" in m.value for m in again.markdown)  # the history panel lists the decision
+    again.button(key="_rv_labelling_hist_0").click().run()  # click back to it
+    assert focused_text(again) == third and comment_box(again).value == "check the tone"
+    again.button(key="lab_undo").click().run()
+    assert metric(again, "Labelled") == 0 and focused_text(again) == third
+
+
+def test_curation_position_and_comment_survive_a_reload(data_dir):
+    at = start(CURATE)
+    at.button(key="cur_next").click().run()
+    where = [c.value for c in at.caption if c.value.startswith("Item ")]
+    assert where and where[0].startswith("Item 2 of")
+    comment_box(at).input("same trip as the next one").run()
+    again = start(CURATE)
+    assert [c.value for c in again.caption if c.value.startswith("Item ")] == where
+    assert comment_box(again).value == "same trip as the next one"
+
+
+def test_least_certain_first_orders_by_the_suggestion_score(data_dir):
+    at = start(LABELS)
+    at.selectbox(key="lab_f_order").set_value("uncertain").run()
+    assert not at.exception
+    ws = sample(data_dir)
+    df, _ = LabelStore(ws).queue("unlabelled", order="uncertain", limit=5)
+    ws.close()
+    scores = [c for c in df["confidence"] if c == c]
+    assert scores == sorted(scores)
+
+
+def test_bulk_threshold_defaults_to_what_the_suggestions_score(data_dir):
+    at = start(LABELS)
+    at.segmented_control(key="lab_view").set_value("table").run()
+    conf = at.slider(key="lab_bulk_conf").value
+    bulk = next(b for b in at.button if b.label.startswith("Accept"))
+    assert conf <= 0.8 and not bulk.disabled, (conf, bulk.label)  # never "Accept 0" by default
+
+
+def test_sticker_only_messages_read_as_stickers(data_dir):
+    at = start(LABELS)
+    ws = sample(data_dir)
+    row = ws.conn.execute("SELECT id FROM messages WHERE kind = 'sticker' AND is_me = 1 ORDER BY id").fetchone()
+    ws.close()
+    assert row, "the sample has a sticker of mine"
+    at.session_state["labelling_goto"] = int(row[0])
+    at.run()
+    assert not at.exception
+    assert focused_text(at).startswith("[sticker]")
+
+
+def test_the_key_help_lists_every_key(data_dir):
+    at = start(LABELS)
+    at.button(key="lab_help").click().run()  # the "?" key runs the same action
+    table = next((m.value for m in at.markdown if "| `A` |" in m.value), "")
+    assert all(f"| `{k}` |" in table for k in ("1", "A", "S", "F", "J", "K", "U", "?")), table

@@ -109,9 +109,23 @@ def test_mbti_files_are_imported_on_the_export_page(data_dir):
     at.button[[b.label for b in at.button].index("Import the files")].click().run()
     assert not at.exception
     assert any("12 new records" in s.value for s in at.success)
-    at.toggle(key="exp_mbti").set_value(True).run()
+    at.toggle(key="exp_include_mbti").set_value(True).run()
     at.button[[b.label for b in at.button].index("Export as ShareGPT")].click().run()
     assert not at.exception
     out = next((data_dir / "workspaces" / "sample" / "exports").iterdir())
     items = _json.loads((out / "train.json").read_text())
     assert sum(1 for i in items if i.get("source") == "mbti") >= 1
+
+
+def test_export_widgets_start_from_the_export_options_defaults(data_dir):
+    """Issue 16: the page's defaults are ExportOptions' own (no second copy to drift)."""
+    from lib.export.records import ExportOptions
+
+    at = start(EXPORT)
+    d = ExportOptions()
+    assert at.number_input(key="exp_max_turns").value == d.max_turns
+    assert at.number_input(key="exp_max_chars").value == d.max_chars
+    assert at.selectbox(key="exp_dedup").value == d.dedup and at.selectbox(key="exp_traits").value == d.traits
+    assert at.slider(key="exp_val_ratio").value == d.val_ratio
+    assert at.toggle(key="exp_emotion").value is d.emotion and at.toggle(key="exp_include_groups").value is False
+    assert at.text_input(key="exp_license").value == d.license

@@ -171,7 +171,7 @@ def focus(at, data_dir, kind: str, contains: str) -> dict:
         row = next(r for r in df.to_dict("records") if contains in r["value"])
     finally:
         ws.close()
-    at.session_state["pii_focus"] = int(row["id"])
+    at.session_state["redaction_goto"] = int(row["id"])
     at.run()
     assert not at.exception and card_value(at) == row["value"].replace("`", "")
     return row
@@ -243,3 +243,37 @@ def test_marking_nothing_is_a_clear_error(data_dir):
     at = start(PAGE)
     at.button(key="pii_mark_btn").click().run()
     assert not at.exception and "select or type" in at.error[0].value
+
+
+def test_position_filters_and_comment_survive_a_reload(data_dir):
+    at = start(PAGE)
+    at.selectbox(key="pii_f_order").set_value("uncertain").run()
+    at.button(key="pii_next").click().run()
+    value = card_value(at)
+    next(t for t in at.text_input if t.label == "Comment on this item").input("a shop's number").run()
+    at.button(key="pii_reject").click().run()
+    again = start(PAGE)  # a reload: a new session on the same data folder
+    assert not again.exception
+    assert again.selectbox(key="pii_f_order").value == "uncertain"
+    assert card_value(again) != value
+    again.button(key="_rv_redaction_hist_0").click().run()  # the history panel's last decision
+    assert card_value(again) == value
+    assert next(t for t in again.text_input if t.label == "Comment on this item").value == "a shop's number"
+
+
+def test_least_certain_first_puts_the_weakest_detection_first(data_dir):
+    at = start(PAGE)
+    at.selectbox(key="pii_f_order").set_value("uncertain").run()
+    ws = sample(data_dir)
+    df, _ = PiiStore(ws).queue(statuses=["pending"], limit=1000)
+    ws.close()
+    weakest = df.sort_values("max_score", kind="stable").iloc[0]
+    assert card_value(at) == weakest["value"].replace("`", "")
+
+
+def test_the_card_shows_no_empty_context_lines(data_dir):
+    at = start(PAGE)
+    for _ in range(8):
+        page = "".join(h.proto.body for h in at.get("html"))
+        assert not re.search(r':</span> <span style="white-space:pre-wrap"[^>]*></span>', page)
+        at.button(key="pii_next").click().run()

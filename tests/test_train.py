@@ -482,3 +482,37 @@ def test_merge_is_all_or_nothing(overfit_run, tiny, tmp_path, monkeypatch):
     with pytest.raises(BadInputError, match="not a model"):
         merge(tiny, cfg.out, tmp_path / "notes")
     assert (tmp_path / "notes" / "todo.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_device_and_model_folder_checks(tiny, tmp_path):
+    """Issue 18: the Train page says which device it found and why a model folder will not do, before a run."""
+    import shutil
+
+    from transformers import AutoModelForCausalLM
+
+    from lib.train import device
+    from lib.train.runs import PRESETS
+
+    assert device.model_folder_check(str(tiny)) is None
+    assert device.model_folder_check("") == "empty" and device.model_folder_check("  ") == "empty"
+    assert device.model_folder_check(str(tmp_path / "nope")) == "missing"
+    (tmp_path / "f.txt").write_text("x")
+    assert device.model_folder_check(str(tmp_path / "f.txt")) == "file"
+    assert device.model_folder_check(str(tmp_path)) == "no_config"
+    half = tmp_path / "half"
+    half.mkdir()
+    shutil.copy(tiny / "config.json", half / "config.json")
+    assert device.model_folder_check(str(half)) == "no_weights"
+    assert "no weights" in device.model_folder_problem(str(half)) and str(half) in device.model_folder_problem(str(half))
+    # Size from config.json, within a factor of two of the real count (an estimate, for the memory hint).
+    real = sum(p.numel() for p in AutoModelForCausalLM.from_pretrained(tiny).parameters()) / 1e9
+    est = device.model_params_b(tiny)
+    assert est is not None and real / 2 <= max(est, 0.01) * 1.0 + 0.01 and est <= real * 2 + 0.01
+    assert device.model_params_b(tmp_path) is None
+    needs = device.preset_needs(PRESETS, 1.5)
+    assert needs["smoke"] < needs["recommended"] < needs["careful"]  # longer cutoffs need more memory
+    assert 3 < needs["recommended"] < 8  # a 1.5B model at cutoff 1024: about 5 GiB
+    info = device.detect()
+    assert info.has_torch and info.kind in ("cuda", "mps", "cpu") and info.torch_version == torch.__version__
+    if info.kind == "cuda":
+        assert info.name and info.memory_gib and info.memory_gib > 1

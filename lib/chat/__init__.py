@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from lib.chat.base import Backend, ChatError, ChatParams, Message, window
 from lib.errors import BadInputError
+from lib.settings import CHAT_BACKENDS, CHAT_PARAMS
 
-SETTING = "chat.backends"
+SETTING = CHAT_BACKENDS.key  # per-backend configs; the chosen backend is CHAT_BACKEND ("chat.backend")
 Secret = Callable[[str], "str | None"]
 
 
@@ -49,7 +50,7 @@ def _env(name: str) -> str | None:
 
 def config(ws) -> dict:
     """Saved endpoint settings per backend (no keys)."""
-    return dict(ws.get_setting(SETTING) or {})
+    return CHAT_BACKENDS.get(ws)
 
 
 def set_config(ws, name: str, values: dict) -> None:
@@ -60,11 +61,11 @@ def set_config(ws, name: str, values: dict) -> None:
                             "environment")
     cfg = config(ws)
     cfg[name] = {k: str(v).strip() for k, v in values.items()}
-    ws.set_setting(SETTING, cfg)
+    CHAT_BACKENDS.set(ws, cfg)
 
 
 def params(ws) -> ChatParams:
-    saved = ws.get_setting("chat.params") or {}
+    saved = CHAT_PARAMS.get(ws)
     return ChatParams(**{k: v for k, v in saved.items() if k in ChatParams.__dataclass_fields__ and k != "system"})
 
 
@@ -75,7 +76,7 @@ def set_params(ws, p: ChatParams) -> None:
         raise BadInputError("top-p must be in (0, 1]")
     if p.max_tokens is not None and p.max_tokens < 1:
         raise BadInputError("max tokens must be at least 1")
-    ws.set_setting("chat.params", {"temperature": p.temperature, "top_p": p.top_p, "max_tokens": p.max_tokens,
+    CHAT_PARAMS.set(ws, {"temperature": p.temperature, "top_p": p.top_p, "max_tokens": p.max_tokens,
                                    "history": p.history})
 
 

@@ -24,8 +24,9 @@ from dataclasses import dataclass, field, replace
 
 from lib.chat import REGISTRY
 from lib.chat.base import ChatParams, Message
+from lib.settings import CHAT_MEMORY
 
-SETTING = "chat.memory"
+SETTING = CHAT_MEMORY.key
 # Which generative backends get memory in the prompt by default: derived from their specs (lib.chat.REGISTRY).
 DEFAULT_ON: dict[str, bool] = {s.name: s.prompt_memory for s in REGISTRY.values() if s.generative}
 DEFAULT_K = 4
@@ -65,7 +66,7 @@ class Retrieved:
 
 def settings(ws, name: str) -> dict:
     """``{"on": bool, "k": int, "budget": int}`` for backend ``name``."""
-    saved = (ws.get_setting(SETTING) or {}).get(name, {})
+    saved = CHAT_MEMORY.get(ws).get(name, {})
     return {"on": bool(saved.get("on", DEFAULT_ON.get(name, False))), "k": int(saved.get("k", DEFAULT_K)),
             "budget": int(saved.get("budget", DEFAULT_BUDGET))}
 
@@ -79,9 +80,9 @@ def set_settings(ws, name: str, on: bool, k: int = DEFAULT_K, budget: int = DEFA
         raise BadInputError("the number of examples must be between 0 and 20")
     if not 200 <= int(budget) <= 32_000:
         raise BadInputError("the prompt budget must be between 200 and 32,000 tokens")
-    cfg = dict(ws.get_setting(SETTING) or {})
+    cfg = CHAT_MEMORY.get(ws)
     cfg[name] = {"on": bool(on), "k": int(k), "budget": int(budget)}
-    ws.set_setting(SETTING, cfg)
+    CHAT_MEMORY.set(ws, cfg)
 
 
 def _clip(text: str, limit: int = MAX_TURN_CHARS) -> str:

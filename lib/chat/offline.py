@@ -278,6 +278,16 @@ class OfflineTwin:
         other.delay = delay
         return other
 
+    def without_conversations(self, conv_ids: Iterable[int]) -> OfflineTwin:
+        """The same index, never answering with a reply from these conversations (shared, not copied).
+
+        Why: "Who said it?" asks the twin about a held-out or validation pair; a twin that may quote that very
+        conversation would answer with the real reply itself, and the game would have nothing to compare."""
+        other = self.__class__.__new__(self.__class__)
+        other.__dict__.update(self.__dict__)
+        other._excluded = frozenset(int(c) for c in conv_ids)
+        return other
+
     # ----------------------------------------------------------------------------------------------------- index
     def _build(self, turns: list[str], spans: list[tuple[int, int, int]], convs: list[int | None]) -> None:
         keep = [i for i, (_, _, r) in enumerate(spans)
@@ -471,11 +481,12 @@ class OfflineTwin:
             top = np.argpartition(-total, width - 1)[:width] if width < self.size else np.arange(self.size)
             top = top[np.lexsort((top, -total[top]))]  # best first; ties: the earlier pair
             idx, seen = [], set()
+            excluded = getattr(self, "_excluded", frozenset())
             for i in top.tolist():
                 if total[i] <= 0:
                     break
                 r = self._reply_norm[i]
-                if r in given or r in seen:
+                if r in given or r in seen or (excluded and self._convs[i] in excluded):
                     continue
                 seen.add(r)
                 idx.append(i)

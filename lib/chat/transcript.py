@@ -9,16 +9,18 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+from lib.settings import CHAT_TRANSCRIPT
+
 Redact = Callable[[str], str]
 GUARDED = frozenset({"assistant"})  # roles whose text passed the output guard before it was shown
-SETTING = "chat.transcript"  # the owner's conversation with the twin, kept in the workspace until cleared
+SETTING = CHAT_TRANSCRIPT.key  # the owner's conversation with the twin, kept in the workspace until cleared
 KEEP = 200                   # messages kept (the model sees only the last ``ChatParams.history`` anyway)
 _FIELDS = ("role", "content", "backend", "bubbles")
 
 
 def load(ws) -> list[dict]:
     """The conversation saved for ``ws``: a reload or a new tab picks it up where it was."""
-    saved = ws.get_setting(SETTING, []) or []
+    saved = CHAT_TRANSCRIPT.get(ws)
     return [dict(m) for m in saved
             if isinstance(m, dict) and m.get("role") in ("user", "assistant", "error") and isinstance(m.get("content"), str)]
 
@@ -26,7 +28,7 @@ def load(ws) -> list[dict]:
 def save(ws, msgs: list[dict]) -> None:
     """Keep the conversation (its last :data:`KEEP` messages, without the "why" details) in the workspace. Never
     called in demo mode: friends' chats are not kept."""
-    ws.set_setting(SETTING, [{k: m[k] for k in _FIELDS if k in m} for m in msgs[-KEEP:]])
+    CHAT_TRANSCRIPT.set(ws, [{k: m[k] for k in _FIELDS if k in m} for m in msgs[-KEEP:]])
 
 
 def redacted(msgs: list[dict], redact: Redact) -> list[dict]:

@@ -19,11 +19,13 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from lib import settings
 from lib.chat.base import ChatError, ChatParams
 from lib.errors import BadInputError
 
 CONTEXT_TURNS = 4
-APPROVED = "game.demo_approved"  # workspace setting: the item keys whose full context friends may see in demo mode
+APPROVED = settings.GAME_APPROVED.key  # workspace setting: the item keys whose full context friends may see in demo mode
+OWNER_SESSIONS = settings.GAME_OWNER_SESSIONS.key  # workspace setting: hashed sessions of the owner, left out of the fooling rate
 
 
 @dataclass
@@ -78,10 +80,44 @@ def _pool(ws) -> list:
     return [r for r in recs if r.source == "chat"]
 
 
-def items(ws, n: int = 10, seed: int = 0, demo: bool = False) -> list[Item]:
+def _norm(text: str) -> str:
+    return "".join(str(text).lower().split())
+
+
+def _gives_away(real: str, context: list[dict]) -> bool:
+    """Whether ``real`` can be read in ``context``: as a whole message, one of its lines, or (long enough to be no
+    coincidence) inside one."""
+    want = _norm(real)
+    for m in context:
+        body = _norm(m["content"])
+        if want == body or want in {_norm(line) for line in str(m["content"]).splitlines()}:
+            return True
+        if len(want) >= 8 and want in body:
+            return True
+    return False
+
+
+def _clash(a: Item, b: Item) -> bool:
+    """Two items may not share a session when one's real answer shows in the other's context."""
+    ra, rb = a.key.rsplit(":", 1), b.key.rsplit(":", 1)
+    if ra[0] == rb[0] and abs(int(ra[1]) - int(rb[1])) <= CONTEXT_TURNS:
+        return True
+    return _gives_away(a.real, b.context) or _gives_away(b.real, a.context) or _norm(a.real) == _norm(b.real)
+
+
+def items(ws, n: int = 10, seed: int = 0, demo: bool = False, seen: list[Item] | None = None) -> list[Item]:
     """``n`` contexts with the owner's real reply (without the twin's yet: :func:`fill` asks the backend).
 
+    No picked item's real reply can be read in another picked item's context, nor in ``seen`` (the items of earlier
+    rounds of the same session): pairs of one conversation overlap, and the answer of pair 1 would otherwise be the
+    context of pair 2. The neutral opening turn an export adds ("(starts the chat)") is not part of any context: a
+    friend would see "Friend: (starts the chat)"; an item left with no line of the other side is skipped.
     ``demo``: friends play on their own devices; unapproved items show only the owner's own lines (``Item.shown``)."""
+    from lib.export.records import NEUTRAL_OPENING
+
+    openings = {_norm(v) for v in NEUTRAL_OPENING.values()}
+    seen = list(seen or [])
+    seen_keys = {it.key for it in seen}
     out: list[Item] = []
     for r in _pool(ws):
         for i in range(1, len(r.turns), 2):
@@ -89,11 +125,21 @@ def items(ws, n: int = 10, seed: int = 0, demo: bool = False) -> list[Item]:
             if len(real) < 2 or real.startswith("["):
                 continue
             ctx = [{"role": "user" if t.role == "human" else "assistant", "content": t.text}
-                   for t in r.turns[max(0, i - CONTEXT_TURNS):i]]
-            out.append(Item(f"{r.conv_id}:{r.part}:{i}", ctx, real))
+                   for t in r.turns[max(0, i - CONTEXT_TURNS):i]
+                   if not (t.role == "human" and _norm(t.text) in openings)]
+            if not ctx or ctx[-1]["role"] != "user":
+                continue
+            key = f"{r.conv_id}:{r.part}:{i}"
+            if key not in seen_keys:
+                out.append(Item(key, ctx, real))
     rng = random.Random(seed)
     rng.shuffle(out)
-    picked = out[:n]
+    picked: list[Item] = []
+    for cand in out:  # greedy in the shuffled order: the round stays random, and stays honest
+        if len(picked) >= n:
+            break
+        if not any(_clash(cand, other) for other in (*picked, *seen)):
+            picked.append(cand)
     from lib.pii.guard import guard_for
 
     guard = guard_for(ws)  # a friend plays: the real side's placeholders become the same fakes the twin's side shows
@@ -111,7 +157,14 @@ def items(ws, n: int = 10, seed: int = 0, demo: bool = False) -> list[Item]:
 
 
 def fill(item: Item, backend, params: ChatParams) -> Item:
-    """Ask the twin for its reply to the item's context. A backend error leaves ``twin`` empty (the item is skipped)."""
+    """Ask the twin for its reply to the item's context. A backend error leaves ``twin`` empty (the item is skipped).
+
+    The offline twin is asked without the item's own conversation: it indexes validation conversations too, and
+    would otherwise quote the real reply it is being compared with."""
+    inner = getattr(backend, "inner", backend)
+    if hasattr(inner, "without_conversations"):
+        honest = inner.without_conversations([int(item.key.split(":", 1)[0])])
+        backend = type(backend)(honest, backend._guard) if inner is not backend else honest
     try:
         item.twin = "".join(backend.stream(item.context, params)).strip()
     except ChatError:
@@ -119,20 +172,39 @@ def fill(item: Item, backend, params: ChatParams) -> Item:
     return item
 
 
-def record(ws, session: str, item: Item, backend: str, picked_real: bool) -> None:
+def _session_hash(session: str) -> str:
+    return hashlib.sha256(session.encode()).hexdigest()[:16]
+
+
+def owner_sessions(ws) -> set[str]:
+    """Hashed sessions played by the owner (outside demo mode)."""
+    return set(ws.get_setting(OWNER_SESSIONS) or [])
+
+
+def record(ws, session: str, item: Item, backend: str, picked_real: bool, owner: bool = False) -> None:
+    """Store one answer anonymously. ``owner``: the owner played (the app outside demo mode); the owner knows their
+    own replies, so their answers give their own score but never the twin's fooling rate."""
+    hashed = _session_hash(session)
     ws.conn.execute("INSERT INTO game_answers(session, item, backend, picked_real, at) VALUES (?, ?, ?, ?, ?)",
-                    (hashlib.sha256(session.encode()).hexdigest()[:16], item.key, backend, int(picked_real),
-                     time.strftime("%Y-%m-%dT%H:%M:%S")))
+                    (hashed, item.key, backend, int(picked_real), time.strftime("%Y-%m-%dT%H:%M:%S")))
+    if owner and hashed not in owner_sessions(ws):
+        ws.set_setting(OWNER_SESSIONS, sorted(owner_sessions(ws) | {hashed}))
 
 
-def score(ws, session: str | None = None, backend: str | None = None) -> dict:
-    """Answers, how many found the real reply, the fooling rate and its 95 % Wilson interval."""
+def score(ws, session: str | None = None, backend: str | None = None, players_only: bool = False) -> dict:
+    """Answers, how many found the real reply, the fooling rate and its 95 % Wilson interval. ``players_only``
+    leaves out the owner's own sessions (see :func:`record`): the fooling rate is about friends."""
     from lib.eval.metrics import wilson_interval
 
     where, params = [], []
+    if players_only:
+        mine = sorted(owner_sessions(ws))
+        if mine:
+            where.append(f"session NOT IN ({','.join('?' * len(mine))})")
+            params.extend(mine)
     if session is not None:
         where.append("session = ?")
-        params.append(hashlib.sha256(session.encode()).hexdigest()[:16])
+        params.append(_session_hash(session))
     if backend is not None:
         where.append("backend = ?")
         params.append(backend)

@@ -7,13 +7,14 @@ never slips into a training file. Exports drop them before the train/validation 
 from __future__ import annotations
 
 from lib.errors import BadInputError
+from lib.settings import EVAL_HOLDOUT
 
-SETTING = "eval.holdout"
+SETTING = EVAL_HOLDOUT.key
 DEFAULT_SHARE = 0.1
 
 
 def ids(ws) -> set[int]:
-    return {int(i) for i in (ws.get_setting(SETTING) or {}).get("ids", [])}
+    return {int(i) for i in EVAL_HOLDOUT.get(ws).get("ids", [])}
 
 
 def choose(ws, share: float = DEFAULT_SHARE, minimum: int = 3) -> set[int]:
@@ -26,9 +27,9 @@ def choose(ws, share: float = DEFAULT_SHARE, minimum: int = 3) -> set[int]:
         raise BadInputError(f"only {len(rows)} trainable conversations: too few to hold some out for evaluation")
     n = max(minimum, round(len(rows) * share))
     chosen = [r[0] for r in rows[:n]]
-    ws.set_setting(SETTING, {"share": share, "ids": chosen})
+    EVAL_HOLDOUT.set(ws, {"share": share, "ids": chosen})
     return set(chosen)
 
 
 def clear(ws) -> None:
-    ws.set_setting(SETTING, None)
+    EVAL_HOLDOUT.clear(ws)

@@ -386,6 +386,42 @@ def leaks(replies: Sequence[str], secrets: Sequence[str]) -> list[tuple[int, str
     return out
 
 
+# ----- facts and memory -----------------------------------------------------------------------------------------------
+# A fact's value is free text ("works as a nurse", "喜欢吃火锅"); a reply "holds" it when the value, normalised, is in
+# the reply, or when most of its content units are: Latin words (minus a few function words) and CJK bigrams (single
+# characters for a one-character run). Counted, not judged, like every metric here.
+HOLDS_AT = 0.5  # share of the value's content units a reply must show to count as holding it
+_STOP = frozenset("a an the and or of to in on at for with is are was were be been my your i me you it its this that "
+                  "his her their our we they he she do does did have has had as by from".split())
+_CONTENT = re.compile(r"([\u3400-\u9fff\uf900-\ufaff]+)|([0-9a-z]+)")
+
+
+def content_units(text: str) -> set[str]:
+    """The content units of ``text`` (see above): what a reply must show to hold it as a fact's value."""
+    out: set[str] = set()
+    for cjk, word in _CONTENT.findall(_normal(str(text)).lower()):
+        if cjk:
+            out.update([cjk] if len(cjk) == 1 else (cjk[i:i + 2] for i in range(len(cjk) - 1)))
+        elif word not in _STOP:
+            out.add(word)
+    return out
+
+
+def answer_recall(reply: str, value: str) -> float:
+    """Share (0..1) of ``value``'s content units found in ``reply``; 1.0 when the normalised value is in the reply."""
+    squeeze = lambda t: "".join(_normal(str(t)).lower().split())  # noqa: E731
+    if squeeze(value) and squeeze(value) in squeeze(reply):
+        return 1.0
+    want = content_units(value)
+    return len(want & content_units(reply)) / len(want) if want else 0.0
+
+
+def holds_answer(reply: str, values: Sequence[str], at: float = HOLDS_AT) -> tuple[bool, float]:
+    """(does ``reply`` hold any of ``values``, the best recall): one question may have several true answers."""
+    best = max((answer_recall(reply, v) for v in values), default=0.0)
+    return best >= at, best
+
+
 # ----- statistics ------------------------------------------------------------------------------------------------------
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """Wilson score interval for a proportion (default 95 %): unlike p ± z·se it stays inside [0, 1] and behaves at

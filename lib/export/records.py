@@ -2,11 +2,13 @@
 
 Steps, in order (each counted in the report, so the dataset card can say where every conversation went):
 
-1. Trainable conversations (``conv_effective``: the owner's keep/drop applied; group chats on request), with the
-   owner's edits. Every message goes through :class:`lib.pii.redactor.Redactor` -- the export contract -- and
-   non-text messages become placeholders (``[表情包]``).
+1. Trainable conversations (``conv_effective``: the owner's keep/drop applied; group chats only when the export's
+   ``include_groups`` is on, whatever the curation kept), with the owner's edits. Every message goes through
+   :class:`lib.pii.redactor.Redactor` -- the export contract -- and non-text messages become placeholders in the
+   chat's own language (``[表情包]`` in a Chinese chat, ``[sticker]`` in an English one).
 2. Bubbles fold into turns (the segmentation's turns), and consecutive turns of one side fold into one, so roles
-   alternate: the other side is ``human``, the owner ``gpt``.
+   alternate: the other side is ``human``, the owner ``gpt``. In a group chat each member's lines inside the human
+   turn start with their (redacted) name, ``Alice: ...``.
 3. A conversation I open gets a neutral opening turn, or loses its leading turns (option); a trailing turn of the
    other side is dropped (nothing of mine answers it).
 4. Long conversations are split into records of at most ``max_turns`` pairs and ``max_chars`` characters, always
@@ -24,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
-from lib.segment import C_GROUP, PLACEHOLDERS, render_text
+from lib.segment import C_GROUP, chat_languages, render_text
 
 OPENERS = ("neutral", "drop")
 SPLITS = ("random", "time")
@@ -32,34 +34,50 @@ DEDUP = ("none", "exact", "near")
 TRAITS = ("none", "tagged", "persona")
 NEUTRAL_OPENING = {"zh": "（开始聊天）", "en": "(starts the chat)"}
 NOTE_PREFIX = {"zh": "（背景：{note}）", "en": "(Background: {note})"}
+MEMBER = {"zh": "成员{n}", "en": "Member {n}"}  # a group member whose name the redactor would not fully replace
 _LICENSE = re.compile(r"[a-z0-9][a-z0-9.\-]{0,63}")  # Hugging Face licence ids: "other", "cc-by-nc-4.0", ...
+
+
+def _opt(default, help: str, **meta):
+    """An ExportOptions field: its default and its help (and choices or bounds), the one source for the command
+    line's flags and the Export page's widgets (:mod:`lib.dataclass_args`)."""
+    return field(default=default, metadata={"help": help, **meta})
 
 
 @dataclass
 class ExportOptions:
     """What goes into a dataset. Defaults are what we recommend for a first LoRA run."""
 
-    opener: str = "neutral"  # a conversation I open: neutral opening turn, or drop my leading turns
-    max_turns: int = 20  # human+gpt pairs per record
-    max_chars: int = 4000  # characters per record (a single longer pair still goes alone, never cut)
-    min_chars: int = 2  # my characters per record below which it is dropped
-    dedup: str = "near"  # none | exact | near (also exact)
-    val_ratio: float = 0.1
-    split: str = "random"  # random (stable hash of the conversation and the seed) | time (latest go to validation)
-    seed: int = 42
-    include_groups: bool = False
-    emotion: bool = True  # per-message "emotion" from the owner's final labels
-    traits: str = "tagged"  # none | tagged (message, then conversation tags) | persona (else the trait card)
-    notes: bool = True  # context notes: into the system prompt or as a leading turn, as the owner chose
-    include_mbti: bool = False
-    mbti_ratio: float = 0.1  # augmented records per real record
-    system_turn: bool = field(default=False, metadata={"help": (
+    opener: str = _opt("neutral", "A conversation I open: add a neutral opening turn, or drop my leading turns (the "
+                                  "trainer needs the other side first).", choices=OPENERS)
+    max_turns: int = _opt(20, "Human+gpt pairs per record; longer conversations are split between pairs, never "
+                              "inside one.", min=1, max=200)
+    max_chars: int = _opt(4000, "Characters per record; a single longer pair still goes alone, never cut.",
+                          min=20, max=100_000, step=500)
+    min_chars: int = _opt(2, "Drop records where my side has fewer characters than this.", min=0, max=1000)
+    dedup: str = _opt("near", "Duplicate records: keep all (none), remove exact copies, or exact and near ones.",
+                      choices=DEDUP)
+    val_ratio: float = _opt(0.1, "Validation share of conversations (each conversation goes whole to one side).",
+                            flag="val", min=0.0, max=0.5, step=0.05)
+    split: str = _opt("random", "Which conversations go to validation: random by a stable hash of the conversation "
+                                "and the seed, or the latest by time.", choices=SPLITS)
+    seed: int = _opt(42, "Seed of the random split.", min=0, max=2**31 - 1)
+    include_groups: bool = _opt(False, "Include group chats.", flag="groups")
+    emotion: bool = _opt(True, "Write per-message emotion labels (the owner's final labels).")
+    traits: str = _opt("tagged", "character_traits per reply: none, the message's or conversation's tags (tagged), "
+                                 "or those tags else the trait card (persona).", choices=TRAITS)
+    notes: bool = _opt(True, "Write context notes: into the system prompt or as a leading turn, as the owner chose.")
+    include_mbti: bool = _opt(False, "Mix imported MBTI records into the export.")
+    mbti_ratio: float = _opt(0.1, "Augmented MBTI records per real record; 0.1 gives personality signal without "
+                                  "drowning my own voice.", flag="mbti", enables="include_mbti",
+                             min=0.0, max=0.5, step=0.05)
+    system_turn: bool = _opt(False, (
         "Also write the persona as a leading {\"from\": \"system\"} turn of every ShareGPT conversation, instead of "
         "the top-level \"system\" field. torchtune and axolotl read only the turns, so without this their runs train "
-        "without the persona; LLaMA-Factory reads either.")})
-    license: str = field(default="other", metadata={"help": (
+        "without the persona; LLaMA-Factory reads either."))
+    license: str = _opt("other", (
         "The licence written into the dataset card's metadata (a Hugging Face licence id: other, cc-by-nc-4.0, "
-        "apache-2.0, ...). Chats are personal data: \"other\" until the owner decides.")})
+        "apache-2.0, ...). Chats are personal data: \"other\" until the owner decides."))
 
     def check(self) -> "ExportOptions":
         from lib.errors import BadInputError
@@ -138,12 +156,22 @@ def build(ws, opts: ExportOptions, system_for, redactor, lang: str,
     opts.check()
     report = BuildReport()
     held = holdout_ids(ws)
-    cond = "v.effective_reason = ''"
+    # Group chats follow the export's own switch, whatever the curation said: a "keep" never lifts the automatic group
+    # exclusion in conv_effective (only 'too short'), so only this switch lets a group conversation into a dataset.
+    cond = "(c.is_group = 0 AND v.effective_reason = '')"
     if opts.include_groups:
-        cond = f"(v.effective_reason = '' OR v.effective_reason = '{C_GROUP}')"
+        cond += f" OR (c.is_group = 1 AND v.effective_reason IN ('', '{C_GROUP}'))"
+    else:
+        n_groups = ws.conn.execute(
+            "SELECT COUNT(*) FROM conv_effective v JOIN chats c ON c.id = v.chat_id "
+            "WHERE c.is_group = 1 AND (v.effective_reason = '' OR (v.decision = 'keep' AND v.effective_reason = ?))",
+            (C_GROUP,)).fetchone()[0]
+        if n_groups:
+            report.dropped["group chat, kept but groups are off (conversations)"] = int(n_groups)
     df = pd.read_sql_query(
         "SELECT m.id, m.conv_id, m.chat_id, m.time, m.is_me, m.kind, COALESCE(e.text, m.text) AS text, m.turn, "
-        "v.start_time FROM messages m JOIN conv_effective v ON v.id = m.conv_id "
+        "m.sender, c.is_group, v.start_time FROM messages m JOIN conv_effective v ON v.id = m.conv_id "
+        "JOIN chats c ON c.id = m.chat_id "
         f"LEFT JOIN message_edits e ON e.message_id = m.id WHERE {cond} ORDER BY m.conv_id, m.time, m.id", ws.conn)
     if only is not None:
         df = df[df["conv_id"].isin(only)]
@@ -161,7 +189,14 @@ def build(ws, opts: ExportOptions, system_for, redactor, lang: str,
         if mid in redactor.hit_ids:
             texts[i] = redactor.message(mid, texts[i])
     df["text"] = texts
-    df["rendered"] = render_text(df["kind"].astype(str), df["text"], lang if lang in PLACEHOLDERS else "en")
+    # Placeholders and the neutral opening follow each chat's own language (its CJK share), not the UI's: an English
+    # WhatsApp chat gets "[message]" and "(starts the chat)" even when MeTwin is used in Chinese.
+    chat_lang = chat_languages(df, ws.segment_config.placeholder_lang)
+    df["lang"] = df["chat_id"].map(chat_lang).fillna("en")
+    df["rendered"] = df["text"]
+    for code in df["lang"].unique():
+        rows = df["lang"] == code
+        df.loc[rows, "rendered"] = render_text(df.loc[rows, "kind"].astype(str), df.loc[rows, "text"], code)
     ids_all = df["id"].tolist()
     chats = {int(r[0]): r[1] for r in ws.conn.execute("SELECT id, name FROM chats")}
     labels = LabelStore(ws).labels_for(ids_all) if opts.emotion else {}
@@ -177,8 +212,22 @@ def build(ws, opts: ExportOptions, system_for, redactor, lang: str,
         card = load_card(ws).character_traits()
         persona_traits = card if any(card.values()) else None
     notes = cur.context_notes(conv_ids) if opts.notes else {}
-    opening = NEUTRAL_OPENING.get(lang, NEUTRAL_OPENING["en"])
     chat_names: dict[int, str] = {}
+    speakers: dict[tuple[int, str], str] = {}
+
+    def speaker(chat_id: int, name: str) -> str:
+        """A group member's name as the training file shows it: the redactor's replacement when it replaces the
+        whole name (``<PERSON_1>``), else a neutral "Member 2" numbered per chat. A bare account id (``wxid_…``,
+        ``zhou_outdoor77``) that the detectors only half recognise must not reach a dataset either."""
+        key = (chat_id, name)
+        if key not in speakers:
+            red = redactor.text(name).strip()
+            if red and red != name and name not in red and not red.startswith(name[:3]):
+                speakers[key] = red
+            else:
+                n = sum(1 for c, _ in speakers if c == chat_id) + 1
+                speakers[key] = MEMBER.get(chat_lang.get(chat_id, "en"), MEMBER["en"]).format(n=n)
+        return speakers[key]
 
     def turn(conv_id: int, is_me: bool, texts: list[str], ids: list[int]) -> Turn:
         role = "gpt" if is_me else "human"
@@ -191,7 +240,8 @@ def build(ws, opts: ExportOptions, system_for, redactor, lang: str,
     records: list[Record] = []
 
     def flush(conv_id: int, chat_id: int, start: str, seq: list[Turn]) -> None:
-        seq = align(seq, opts.opener, opening)
+        code = chat_lang.get(chat_id, "en")
+        seq = align(seq, opts.opener, NEUTRAL_OPENING.get(code, NEUTRAL_OPENING["en"]))
         if not seq:
             report.dropped["no reply of mine after alignment"] += 1
             return
@@ -202,7 +252,7 @@ def build(ws, opts: ExportOptions, system_for, redactor, lang: str,
             if note[1] == "system":
                 system = f"{system}\n\n{text}".strip()
             else:
-                seq[0] = Turn("human", NOTE_PREFIX.get(lang, NOTE_PREFIX["en"]).format(note=text) + "\n" + seq[0].text,
+                seq[0] = Turn("human", NOTE_PREFIX.get(code, NOTE_PREFIX["en"]).format(note=text) + "\n" + seq[0].text,
                               seq[0].emotion, seq[0].traits)
         if chat_id not in chat_names:
             chat_names[chat_id] = redactor.text(chats.get(chat_id, ""))
@@ -213,13 +263,22 @@ def build(ws, opts: ExportOptions, system_for, redactor, lang: str,
 
     # One pass over plain lists (rows are ordered by conversation and time): bubbles of one side in a row -- a turn,
     # or several turns of that side -- become one turn. Far faster than a pandas groupby with Python aggregations.
+    # In a group chat the other side is several people: each member's run of bubbles is prefixed with their name
+    # ("Alice: ...") inside the one human turn. LLaMA-Factory's ShareGPT reader needs human and gpt turns to
+    # alternate (it drops a record with two human turns in a row), so separate turns per member would not train.
     seq: list[Turn] = []
     texts: list[str] = []
     tids: list[int] = []
-    prev_conv, prev_me, prev_chat, prev_start = None, None, 0, ""
-    for mid, conv_id, chat_id, is_me, text, start in zip(ids_all, df["conv_id"].tolist(), df["chat_id"].tolist(),
-                                                         df["is_me"].tolist(), df["rendered"].tolist(),
-                                                         df["start_time"].tolist()):
+    prev_conv, prev_me, prev_chat, prev_start, prev_sender = None, None, 0, "", None
+    for mid, conv_id, chat_id, is_me, text, start, sender, group in zip(
+            ids_all, df["conv_id"].tolist(), df["chat_id"].tolist(), df["is_me"].tolist(), df["rendered"].tolist(),
+            df["start_time"].tolist(), df["sender"].astype(str).tolist(), df["is_group"].tolist()):
+        if group and not is_me:
+            if sender != prev_sender or conv_id != prev_conv or is_me != prev_me:
+                text = f"{speaker(chat_id, sender)}: {text}"
+            prev_sender = sender
+        else:
+            prev_sender = None
         if conv_id != prev_conv or is_me != prev_me:
             if texts:
                 seq.append(turn(prev_conv, prev_me, texts, tids))

@@ -43,14 +43,14 @@ def detect(path: Path) -> tuple[Importer, float]:
     _load_all()
     path = Path(path)
     if path.stat().st_size == 0:
-        raise BadInputError(f"{path.name}: the file is empty. Export the chat again and import the new file.")
+        raise BadInputError(f"{path.name}: the file is empty. Export the chat again and import the new file.",
+                            code="file_empty", file=path.name)
     head, enc, raw = read_head(path)
     if looks_binary(raw, enc):
         raise BadInputError(
             f"{path.name}: this is a binary file (a picture, database or archive), not a chat export in any text "
             "encoding MeTwin reads. Import the CSV, TXT or JSON file your export tool wrote (for WhatsApp, the .txt "
-            "or the .zip it shared)."
-        )
+            "or the .zip it shared).", code="file_binary", file=path.name)
     best: tuple[Importer | None, float] = (None, 0.0)
     for imp in REGISTRY.values():
         try:
@@ -62,8 +62,8 @@ def detect(path: Path) -> tuple[Importer, float]:
     if best[0] is None or best[1] < MIN_CONFIDENCE:
         raise BadInputError(
             f"{path.name}: not a chat export format MeTwin knows. Supported: {', '.join(formats().values())}. "
-            "Choose the format by hand if you are sure, or check that this is the file the export tool wrote."
-        )
+            "Choose the format by hand if you are sure, or check that this is the file the export tool wrote.",
+            code="format_unknown", file=path.name)
     return best[0], best[1]
 
 
@@ -73,10 +73,12 @@ def parse_file(path: Path, fmt: str | None = None) -> ParsedExport:
     path = Path(path)
     if fmt:
         if fmt not in REGISTRY:
-            raise BadInputError(f"unknown format {fmt!r}; known formats: {', '.join(sorted(REGISTRY))}")
+            raise BadInputError(f"unknown format {fmt!r}; known formats: {', '.join(sorted(REGISTRY))}",
+                                code="format_name_unknown", fmt=fmt)
         imp = REGISTRY[fmt]
         if path.stat().st_size == 0:
-            raise BadInputError(f"{path.name}: the file is empty. Export the chat again and import the new file.")
+            raise BadInputError(f"{path.name}: the file is empty. Export the chat again and import the new file.",
+                                code="file_empty", file=path.name)
     else:
         imp, _ = detect(path)
     try:
@@ -87,16 +89,18 @@ def parse_file(path: Path, fmt: str | None = None) -> ParsedExport:
         del text
     except BadInputError as exc:
         msg = str(exc)
-        raise BadInputError(msg if msg.startswith(path.name) else f"{path.name}: {msg}") from None
+        params = {**exc.params, "file": path.name} if exc.code else {}
+        raise BadInputError(msg if msg.startswith(path.name) else f"{path.name}: {msg}", code=exc.code,
+                            **params) from None
     except MemoryError:
         raise BadInputError(
             f"{path.name}: the computer ran out of memory reading this file. Close other programs and try again, or "
-            "export per contact or per year and import the parts.") from None
+            "export per contact or per year and import the parts.", code="out_of_memory", file=path.name) from None
     except (ValueError, KeyError, TypeError, IndexError, UnicodeError, AttributeError, RecursionError) as exc:
         raise BadInputError(
             f"{path.name}: looks like {imp.label} but could not be read ({type(exc).__name__}: {exc}). "
-            "The file may be truncated or edited; export it again."
-        ) from None
+            "The file may be truncated or edited; export it again.", code="unreadable", file=path.name,
+            format=imp.label, error=type(exc).__name__) from None
     parsed.messages = finish(parsed.messages)
     cut = limits.cap_messages(parsed.messages)
     if cut:

@@ -58,7 +58,8 @@ class _Budget:
         self.parts += 1
         if self.parts > self.limits.parts:
             raise BadInputError(f"{shown}: holds more than {self.limits.parts:,} chat files, more than one import "
-                                "reads. Import the folders or zips one by one.")
+                                "reads. Import the folders or zips one by one.",
+                                code="too_many_files", file=shown, limit=f"{self.limits.parts:,}")
 
 
 def is_zip(path: Path) -> bool:
@@ -81,7 +82,8 @@ def expand(path: Path, workdir: Path | None = None) -> list[tuple[Path, list[Par
 
 def _expand(path: Path, workdir: Path | None, budget: _Budget) -> list[tuple[Path, list[Part]]]:
     if not path.exists():
-        raise BadInputError(f"{path}: no such file or folder. Check the path and try again.")
+        raise BadInputError(f"{path}: no such file or folder. Check the path and try again.",
+                            code="no_such_path", file=str(path))
     if path.is_dir():
         files = []
         for p in path.rglob("*"):  # not sorted() first: a huge tree stops at the cap, not after listing it all
@@ -89,21 +91,26 @@ def _expand(path: Path, workdir: Path | None, budget: _Budget) -> list[tuple[Pat
                 files.append(p)
                 if len(files) > budget.limits.parts:
                     raise BadInputError(f"{path.name}: this folder holds more than {budget.limits.parts:,} chat "
-                                        "files, more than one import reads. Import its subfolders one by one.")
+                                        "files, more than one import reads. Import its subfolders one by one.",
+                                        code="too_many_files", file=path.name, limit=f"{budget.limits.parts:,}")
         files.sort()
         if not files:
-            raise BadInputError(f"{path.name}: this folder holds no .csv, .txt, .json or .zip export files.")
+            raise BadInputError(f"{path.name}: this folder holds no .csv, .txt, .json or .zip export files.",
+                                code="folder_empty", file=path.name)
         out: list[tuple[Path, list[Part]]] = []
         for f in files:
             out.extend(_expand(f, workdir, budget))
         return out
     if not path.is_file():  # a pipe or a device (/dev/zero) never ends: reading or hashing it would not either
-        raise BadInputError(f"{path.name}: not a regular file. Import the export file itself.")
+        raise BadInputError(f"{path.name}: not a regular file. Import the export file itself.",
+                            code="not_regular", file=path.name)
     if is_zip(path):
         return [(path, _zip_parts(path, workdir, budget))]
     too_big = limits.size_problem(path.stat().st_size, budget.limits)
     if too_big:
-        raise BadInputError(f"{path.name}: {too_big}")
+        raise BadInputError(f"{path.name}: {too_big}",
+                            code="file_too_big", file=path.name, size=human(path.stat().st_size),
+                            limit=human(budget.limits.file_bytes))
     budget.add_part(path.name)
     return [(path, [Part(path, path.name, path)])]
 
@@ -139,21 +146,25 @@ def _zip_parts(path: Path, workdir: Path | None, budget: _Budget) -> list[Part]:
     n = declared_entries(path)
     if n is not None and n > lim.zip_entries:
         raise BadInputError(f"{path.name}: the zip has {n:,} entries, more than the {lim.zip_entries:,} MeTwin opens. "
-                            "Unzip it and import the chat files themselves.")
+                            "Unzip it and import the chat files themselves.",
+                            code="zip_entries", file=path.name, n=f"{n:,}", limit=f"{lim.zip_entries:,}")
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise BadInputError(f"{path.name}: the zip archive is damaged ({exc}). Download or export it again.") from None
+        raise BadInputError(f"{path.name}: the zip archive is damaged ({exc}). Download or export it again.",
+                            code="zip_damaged", file=path.name, error=str(exc)) from None
     with zf:
         infos = zf.infolist()
         if len(infos) > lim.zip_entries:  # an end record that understated the count
             raise BadInputError(f"{path.name}: the zip has {len(infos):,} entries, more than the {lim.zip_entries:,} "
-                                "MeTwin opens. Unzip it and import the chat files themselves.")
+                                "MeTwin opens. Unzip it and import the chat files themselves.",
+                                code="zip_entries", file=path.name, n=f"{len(infos):,}", limit=f"{lim.zip_entries:,}")
         members = [i for i in infos if not i.is_dir() and "__MACOSX" not in i.filename
                    and not Path(i.filename).name.startswith(".")
                    and Path(i.filename).suffix.lower() in TEXT_EXTS]
         if not members:
-            raise BadInputError(f"{path.name}: the zip holds no .csv, .txt or .json chat export.")
+            raise BadInputError(f"{path.name}: the zip holds no .csv, .txt or .json chat export.",
+                                code="zip_empty", file=path.name)
         archive = path.stat().st_size  # no member can hold more packed bytes than the whole file, whatever it says
         for info in members:
             _check_declared(path, info, archive, lim)
@@ -161,7 +172,8 @@ def _zip_parts(path: Path, workdir: Path | None, budget: _Budget) -> list[Part]:
         if budget.unpacked + total > lim.zip_total_bytes:
             raise BadInputError(f"{path.name}: the zip unpacks to {human(total)} of chat files, more than the "
                                 f"{human(lim.zip_total_bytes)} one import unpacks. Unzip it and import the chat files "
-                                "one by one.")
+                                "one by one.",
+                                code="zip_total", file=path.name, size=human(total), limit=human(lim.zip_total_bytes))
         dest = Path(workdir or tempfile.mkdtemp(prefix="metwin-zip-"))
         try:
             return _unpack(path, zf, members, total, dest, archive, budget)
@@ -178,7 +190,8 @@ def _unpack(path: Path, zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], tot
     free = shutil.disk_usage(dest).free
     if total > free:
         raise BadInputError(f"{path.name}: unpacking needs {human(total)} of disk space and only {human(free)} is "
-                            "free. Free some space and try again.")
+                            "free. Free some space and try again.",
+                            code="disk_full", file=path.name, need=human(total), free=human(free))
     parts = []
     for i, info in enumerate(members):
         shown = f"{path.name}/{info.filename}"
@@ -194,15 +207,17 @@ def _unpack(path: Path, zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], tot
         except NotImplementedError as exc:  # deflate64 and other methods zipfile cannot unpack
             target.unlink(missing_ok=True)
             raise BadInputError(f"{shown}: the zip uses a compression method MeTwin cannot unpack ({exc}). Unzip "
-                                "it yourself and import the chat file.") from None
+                                "it yourself and import the chat file.",
+                                code="zip_method", file=shown, error=str(exc)) from None
         except RuntimeError as exc:  # after NotImplementedError, its subclass; zipfile: "File ... is encrypted, password required"
             target.unlink(missing_ok=True)
             raise BadInputError(f"{shown}: the zip is password-protected ({exc}). Export the chat again without "
-                                "a password, or unzip it yourself and import the file.") from None
+                                "a password, or unzip it yourself and import the file.",
+                                code="zip_password", file=shown) from None
         except _DAMAGED as exc:
             target.unlink(missing_ok=True)
             raise BadInputError(f"{shown}: could not be unpacked ({exc}). The zip is damaged; export it "
-                                "again.") from None
+                                "again.", code="zip_damaged", file=shown, error=str(exc)) from None
         parts.append(Part(target, shown, path))
     return parts
 
@@ -212,13 +227,15 @@ def _check_declared(path: Path, info: zipfile.ZipInfo, archive: int, lim: limits
     shown = f"{path.name}/{info.filename}"
     if info.flag_bits & 0x1:
         raise BadInputError(f"{shown}: the zip is password-protected. Export the chat again without a password, or "
-                            "unzip it yourself and import the file.")
+                            "unzip it yourself and import the file.", code="zip_password", file=shown)
     packed = min(info.compress_size, archive)
     if info.file_size > lim.zip_ratio_floor and info.file_size > lim.zip_ratio * max(1, packed):
-        raise BadInputError(_ratio_message(shown, info.file_size, packed, lim))
+        raise BadInputError(_ratio_message(shown, info.file_size, packed, lim),
+                            code="zip_bomb", file=shown, packed=human(packed), size=human(info.file_size))
     if info.file_size > lim.file_bytes:
         raise BadInputError(f"{shown}: unpacks to {human(info.file_size)}, more than the {human(lim.file_bytes)} "
-                            "MeTwin reads from one export file. Export per contact or per year and import the parts.")
+                            "MeTwin reads from one export file. Export per contact or per year and import the parts.",
+                            code="file_too_big", file=shown, size=human(info.file_size), limit=human(lim.file_bytes))
 
 
 def _ratio_message(shown: str, unpacked: int, packed: int, lim: limits.ImportLimits) -> str:
@@ -237,12 +254,15 @@ def copy_bounded(src: BinaryIO, dst: BinaryIO, declared: int, packed: int, room:
         written += len(chunk)
         if written > declared:
             raise BadInputError(f"{shown}: unpacks to more than the {human(declared)} its header declares: the "
-                                "zip is damaged or built to mislead. Export it again.")
+                                "zip is damaged or built to mislead. Export it again.",
+                                code="zip_lies", file=shown, size=human(declared))
         if written > room:
             raise BadInputError(f"{shown}: the zip unpacks to more than the {human(lim.zip_total_bytes)} of chat files "
-                                "one import unpacks. Unzip it and import the chat files one by one.")
+                                "one import unpacks. Unzip it and import the chat files one by one.",
+                                code="zip_total", file=shown, size=human(written), limit=human(lim.zip_total_bytes))
         if written > lim.zip_ratio_floor and written > lim.zip_ratio * max(1, packed):
-            raise BadInputError(_ratio_message(shown, written, packed, lim))
+            raise BadInputError(_ratio_message(shown, written, packed, lim),
+                                code="zip_bomb", file=shown, packed=human(packed), size=human(written))
         dst.write(chunk)
     return written
 

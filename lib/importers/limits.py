@@ -117,13 +117,14 @@ def check_part(path: Path, reads: str, limits: ImportLimits | None = None) -> in
     size = Path(path).stat().st_size
     too_big = size_problem(size, lim)
     if too_big:
-        raise BadInputError(too_big)
+        raise BadInputError(too_big, code="file_too_big", size=human(size), limit=human(lim.file_bytes))
     need = size * peak_factor(reads, lim)
     free = available_memory()
     if free is not None and need > free * lim.memory_share and need > 256 * MB:
         raise BadInputError(
             f"reading this {human(size)} file takes about {human(need)} of memory and only {human(free)} is free. "
-            "Close other programs and try again, or export per contact or per year and import the parts.")
+            "Close other programs and try again, or export per contact or per year and import the parts.",
+                            code="out_of_memory")
     return size
 
 

@@ -14,7 +14,9 @@ import threading
 from collections.abc import Sequence
 from typing import Protocol
 
-SETTING = "memory.embed_model"
+from lib import settings
+
+SETTING = settings.EMBED_MODEL.key
 _LOADED: dict[str, Embedder | None] = {}
 _LOCK = threading.Lock()
 

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+from lib import settings
 from lib.pii.base import KINDS, default_norm
 from lib.pii.operators import _CN_SURNAMES, mask, surrogate  # the surnames its fake names are drawn from
 
@@ -433,9 +434,8 @@ def _apply(text: str, spans: list[Span]) -> str:
 def guard_for(ws) -> OutputGuard:
     """The workspace's guard, built once and reused until anything in the workspace changes (a decision, a scan, a
     new name): building reads every value, replies must not pay for that."""
-    from lib import persona
 
-    saved = str(ws.get_setting(persona.TWIN_NAME_SETTING) or "")  # the twin's name is part of the key
+    saved = str(ws.get_setting(settings.TWIN_NAME.key) or "")  # the twin's name is part of the key
     return ws.cached("pii.output_guard\x1f" + saved, lambda: OutputGuard.for_workspace(ws))
 
 

@@ -2,7 +2,7 @@
 torch is even installed (it lives in ``requirements-train.txt``)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 # What the original experiments settled on for a personal-chat LoRA: a few hundred to a few thousand records, a
@@ -11,37 +11,52 @@ SMALL_DATASET = 500
 MAX_EPOCHS_SMALL = 3
 MAX_LR = 5e-4
 SUGGESTED = "epochs 2-3, learning rate 1e-4 to 2e-4, LoRA rank 8-16"
+# The fields the Train page offers (their words are the i18n keys train.opt.<field>); the rest keep their defaults.
+PAGE_FIELDS = ("epochs", "lr", "lora_rank", "lora_alpha", "cutoff_len", "max_steps", "grad_accum", "batch_size")
+
+
+def _opt(default=MISSING, help: str = "", **meta):
+    """A TrainConfig field: its default and its help (and bounds), the one source for ``python -m lib train``'s flags
+    and the Train page's widgets (:mod:`lib.dataclass_args`)."""
+    return field(default=default, metadata={"help": help, **meta})
 
 
 @dataclass
 class TrainConfig:
     """One supervised LoRA fine-tuning run. Steps are optimizer steps (``batch_size * grad_accum`` records each)."""
 
-    data: Path | str  # ShareGPT JSON as exported (train.json)
-    base_model: str  # local folder (or hub id already in the local cache) of a chat model with a chat template
-    out: Path | str  # run folder: adapter/, checkpoints/, log.jsonl, run_card.json, README.md
-    epochs: int = 3
-    lr: float = 1e-4
-    lora_rank: int = 8
-    lora_alpha: int = 16
-    lora_dropout: float = 0.05
-    target_modules: str | list[str] = "auto"  # "auto", "all", "q_proj,v_proj" or a list
-    max_steps: int = -1  # > 0 overrides epochs
-    cutoff_len: int = 1024  # tokens per record; longer records are cut, ones with no reply left are dropped
-    batch_size: int = 1
-    grad_accum: int = 4
-    val: Path | str | None = None  # validation ShareGPT file (val.json)
-    eval_steps: int = 50  # 0: evaluate only at the end
-    save_steps: int = 100  # 0: no intermediate checkpoints
-    save_total_limit: int = 3  # checkpoints kept (0: all)
-    seed: int = 42
-    resume: bool | Path | str = False  # True: latest checkpoint under out/checkpoints; or a checkpoint folder
-    log_every: int = 1
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.0
-    max_grad_norm: float = 1.0
-    gradient_checkpointing: bool = False  # trades compute for memory on long records / big models
-    device: str = "auto"  # "auto" (cuda when present), "cpu", "cuda", "cuda:1"
+    data: Path | str = _opt(help="ShareGPT JSON from python -m lib export (train.json).")
+    base_model: str = _opt(help="Local folder of a chat model with a chat template (or a hub id already in the local "
+                                "cache); MeTwin downloads nothing.")
+    out: Path | str = _opt(help="Run folder: adapter/, checkpoints/, log.jsonl, run_card.json, README.md.")
+    epochs: int = _opt(3, "Passes over the dataset; more than 3 on a small dataset makes the twin parrot its chats.",
+                       min=1, max=50)
+    lr: float = _opt(1e-4, "Learning rate; 1e-4 to 2e-4 suits LoRA on chats.", min=1e-6, max=1e-2, format="%.0e")
+    lora_rank: int = _opt(8, "LoRA rank: the adapter's capacity (8-16 is usually enough).", min=1, max=256)
+    lora_alpha: int = _opt(16, "LoRA alpha: the adapter's scale (commonly twice the rank).", min=1, max=512)
+    lora_dropout: float = _opt(0.05, "Dropout on the LoRA layers.", min=0.0, max=0.9, step=0.05)
+    target_modules: str | list[str] = _opt("auto", "Layers that get an adapter: \"auto\", \"all\" or a list such as "
+                                                   "q_proj,v_proj.")
+    max_steps: int = _opt(-1, "Optimizer steps to train; > 0 overrides epochs, -1 trains all epochs.",
+                          min=-1, max=10**7)
+    cutoff_len: int = _opt(1024, "Tokens per record; longer records are cut, ones with no reply left are dropped.",
+                           min=64, max=32768, step=64)
+    batch_size: int = _opt(1, "Records per forward pass.", min=1, max=64)
+    grad_accum: int = _opt(4, "Forward passes per optimizer step (gradient accumulation).", min=1, max=256)
+    val: Path | str | None = _opt(None, "Validation ShareGPT file (val.json): evaluation loss.")
+    eval_steps: int = _opt(50, "Evaluate every this many steps; 0 evaluates only at the end.", min=0)
+    save_steps: int = _opt(100, "Save a checkpoint every this many steps; 0 saves no intermediate checkpoints.",
+                           min=0)
+    save_total_limit: int = _opt(3, "Checkpoints kept; 0 keeps all.", min=0)
+    seed: int = _opt(42, "Seed for shuffling and LoRA initialisation.", min=0)
+    resume: bool | Path | str = _opt(False, "Continue from the latest checkpoint in the run folder (or, from Python, "
+                                            "a checkpoint folder).")
+    log_every: int = _opt(1, "Log the loss every this many steps.", min=1)
+    warmup_ratio: float = _opt(0.1, "Share of the steps spent warming the learning rate up.", min=0.0, max=0.9)
+    weight_decay: float = _opt(0.0, "Weight decay of the optimizer.", min=0.0)
+    max_grad_norm: float = _opt(1.0, "Gradient clipping norm.", min=0.0)
+    gradient_checkpointing: bool = _opt(False, "Trade compute for memory on long records or big models.")
+    device: str = _opt("auto", "Where to train: auto (CUDA when present, else the CPU), cpu, cuda, cuda:1.")
 
     def __post_init__(self) -> None:
         self.data = Path(self.data)

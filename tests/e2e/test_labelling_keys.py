@@ -25,7 +25,7 @@ def test_label_keys_number_skip_flag_undo(page: Page, fresh_server: str, tmp_pat
     page.goto(f"{fresh_server}/labelling")
     wait_for_app(page)
     expect(page.get_by_role("button", name=re.compile("Accept suggestion")).first).to_be_visible()
-    expect(page.locator("kbd").first).to_be_visible()  # shortcut hints drawn: handlers mounted
+    page.locator("[data-metwin-keys='labelling']").wait_for(state="attached")  # the key queue is listening
     data = tmp_path / "data"
     assert label_counts(data)["labelled"] == 0
 
@@ -51,7 +51,7 @@ def test_curation_keys_drop_and_undo(page: Page, fresh_server: str, tmp_path: Pa
     page.goto(f"{fresh_server}/curation")
     wait_for_app(page)
     expect(page.get_by_role("button", name=re.compile("Drop")).first).to_be_visible()
-    expect(page.locator("kbd").first).to_be_visible()
+    page.locator("[data-metwin-keys='curation']").wait_for(state="attached")  # the key queue is listening
     data = tmp_path / "data"
     press(page, "x")
     expect(page.get_by_test_id("stMetricValue").nth(4)).to_have_text("1")  # Dropped

@@ -31,7 +31,7 @@ def test_keys_accept_reject_skip_and_undo(page: Page, fresh_server: str, tmp_pat
     wait_for_app(page)
     accept = page.get_by_role("button", name=re.compile("Accept"))
     expect(accept.first).to_be_visible()
-    expect(page.locator("kbd").first).to_be_visible()  # the shortcut hints are drawn (handlers mounted)
+    page.locator("[data-metwin-keys='redaction']").wait_for(state="attached")  # the key queue is listening
     data = tmp_path / "data"
     before = statuses(data)
     assert before["pending"] > 3 and before["accepted"] == 0

@@ -361,7 +361,7 @@ def game_ws(tmp_path: Path) -> Iterator[Workspace]:
 def test_demo_items_show_only_the_owners_lines_unless_approved(game_ws):
     full = game.items(game_ws, n=10, seed=3)
     shown = game.items(game_ws, n=10, seed=3, demo=True)
-    assert [it.key for it in full] == [it.key for it in shown] and len(shown) == 10
+    assert [it.key for it in full] == [it.key for it in shown] and len(shown) >= 5  # fewer than 10: no answer may show in another pair's context
     theirs = {m["content"] for it in full for m in it.context if m["role"] == "user"}
     assert theirs and all(it.visible == it.context for it in full)  # the owner's own game is unchanged
     for it in shown:

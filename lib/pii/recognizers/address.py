@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from pathlib import Path
 
 from lib.pii import operators as ops
 from lib.pii.kinds import KindSpec, register_kind, register_recognizer
@@ -131,13 +132,15 @@ _GLUED = ("strasse", "straße", "str.", "gasse", "weg", "platz", "allee", "damm"
 _TYPE_WORDS = frozenset(_PREFIX_TYPES) | {"u.", "utca", "út", "útja", "tér", "rkp.", "krt.", "str.", "str", "gate",
                                           "vei", "vej", "gata", "gatan", "terrasse", "straat", "laan", "weg", "kapu", "tee", "wei",
                                           "sor", "köz", "fasor", "street", "road", "avenue", "lane", "drive"}
+_SEP_PC = re.compile(r",[ \t]*[0-9]{4,6}[ \t]")  # ``Elm Street 3, 10115 Berlin``
+_EN_TYPES = frozenset({"street", "road", "avenue", "lane", "drive"})  # also everyday words: ``test drive 2``
 _NAME_NUM = re.compile(rf"(?P<last>{_WORD}) (?P<num>[0-9]{{1,5}}[A-Za-z]?(?:[-/][0-9]{{1,4}})?)(?![^\W_])")
 _PO_BOX = re.compile(r"(?:P\.? ?O\.? ?Box|Post Office Box|Postbox|PO Box) ?#?[0-9]{1,6}(?![0-9])", re.IGNORECASE)
 _CORNER = re.compile(r"(?:the )?corner of (?P<a>[^\n,;!?]{3,60}?) (?:and|&) (?P<b>(?:[^\W_][\w.'’-]* ?){1,4})",
                      re.IGNORECASE)
 # US military mail: ``PSC 3294, Box 9168 APO AA 61487``, ``USNS Vincent FPO AP 68422``.
 _EN_MILITARY = re.compile(
-    r"(?<![A-Za-z0-9])(?:(?:PSC|Unit|CMR) [0-9]{4},? Box [0-9]{4}|(?:USNS|USNV|USS|USCGC) [A-Z][a-z]+)"
+    r"(?<![A-Za-z0-9])(?:(?:PSC|Unit|CMR) [0-9]{4},? Box [0-9]{4}|(?:USNS|USNV|USS|USCGC) [^\W\d_]+)"
     r"\s+(?:APO|FPO|DPO) (?:AA|AE|AP) [0-9]{5}(?![0-9])",
     re.IGNORECASE,
 )
@@ -155,11 +158,13 @@ _UNIT_NAMES = frozenset({"apt", "apt.", "apartment", "suite", "ste", "ste.", "un
 # the plain 3-6 digit codes of most other countries (only ever taken after a street line or a context word).
 _UK_PC = r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}"
 _CA_PC = r"[ABCEGHJ-NPRSTVXY][0-9][A-Z] ?[0-9][A-Z][0-9]"
-_POSTCODE = re.compile(rf"(?:{_UK_PC}|{_CA_PC}|[A-Z]{{2}}[ \t]+[0-9]{{3,6}}(?:-[0-9]{{4}})?|[0-9]{{1,6}}(?:-[0-9]{{4}})?)"
-                       r"(?![^\W_])")
+# Irish Eircode (``P24 X5Y2``, ``D6W 1234``): routing key, then four characters from a set without B G I J L M O Q S U Z.
+_IE_PC = r"(?:[AC-FHKNPRTV-Y][0-9]{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4}"
+_POSTCODE = re.compile(rf"(?:{_UK_PC}|{_CA_PC}|{_IE_PC}|[A-Z]{{2}}[ \t]+[0-9]{{3,6}}(?:-[0-9]{{4}})?|[0-9]{{4,5}}-[0-9]{{3}}|[0-9]{{2}}-[0-9]{{3}}"
+                       rf"|[0-9]{{1,6}}(?:-[0-9]{{4}})?)(?![^\W_\u2e80-\u9fff])")
 _POSTCODE_I = re.compile(_POSTCODE.pattern, re.IGNORECASE)
 # A dot ends the address unless a unit follows (Hungarian and Slavic house numbers carry one: ``utca 76. Apt. 289``).
-_SEP = re.compile(r"\.?[ \t]*[,\r\n][ \t>,\r\n]*|[ \t]+|\.[ \t]+(?=(?:Apt|Suite|Ste|Unit|Flat)\b)", re.IGNORECASE)
+_SEP = re.compile(r"\.?[ \t]*[,\r\n][ \t>,\r\n]*|[ \t]+|(?<=Co)\.[ \t]+(?=[A-Z])|\.[ \t]+(?=(?:Apt|Suite|Ste|Unit|Flat)\b)", re.IGNORECASE)
 _PLACE = re.compile(rf"{_WORD}|\({_WORD}\)")
 _PARTICLES = frozenset({"de", "da", "do", "di", "del", "della", "dei", "delle", "degli", "dal", "dalla", "des", "du",
                         "la", "le", "los", "las", "el", "al", "dos", "das", "von", "van", "der", "den", "ter", "te",
@@ -187,14 +192,71 @@ _US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR "
     "PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split())
 _TOWN_PC = re.compile(rf"(?P<town>[A-Z][A-Za-z'’.-]+(?: [A-Z][A-Za-z'’.-]+){{0,2}})(?:,? )"
-                      rf"(?:(?P<st>[A-Z]{{2}}) (?P<zip>[0-9]{{5}}(?:-[0-9]{{4}})?)|(?P<pc>{_UK_PC}|{_CA_PC}))(?![^\W_])")
+                      rf"(?:(?P<st>[A-Z]{{2}}) (?P<zip>[0-9]{{5}}(?:-[0-9]{{4}})?)|(?P<pc>{_UK_PC}|{_CA_PC}|{_IE_PC}))(?![^\W_\u2e80-\u9fff])")
 # Cheap first tests, so most lines pay for one or two searches only.
 _NUMBER_WORD = re.compile(r"[0-9][A-Za-z]?,? [^\W_]")
-_WORD_NUMBER = re.compile(r"[^\W\d_.],? [0-9]")
+_WORD_NUMBER = re.compile(r"[^\W\d_]\.?,? [0-9]")  # ``rkp. 18``: an abbreviated type ends in a dot
 _PC_HINT = re.compile(r"[A-Z][0-9]|[A-Z]{2},? [0-9]")
 _PC_WORDS = ("邮编", "邮政", "zip", "ZIP", "Zip", "post", "Post", "POST")
 _SPACE_DIGIT = re.compile(r" [0-9]")  # a literal first character: ``re`` finds it with a fast scan
 _CN_PC = re.compile(r"[ ,，、;；]*(?:(?:邮编|邮政编码)[:： ]*)?[0-9]{6}(?![0-9A-Za-z%元块万个件次号楼室栋层])")
+
+
+_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def _read_words(name: str) -> frozenset[str]:
+    with open(_DATA / name, encoding="utf-8") as fh:
+        return frozenset(w.strip() for w in fh if w.strip() and not w.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def _common() -> frozenset[str]:
+    """Ordinary English words (lib/pii/data/common_words_en.txt): ``Windows 10``, ``Chapter 11``, ``Gate 12`` name a
+    thing, while a street name without a type word (``Nieuwe Baan 473``, ``Joaquin Suarez 2906``) is a proper name."""
+    return _read_words("common_words_en.txt")
+
+
+@lru_cache(maxsize=1)
+def _countries() -> frozenset[str]:
+    return _read_words("countries_en.txt")
+
+
+@lru_cache(maxsize=1 << 14)
+def _foreign(word: str) -> bool:
+    """A name-like word that is no ordinary English word (and no product spelling such as ``iPhone`` or ``PS5``)."""
+    w = re.sub(r"['’]s$", "", word).strip(".'’").casefold()  # ``Ocean's 11``
+    if len(w) < 3 or any(c.isdigit() for c in w) or word[1:].lower() != word[1:] and not word.isupper():
+        return False
+    return w not in _common() and w.rstrip("s") not in _common() and w not in _STOP_CAP
+
+
+# A place word right before a street name whose type is left out: ``drops you off at 74678 midtvollen 130``, ``is on
+# Peter Zuidhove 188``, ``return to Eyrarodda 66``; or the start of a line of an address block (``• 4923 Parmova 109``).
+_CUE = re.compile(r"(?:(?:^|\n)[ \t>*•·?\-–]*|[:;(]\s*|(?<![^\W_])(?:at|on|to|of|is|near|off|along|from|onto|into"
+                  r"|address|addr|located|lives?|living)\.?:?\s+(?:the\s+)?)$", re.IGNORECASE)
+# Words after a number that make it a quantity, a time or a score rather than a house number.
+_MEASURE = frozenset({"am", "pm", "min", "mins", "minute", "minutes", "h", "hr", "hrs", "hour", "hours", "sec", "secs",
+                      "km", "kg", "g", "mi", "miles", "m", "ft", "years", "yrs", "year", "days", "weeks", "months",
+                      "people", "times", "percent", "points", "pts", "goals", "dollars", "euros", "pounds", "bucks",
+                      "k", "x", "gb", "tb", "mb", "fps", "hz", "p", "bpm", "o'clock", "to", "vs", "-", "–"})
+
+
+def _cue(text: str, start: int, word: bool = False) -> bool:
+    """A place word before ``start``, or (unless ``word``) the start of a line of an address block."""
+    m = _CUE.search(text, max(0, start - 24), start)
+    return m is not None and not (word and m.group().strip(" \t>*•·?-–\n") == "")
+
+
+def _number_ends(text: str, end: int) -> bool:
+    """The number at ``end`` closes a street line: not a time, price, score or quantity (``Level 5 boss``)."""
+    if end < len(text) and (text[end].isdigit() or text[end] in ":%$€£x"):
+        return False
+    nxt = re.match(r"[ \t]+([^\s,.;!?]+)", text[end:end + 16])
+    return not (nxt and nxt.group(1).casefold() in _MEASURE)
+
+
+_PC_TAIL = re.compile(r"(?:[0-9]{3} [0-9]{2}|[0-9]{3,6}(?:-[0-9]{3,4})?|[0-9]{2}-[0-9]{3})(?![^\W_])")
 
 
 def _is_cap(word: str) -> bool:
@@ -202,7 +264,8 @@ def _is_cap(word: str) -> bool:
 
 
 def _alnum(ch: str) -> bool:
-    return ch.isalnum() or ch == "_"
+    """A letter or digit that glues to a value; Han, kana and Hangul do not (``寄到5 Ashgrove Lane``)."""
+    return (ch.isalnum() or ch == "_") and not ("\u2e80" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af")
 
 
 def _left(text: str, start: int) -> int:
@@ -247,9 +310,15 @@ def _extend(text: str, end: int, lower_ok: bool) -> tuple[int, set[str]]:
                 low = w.casefold()
                 if _is_cap(w) and low not in _STOP_CAP:
                     lower_run = 0
-                elif lower_ok and low not in _STOP_LOWER and (broke or after_unit or 0 < lower_run < 3) and len(w) > 1 or (
+                elif lower_ok and low not in _STOP_LOWER and (broke or after_unit or 0 < lower_run < 4) and len(w) > 1 or (
                         low in _PARTICLES and _PLACE.match(text, m.end() + 1) and _is_cap(text[m.end() + 1])):
                     lower_run += 1
+                elif len(w) <= 4 and (low not in _STOP_LOWER or broke and len(w) == 2 and w.isupper()) and (nxt := _SEP.match(text, m.end())) and (pc := _PC_TAIL.match(
+                        text, nxt.end())):
+                    # ``KNIVSTA, nan 18237``, ``Toronto\n, on\n 82269``: a short region word whose postcode follows
+                    kinds.update(("place", "postcode"))
+                    end = pc.end()
+                    continue
                 else:
                     break
                 m_end = m.start() + len(w)
@@ -279,7 +348,8 @@ def _name_start(text: str, last: int) -> tuple[int, list[str]]:
             break
         w = m.group()[:-1]
         low = w.casefold()
-        if low in _STOP_CAP or low in _UNIT_NAMES or (low in _PARTICLES and not words):
+        if (low in _STOP_CAP and not (low == "do" and words and _is_cap(words[0]))) or low in _UNIT_NAMES or (
+                low in _PARTICLES and not words):  # ``Rua do Arenque``: Portuguese ``do`` is no verb there
             break
         start = lo + m.start()
         words.insert(0, w)
@@ -307,10 +377,10 @@ def _support(kinds: set[str], lead: bool) -> bool:
 
 
 def _line_hit(text: str, start: int, end: int, strong: bool, proper: bool, lead: bool = False,
-              unit: bool = False) -> Hit | None:
+              unit: bool = False, lower_ok: bool | None = None) -> Hit | None:
     start = _left(text, start)
     lead = lead or (start < len(text) and text[start].isdigit())
-    end, kinds = _extend(text, end, not proper)
+    end, kinds = _extend(text, end, not proper if lower_ok is None else lower_ok)
     if unit:
         kinds.add("unit")
     ctx = context_word(text, start, end, _EN_CONTEXT, before=30)
@@ -355,7 +425,8 @@ def _prefixed_hits(text: str) -> list[Hit]:
             continue
         # keep the capitalised name words; ``29 Rue de Tanger and then`` ends at Tanger
         end, pos = m.end("type"), m.end("type")
-        proper = m.group("type")[0].isupper()
+        first = next((w for w in m.group("words").split() if w.casefold() not in _PARTICLES), "")
+        proper = m.group("type")[0].isupper() or _is_cap(first)  # ``33 avenue de Provence``
         for i, w in enumerate(re.finditer(r" (\S+)", text[pos:m.end()])):
             word = w.group(1)
             low = word.casefold()
@@ -371,7 +442,16 @@ def _prefixed_hits(text: str) -> list[Hit]:
     return hits
 
 
+# Hungarian types write the house number as an ordinal (``Király u. 15.``): the dot belongs to the address.
+_DOT_TYPES = frozenset({"u.", "utca", "út", "útja", "tér", "krt.", "körút", "rkp.", "rakpart", "köz", "fasor", "sor",
+                        "sétány"})
+
+
 def _name_number_hits(text: str) -> list[Hit]:
+    """A street name followed by its house number (``Koskikatu 25``, ``Rua Mina 50``, ``74678 midtvollen 130``,
+    ``Nieuwe Baan 473``). A type word (glued or separate) makes it a street; without one, a leading postcode or house
+    number, a unit, a city block or a context word must support it, or a place word (``at``, ``on``) before a name
+    that is no ordinary English word (so ``Windows 10``, ``Room 101`` and ``Gate 12`` stay out)."""
     hits: list[Hit] = []
     for m in _NAME_NUM.finditer(text):
         if m.start() and _alnum(text[m.start() - 1]):
@@ -379,21 +459,85 @@ def _name_number_hits(text: str) -> list[Hit]:
         start, words = _name_start(text, m.start("last"))
         if not words:
             continue
+        if any(_is_cap(w) for w in words[1:]):  # ``north side of Rua Diadema``: the name is capitalised
+            while len(words) > 1 and not _is_cap(words[0]) and words[0].casefold() not in _TYPE_WORDS:
+                start += len(words.pop(0)) + 1
+            while len(words) > 1 and words[0].casefold() in _PARTICLES:
+                start += len(words.pop(0)) + 1
         lows = [w.casefold() for w in words]
         if lows[-1] in _UNIT_NAMES or lows[-1] in _STOP_CAP:
             continue
+        if _is_cap(words[0]) and not _is_cap(words[-1]) and lows[-1] not in _TYPE_WORDS and lows[-1] in _common():
+            continue  # ``Wall Street since 2019``: an English lower-case word after a capitalised name ends it
+        if set(lows) & _EN_TYPES and len(m.group("num")) == 1 and not _SEP_PC.match(text, m.end()):
+            continue  # ``Elm Street 3`` (a sequel): an English type writes the number first, unless a city follows
         glued = any(len(w) >= 6 and w.endswith(_GLUED) and not w.endswith("grade") for w in lows)
         typed = len(words) >= 2 and any(w in _TYPE_WORDS for w in lows)
-        proper = _is_cap(words[0]) or lows[0] in _TYPE_WORDS  # ``ul. Miła``, ``Árpád fejedelem útja``
+        cap = _is_cap(words[0])
+        proper = cap or lows[0] in _TYPE_WORDS  # ``ul. Miła``, ``Árpád fejedelem útja``
         lead = _LEFT_NO.search(text, max(0, start - 8), start) is not None
-        h = _line_hit(text, start, m.end(), glued or typed, proper, lead)
-        if h is None:
+        end = m.end()
+        if text[end:end + 1] == "." and any(w in _DOT_TYPES for w in lows):
+            end += 1
+        h = _line_hit(text, start, end, glued or typed, proper, lead, lower_ok=not cap)
+        if h is None and (glued or typed) and not cap and _cue(text, _left(text, start)) and _number_ends(text, m.end()) \
+                and any(w in _TYPE_WORDS or w.endswith(_GLUED) for w in lows if w not in _EN_TYPES):
+            # ``enter on hegyalja út 98.``: a foreign type word, a house number and a place word before them
+            e, _ = _extend(text, end, True)
+            h = Hit("ADDRESS", _left(text, start), e, SCORE_PATTERN, "lower-case street name, type and house number")
+        if glued or typed:
+            if h is not None and proper and h.score < SCORE_CONTEXT and (lead or _cue(text, h.start, word=True)):
+                # type word, house number and a place word or leading number (``lives on Rua Mina 50``): as strong
+                # as a person's name read over the same words (``Rua Mina``), which would otherwise take the span
+                h = Hit("ADDRESS", h.start, h.end, SCORE_CONTEXT, "street name, type and house number after a place word")
+            if h is not None:
+                hits.append(h)
             continue
-        if not (glued or typed) and not lead and "context" not in h.reason and "unit" not in h.reason and \
-                not _has(text, h, ("\n",)):
-            # a capitalised word and a number (``Room 101``, ``Windows 10``) is an address only with real support
+        if h is not None and (lead and proper and _cue(text, h.start) or "context" in h.reason or "unit" in h.reason
+                              or _has(text, h, ("\n",))):
+            hits.append(h)
             continue
-        hits.append(h)
+        # no type word: a place word before it, and a name that is no ordinary English word
+        num = m.group("num")
+        if not _number_ends(text, m.end()) or (len(num) == 4 and num[:2] in ("19", "20")):
+            continue
+        s0 = _left(text, start)
+        if not _cue(text, s0, word=not lead) or not _foreign(words[-1]) or not (lead or cap):
+            continue
+        if not (lead or len(num) >= 2 or len(words) >= 2):
+            continue  # ``Tekken 7``
+        e, _ = _extend(text, end, not cap)
+        hits.append(Hit("ADDRESS", s0, e, SCORE_CONTEXT, "street name + house number after a place word"))
+    return hits
+
+
+_DOUBLE = re.compile(rf"(?P<a>[0-9]{{2,5}}) [0-9]{{1,5}}[A-Za-z]? (?P<words>{_WORD}(?: {_WORD}){{0,2}})")
+
+
+def _double_number_hits(text: str) -> list[Hit]:
+    """A postcode or building number before a house number and a street name without a type word (``at 9816 214
+    Pavlou Drandaki``): after a place word, with a name that is no ordinary English word."""
+    hits: list[Hit] = []
+    for m in _DOUBLE.finditer(text):
+        if m.start() and (_alnum(text[m.start() - 1]) or text[m.start() - 1] in ".,:$€£"):
+            continue
+        if not _cue(text, m.start()):
+            continue
+        words = m.group("words").split()
+        keep = []
+        for w in words:
+            if w.casefold() in _STOP_LOWER or w.casefold() in _UNIT_NAMES:
+                break
+            keep.append(w)
+        if not keep or not any(_foreign(w) for w in keep):
+            continue
+        ctx = context_word(text, m.start(), m.start(), _EN_CONTEXT, before=30)
+        cap = _is_cap(keep[0])
+        if not (cap or ctx):
+            continue
+        end = m.start("words") + len(" ".join(keep))
+        end, _ = _extend(text, end, not cap)
+        hits.append(Hit("ADDRESS", m.start(), end, SCORE_CONTEXT, "building and house number + street name"))
     return hits
 
 
@@ -436,11 +580,97 @@ def _corner_hits(text: str) -> list[Hit]:
     return hits
 
 
+_UNIT_LEFT = re.compile(rf"(?:(?:{_WORD}|[0-9]{{1,5}}[A-Za-z]?) ){{2,6}}$")
+
+
 def _unit_hits(text: str) -> list[Hit]:
-    """An apartment or suite number on its own (``Apt. 050``, ``Suite 292``): part of an address whose street was
-    sent in another message or line. Unit, Room, Floor and Level alone are left out: courses, hotels and games."""
-    return [Hit("ADDRESS", m.start(), m.end(), SCORE_PATTERN, "apartment or suite number")
-            for m in _UNIT_ALONE.finditer(text) if not (m.start() and _alnum(text[m.start() - 1]))]
+    """An apartment or suite number (``Apt. 050``, ``Suite 292``): on its own, part of an address whose street was
+    sent in another message or line; after a house number and a street name without a type word (``2505 Heatherleigh
+    Suite 620, Paphos``), the whole line. Unit, Room, Floor and Level alone are left out: courses, hotels and games."""
+    hits: list[Hit] = []
+    for m in _UNIT_ALONE.finditer(text):
+        if m.start() and _alnum(text[m.start() - 1]):
+            continue
+        start, end, reason = m.start(), m.end(), "apartment or suite number"
+        line = max(text.rfind("\n", 0, start) + 1, start - 60)
+        left = _UNIT_LEFT.search(text, line, start)
+        if left:
+            toks = left.group().split()
+            while toks and (toks[0].casefold() in _STOP_CAP or toks[0].casefold() in _UNIT_NAMES):
+                toks.pop(0)
+            has_num = any(t[0].isdigit() for t in toks)
+            if toks and has_num and any(not t[0].isdigit() for t in toks) and all(
+                    t[0].isdigit() or t.casefold() not in _STOP_LOWER for t in toks):
+                start = start - len(" ".join(toks)) - 1
+                end, _ = _extend(text, end, not _is_cap(toks[0]))
+                reason = "street line with a unit"
+        hits.append(Hit("ADDRESS", start, end, SCORE_CONTEXT if start < m.start() else SCORE_PATTERN, reason))
+    return hits
+
+
+_COUNTRY_NUM = re.compile(r"(?<![0-9])(?:[0-9]{4,6}|[0-9]{3} [0-9]{2})(?![^\W_])")
+_COUNTRY_LEFT = re.compile(rf"(?:^|(?<=[\n,:;>?•*·-])|(?<=\s))[ \t]*(?P<c>{_WORD}(?: \(?{_WORD}\)?){{0,3}}),?[ \t]$")
+
+
+def _country_hits(text: str) -> list[Hit]:
+    """A country and its postcode closing an address block on their own line (``New Zealand 57006``, ``belgium
+    97466``). Not a year (``Italy 2006``), and nothing may follow on the line but punctuation."""
+    hits: list[Hit] = []
+    for m in _COUNTRY_NUM.finditer(text):
+        num = m.group()
+        if len(num) == 4 and num[:2] in ("19", "20"):
+            continue
+        rest = text[m.end():m.end() + 2]
+        if rest and rest[0] not in "\n.,;!?)" and not rest.isspace():
+            continue
+        if m.end() < len(text) and text[m.end()] in " \t" and text[m.end():m.end() + 2].strip():
+            continue
+        line = max(text.rfind("\n", 0, m.start()) + 1, m.start() - 48)
+        seg = text[line:m.start()]
+        toks = re.findall(rf"\(?{_WORD}\)?|,", seg)
+        # the longest run of final words that names a country (``Cyprus (Greek)``, ``New Zealand``)
+        words = [t for t in toks[-4:]]
+        found = None
+        for k in range(len(words), 0, -1):
+            cand = words[-k:]
+            if "," in cand:
+                continue
+            name = " ".join(cand).casefold()
+            if name in _countries():
+                found = name
+                break
+        if not found:
+            continue
+        pos = seg.casefold().rfind(found.split()[0])
+        start = line + pos
+        before = text[line:start]
+        if before.strip(" \t>*•·?-,") and not before.rstrip().endswith(","):
+            continue  # ``we beat Sweden 67626``: a country closes an address line, not a sentence
+        hits.append(Hit("ADDRESS", start, m.end(), SCORE_PATTERN, "country + postcode"))
+    return hits
+
+
+# A named street without a house number after a place word (``on Marina Fort Street``): a street, not an ordinary
+# phrase, only when its name is no ordinary English word (``on Wall Street``, ``down Memory Lane`` stay out).
+_NAMED = re.compile(rf"(?<![^\W_])(?:on|at|along|down|off|onto|into|via)[ \t]+(?P<name>[A-Z]{_WORD[len(_L):]}"
+                    rf"(?: [A-Z]{_WORD[len(_L):]}){{0,2}}) (?:Street|Road|Avenue|Lane|Drive|Boulevard|Crescent"
+                    r"|Terrace)(?![^\W_])")
+_NAMED_HINT = re.compile(r" (?:Street|Road|Avenue|Lane|Drive|Boulevard|Crescent|Terrace)(?![^\W_])")
+
+
+def _named_street_hits(text: str) -> list[Hit]:
+    hits: list[Hit] = []
+    for m in _NAMED.finditer(text):
+        words = m.group("name").split()
+        if words[0].casefold() in _STOP_CAP or not _foreign(words[0]):
+            continue
+        hits.append(Hit("ADDRESS", m.start("name"), m.end(), SCORE_PATTERN, "named street"))
+    return hits
+
+
+# Postcodes written with a space, a dash or letters, taken whole after a context word: Sweden, Czechia, Greece
+# (``394 13``), the Netherlands (``7412 SL``), Brazil (``75534-030``), Poland (``00-950``).
+_PC_WIDE = re.compile(r"(?:[0-9]{3} [0-9]{2}|[0-9]{4} ?[A-Z]{2}|[0-9]{4,5}-[0-9]{3}|[0-9]{2}-[0-9]{3})(?![^\W_])")
 
 
 def _postcode_hits(text: str) -> list[Hit]:
@@ -455,7 +685,7 @@ def _postcode_hits(text: str) -> list[Hit]:
             continue
         hits.append(Hit("ADDRESS", m.start(), m.end(), SCORE_PATTERN, "town + postcode"))
     for c in _PC_CONTEXT.finditer(text):
-        m = _POSTCODE_I.match(text, c.end())
+        m = _PC_WIDE.match(text, c.end()) or _POSTCODE_I.match(text, c.end())
         if m and any(ch.isdigit() for ch in m.group()):
             hits.append(Hit("ADDRESS", m.start(), m.end(), SCORE_CONTEXT, f"postcode, context: {c.group().strip()}"))
     return hits
@@ -475,7 +705,22 @@ def _en_hits(text: str) -> list[Hit]:
         hits += _corner_hits(text)
     if _PC_HINT.search(text) or any(w in text for w in _PC_WORDS):
         hits += _postcode_hits(text)
+    if _DOUBLE_HINT.search(text):
+        hits += _double_number_hits(text)
+    if _NAMED_HINT.search(text):
+        hits += _named_street_hits(text)
+    if _UNIT_HINT.search(text):  # a unit inside a street line's span is dropped by _outermost
+        hits += _unit_hits(text)
+    if _COUNTRY_HINT.search(text):
+        hits += _country_hits(text)
     return hits
+
+
+_DOUBLE_HINT = re.compile(r"[0-9] [0-9]{1,5}[A-Za-z]? [^\W\d_]")
+_COUNTRY_HINT = re.compile(r"[^\W\d_)],?[ \t][0-9]{3}[0-9 ]")
+
+
+_DIGIT = re.compile(r"[0-9]")
 
 
 class AddressRecognizer:
@@ -486,13 +731,35 @@ class AddressRecognizer:
     needs = "digit"  # the analyzer skips lines without this (lib.pii.analyzer.GATES)
 
     def analyze(self, text: str) -> list[Hit]:
+        # every address this finds holds an ASCII digit (house number, postcode, unit, 号/室 number): most chat lines
+        # hold none, and the analyzer's ``needs`` gate skips them too; named streets count only beside a number
+        if _DIGIT.search(text) is None:
+            return []
         hits: list[Hit] = []
         if any(c in text for c in _CN_CHARS) and _CN_HINT.search(text):
             hits.extend(_cn_hits(text))
         hits.extend(_en_hits(text))
-        if not hits and _UNIT_HINT.search(text):  # a unit beside a street line is part of that line's span
-            hits = _unit_hits(text)
-        return _outermost(hits) if len(hits) > 1 else hits
+        return _join_blocks(text, _outermost(hits)) if len(hits) > 1 else hits
+
+
+# What may lie between an address line and the country + postcode that closes its block: town, region and state
+# words across commas and line breaks, but no sentence end and no other punctuation (``?``, ``!``, ``:``).
+_BLOCK_GAP = re.compile(r"[^\W_]|[ \t\r\n,>()∆.'’-]")
+
+
+def _join_blocks(text: str, hits: list[Hit]) -> list[Hit]:
+    """``475 Breivangvegen 38 Suite 490\nKRISTIANSUND N\n, nan\n Norway 61682`` is one address: a country +
+    postcode hit right after an address line (at most 60 characters and 4 lines of town words between) joins it."""
+    out: list[Hit] = []
+    for h in hits:
+        if out and h.reason == "country + postcode" and out[-1].end <= h.start:
+            gap = text[out[-1].end:h.start]
+            if len(gap) <= 60 and gap.count("\n") <= 4 and ". " not in gap and all(
+                    _BLOCK_GAP.match(c) for c in gap):
+                prev = out.pop()
+                h = Hit("ADDRESS", prev.start, h.end, max(prev.score, h.score), prev.reason + " + country and postcode")
+        out.append(h)
+    return out
 
 
 def _outermost(hits: list[Hit]) -> list[Hit]:

@@ -98,10 +98,13 @@ _SENTENCE_END = frozenset(".!?:;\"“”()[]…\n\r\t*>-•|")
 
 def _read(name: str) -> list[str]:
     with open(DATA / name, encoding="utf-8") as fh:
-        lines = fh.read().split("\n")
-    if lines and lines[0].startswith("#"):  # the generator's one header line
-        lines = lines[1:]
-    return [w for w in lines if w]
+        text = fh.read()
+    if text.startswith("#"):  # the generator's one header line
+        text = text[text.find("\n") + 1:] if "\n" in text else ""
+    text = text.strip("\n")
+    if "\n\n" not in text:  # the usual shape: one split in C, no per-line Python (start-up)
+        return text.split("\n") if text else []
+    return [w for w in text.split("\n") if w]
 
 
 def _fold(s: str) -> str:
@@ -114,8 +117,19 @@ def _fold(s: str) -> str:
 def _lexicon() -> tuple[frozenset[str], frozenset[str], dict[str, int]]:
     first = frozenset(_read("names_en_first.txt"))
     last = frozenset(_read("names_en_last.txt"))
-    rank = {w: i for i, w in enumerate(_read("common_words_en.txt"))}
+    common = _read("common_words_en.txt")
+    rank = dict(zip(common, range(len(common))))  # {w: i for i, w in enumerate(common)}, in C (start-up)
     return first, last, rank
+
+
+@lru_cache(maxsize=1)
+def _trigger_sets() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """(every listed name, those that are no everyday word, those that are): built once per process, since a workspace
+    scan builds several recognizers. Set algebra in C, the same sets as testing ``_common`` name by name."""
+    first, last, rank = _lexicon()
+    names = first | last
+    distinctive = names.difference(rank, MONTHS_DAYS)
+    return names, distinctive, names - distinctive
 
 
 def is_common_word(token: str) -> bool:
@@ -171,14 +185,12 @@ class EnglishNameRecognizer:
 
     def __init__(self) -> None:
         self.first, self.last, self.rank = _lexicon()
-        self.names = self.first | self.last
         # The cheap look before any tokenising (most lines name nobody). A line is worth a look when it holds a
         # listed name that is no everyday word ("priya"), a listed name written with a capital ("Will said"), or a
         # context word (greeting, title, relation, contact verb, "said", "I'm") together with a listed name or a
         # capitalised word that is no English word ("Hi Manlio"). Context words alone ("thanks so much", "in a
         # meeting", "I'm so tired") are everywhere and name nobody.
-        self._t_names = frozenset(w for w in self.names if not self._common(w))
-        self._t_common_names = frozenset(self.names - self._t_names)
+        self.names, self._t_names, self._t_common_names = _trigger_sets()
         self._t_context = frozenset(w for w in (TITLES | RELATIONS | CONTACT | GREETINGS | STRONG_SAID | INTRO_ONE
                                                 | {"name", "is", "am", "me", "m"}) if "'" not in w and "’" not in w)
         self._t_contact = frozenset(CONTACT)

@@ -136,6 +136,11 @@ _COMPOUND = frozenset(COMPOUND_SURNAMES)
 _COMPOUND_ONLY = frozenset(c[0] for c in COMPOUND_SURNAMES) - set(SINGLE_SURNAMES)
 
 
+_COMMENT = re.compile(r"^#[^\n]*(?:\n|$)", re.M)
+_TAGGED = re.compile(r"^([^ \n]+) nr$", re.M)
+_TWO = re.compile(f"^[{SINGLE_SURNAMES}][^ \\n]$", re.M)  # two-character words opening with a surname character
+
+
 @lru_cache(maxsize=1)
 def _words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     """(every listed word, the ones jieba also tags as a person's name, the quick rejects). Loaded once, on first use.
@@ -144,8 +149,34 @@ def _words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
     not a given-name character and jieba does not know the word as a name (周末, 谢谢, 余额), or the surname is weak
     (文件, 关注). Most candidates in chat are these, and they cost one set look-up."""
     with open(_DATA, encoding="utf-8") as f:
-        lines = [line for line in f.read().split("\n") if line and not line.startswith("#")]
-    # one pass in C over the ~70k lines: most carry no tag
+        return _parse_words(f.read())
+
+
+def _parse_words(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """:func:`_words` from the word list's text.
+
+    Start-up matters (``pii-scan`` and every workspace scan build this), so the ~70k lines are parsed with C-level
+    string and regex operations instead of a Python loop per line (47 ms → 29 ms). The shape it relies on (one
+    optional " nr" tag after a word, "\\n" line ends, no blank line) is checked; anything else takes the plain loop
+    (:func:`_words_plain`). tests/test_pii_speed_paths.py checks both give the same sets."""
+    body = _COMMENT.sub("", text) if text.startswith("#") or "\n#" in text else text
+    tagged = body.count(" nr\n") + body.endswith(" nr")
+    plain = body.replace(" nr\n", "\n").strip("\n")
+    if plain.endswith(" nr"):
+        plain = plain[:-3]
+    if "\r" in body or body.count(" ") != tagged or "\n\n" in plain or not plain or body.startswith(" ") \
+            or "\n " in body:
+        return _words_plain(text)
+    words = plain.split("\n")
+    names = set(_TAGGED.findall(body)) - _NR_MISTAGS
+    quick = {w for w in _TWO.findall(plain) if w not in names and w not in _COMPOUND
+             and (w[1] not in GIVEN_CHARS or w[0] in WEAK_SURNAMES)}
+    return frozenset(words), frozenset(names), frozenset(quick)
+
+
+def _words_plain(text: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """:func:`_words` read line by line: the reference the fast parse is tested against, and its fallback."""
+    lines = [line for line in text.split("\n") if line and not line.startswith("#")]
     words = {line.partition(" ")[0] for line in lines}
     names = {line[:-3] for line in lines if line.endswith(" nr")} - set(_NR_MISTAGS)
     singles = set(SINGLE_SURNAMES)
