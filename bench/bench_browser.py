@@ -108,7 +108,9 @@ def first_load(context, url: str) -> float:
         t0 = time.perf_counter()
         page.goto(url)
         settled(page)
-        page.locator("[data-testid='stMain'] [data-testid='stElementContainer']").first.wait_for(state="visible")
+        # content in the main block: an element, or the chat input of a page that starts empty (Chat)
+        page.locator("[data-testid='stMain'] [data-testid='stElementContainer'], [data-testid='stChatInput']"
+                     ).first.wait_for(state="visible")
         return time.perf_counter() - t0
     finally:
         page.close()
@@ -145,6 +147,7 @@ def home_rerun(context, url: str, repeat: int) -> float:
     try:
         page.goto(url)
         settled(page)
+        page.wait_for_timeout(500)  # Streamlit's key listener attaches after the first render; a press before is lost
         times = []
         for _ in range(repeat):
             def rerun() -> None:

@@ -34,28 +34,36 @@ if str(ROOT) not in sys.path:
 
 from lib import textio  # noqa: E402
 
-ZH_S = ("早上好，今天一起吃午饭吗？|好啊，十二点在公司楼下见|我到了，你在哪儿|刚开完会，马上下来|哈哈哈笑死我了|晚上要不要去看电影|"
+ZH_S = ("早上好，今天一起吃午饭吗？|好啊，十二点在公司楼下见|我到了，你在哪儿|刚开完会，马上下来|哈哈哈笑死我了|"
+        "晚上要不要去看电影|"
         "明天的报告写完了吗？还差一点|周末去爬山吧，天气不错|记得带伞，下午有雨|收到，谢谢！|你吃饭了没|这个价格有点贵，再看看吧|"
-        "妈妈说周日回家吃饭|[微笑] 好的没问题|我先睡了，晚安|路上堵车，晚到十分钟|这家店的面很好吃，下次再来|生日快乐！祝你天天开心|"
+        "妈妈说周日回家吃饭|[微笑] 好的没问题|我先睡了，晚安|路上堵车，晚到十分钟|这家店的面很好吃，下次再来|"
+        "生日快乐！祝你天天开心|"
         "文件发你邮箱了，查收一下|嗯嗯，知道了").split("|")
-ZH_T = ("早安，今天一起吃午餐嗎？|好啊，十二點在公司樓下見|我到了，你在哪裡|剛開完會，馬上下來|哈哈哈笑死我了|晚上要不要去看電影|"
+ZH_T = ("早安，今天一起吃午餐嗎？|好啊，十二點在公司樓下見|我到了，你在哪裡|剛開完會，馬上下來|哈哈哈笑死我了|"
+        "晚上要不要去看電影|"
         "明天的報告寫完了嗎？還差一點|週末去爬山吧，天氣不錯|記得帶傘，下午有雨|收到，謝謝！|你吃飯了沒|這個價格有點貴，再看看吧|"
         "媽媽說週日回家吃飯|好的沒問題|我先睡了，晚安|路上塞車，晚到十分鐘|這家店的麵很好吃，下次再來|生日快樂！祝你天天開心|"
         "檔案寄到你信箱了，查收一下|嗯嗯，知道了").split("|")
-JA = ("おはよう、今日ランチ行かない？|いいね、十二時に会社の下で|着いたよ、どこにいる？|会議終わった、すぐ行く|笑いすぎて死にそう|"
+JA = ("おはよう、今日ランチ行かない？|いいね、十二時に会社の下で|着いたよ、どこにいる？|会議終わった、すぐ行く|"
+      "笑いすぎて死にそう|"
       "今夜映画見に行こうか|明日のレポート終わった？もう少し|週末は山に行こうよ、天気いいし|傘を忘れないでね、午後は雨だって|"
       "了解、ありがとう！|ご飯食べた？|ちょっと高いね、もう少し考える|日曜日は実家でご飯だって|大丈夫だよ|先に寝るね、おやすみ|"
       "渋滞してて十分遅れる|この店のラーメンおいしい、また来よう|誕生日おめでとう！|メールでファイル送ったよ|うんうん、わかった").split("|")
 WEST = ("Bonjour, on déjeune ensemble aujourd'hui ?|Oui, à midi devant le café|Ich bin schon da, wo bist du?|"
         "Schöne Grüße aus München|¿Vamos a la playa mañana? Sí, claro|Très bien, à tout à l'heure|"
         "Das Wetter ist schön, gehen wir wandern|Está lloviendo, lleva el paraguas|Merci beaucoup, c'était génial|"
-        "Müde, ich gehe jetzt schlafen|Gracias por todo, ¡nos vemos!|Je suis en retard, désolé|Hast du den Bericht fertig?|"
-        "El niño está en casa|Ça va ? Oui ça va très bien|Frühstück um neun?|Olá, você já almoçou?|L'été dernier à Nîmes|"
+        "Müde, ich gehe jetzt schlafen|Gracias por todo, ¡nos vemos!|Je suis en retard, désolé|"
+        "Hast du den Bericht fertig?|"
+        "El niño está en casa|Ça va ? Oui ça va très bien|Frühstück um neun?|Olá, você já almoçou?|"
+        "L'été dernier à Nîmes|"
         "Sí, señor, la canción es bonita|Naïve idée, mais pourquoi pas").split("|")
-WIN = ("He said “see you at noon” – OK?|It’s 5€ for the ticket… cheap|Don’t forget the keys — really|“Ça va ?” – oui, très bien|"
+WIN = ("He said “see you at noon” – OK?|It’s 5€ for the ticket… cheap|Don’t forget the keys — really|"
+       "“Ça va ?” – oui, très bien|"
        "Prix : 20€ — c’est trop cher|L’été… c’était génial|Schöne Grüße – bis morgen|Ein Kaffee kostet 3€|"
        "¡Qué bien! Nos vemos “mañana”|Œuvre complète, cœur léger").split("|")
-EN = "Good morning, lunch today?|Sure, noon at the lobby|I'm here, where are you|Haha that's so funny|Movie tonight?".split("|")
+EN = ("Good morning, lunch today?|Sure, noon at the lobby|I'm here, where are you|Haha that's so funny|"
+      "Movie tonight?").split("|")
 
 CASES: dict[str, tuple[str, list[str], str]] = {  # name: (codec, lines, the contact's name)
     "utf-8 zh": ("utf-8", ZH_S, "小美"),

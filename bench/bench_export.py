@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from lib.export import ExportOptions, export, records
     from lib.stats import export_stats, workspace_stats
-    from lib.traits import cached_traits
+    from lib.persona.traits import cached_traits
     from lib.workspace import Workspace
 
     ws = Workspace(args.workspace)

@@ -87,10 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["METWIN_DATA"] = str(data)
     from streamlit.testing.v1 import AppTest
 
-    from lib.curation import CurationStore
+    from lib.curate.store import CurationStore
     from lib.decisions import undo
-    from lib.labels import LabelStore
-    from lib.traits import cached_traits
+    from lib.label.store import LabelStore
+    from lib.persona.traits import cached_traits
     from lib.workspace import Workspace
 
     ws = Workspace(data / "workspaces" / "sample")
@@ -147,7 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     for k, v in best.items():
         print(f"{k:36s} {v:8.3f} {v / base:8.1f}")
     ok = all(v < TARGET_S for k, v in best.items())
-    print(f"\nslowest labelling/curation interaction {worst:.3f} s; target < {TARGET_S:.0f} s: {'met' if ok else 'MISSED'}")
+    print(f"\nslowest labelling/curation interaction {worst:.3f} s; target < {TARGET_S:.0f} s: "
+          f"{'met' if ok else 'MISSED'}")
     out = {
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count(), "python": platform.python_version()},

@@ -48,8 +48,8 @@ TARGET_DISTINCT = 0.8
 
 def hold_out_latest(ws, replies: int) -> set[int]:
     """Hold out the latest trainable conversations until they hold ``replies`` of the owner's turns (a time split);
-    stored where :mod:`lib.eval.holdout` keeps it, so every export and the twin leave them out."""
-    from lib.eval import holdout
+    stored where :mod:`lib.curate.holdout` keeps it, so every export and the twin leave them out."""
+    from lib.curate import holdout
 
     rows = ws.conn.execute("SELECT id, n_my_turns FROM conv_effective WHERE effective_reason = '' AND n_my_turns > 0 "
                            "ORDER BY start_time DESC, id DESC").fetchall()
@@ -148,6 +148,12 @@ def measure_chat(path: Path, args) -> dict:
         detector = style.StyleDetector.train(train)
         twin_chrf = metrics.corpus_chrf(replies, real)
         rand_chrf = float(np.mean(rand_scores))
+        # The earlier half of the held-out items is the dev split (tune there), the later half the test split.
+        half = len(pairs) // 2
+        halves = {}
+        for part, sl in (("dev", slice(0, half)), ("test", slice(half, None))):
+            r_part = float(np.mean([metrics.corpus_chrf(x[sl], real[sl]) for x in rand_sets]))
+            halves[part] = round(metrics.corpus_chrf(replies[sl], real[sl]) / r_part, 3) if r_part else None
         row = {
             "chat": path.name[:12] + "…", "messages": ws.conn.execute(
                 "SELECT COUNT(*) FROM messages").fetchone()[0],
@@ -156,7 +162,10 @@ def measure_chat(path: Path, args) -> dict:
             "chrf_twin": round(twin_chrf, 4), "chrf_random": round(rand_chrf, 4),
             "chrf_random_seeds": [round(x, 4) for x in rand_scores],
             "ratio": round(twin_chrf / rand_chrf, 3) if rand_chrf else None,
+            "ratio_dev_test": halves,
             "distinct": round(len(set(replies)) / max(1, len(replies)), 4),
+            "mean_len_ratio_twin_real": round(float(np.mean([len(x) for x in replies]))
+                                              / max(1e-9, float(np.mean([len(x) for x in real]))), 3),
             "mean_len": {"twin": round(float(np.mean([len(x) for x in replies])), 1),
                          "real": round(float(np.mean([len(x) for x in real])), 1),
                          "random": round(float(np.mean(rand_lens)), 1)},
@@ -210,9 +219,11 @@ def main(argv: list[str] | None = None) -> int:
         row = measure_chat(path, args)
         rows.append(row)
         print(f"{row['chat']}: {row['items']} held-out replies, {row['replies_indexed']} indexed | chrF twin "
-              f"{row['chrf_twin'] * 100:.1f} vs random {row['chrf_random'] * 100:.1f} -> ratio {row['ratio']} | "
-              f"distinct {row['distinct']:.0%} | mean len twin {row['mean_len']['twin']} real "
-              f"{row['mean_len']['real']} random {row['mean_len']['random']} | most-frequent "
+              f"{row['chrf_twin'] * 100:.1f} vs random {row['chrf_random'] * 100:.1f} -> ratio {row['ratio']} (dev "
+              f"{row['ratio_dev_test']['dev']}, test {row['ratio_dev_test']['test']}) | "
+              f"distinct {row['distinct']:.0%} | mean len twin/real {row['mean_len_ratio_twin_real']} (twin "
+              f"{row['mean_len']['twin']} real "
+              f"{row['mean_len']['real']} random {row['mean_len']['random']}) | most-frequent "
               f"{row['gaming']['always_most_frequent_reply'] * 100:.1f}, longest-of-5 "
               f"{row['gaming']['longest_of_top5'] * 100:.1f} | style owner-rate twin "
               f"{row['style_detector']['owner_rate_twin']:.2f} real {row['style_detector']['owner_rate_real']:.2f} "

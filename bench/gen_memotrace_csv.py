@@ -58,12 +58,14 @@ did you see the news? that's crazy. happy birthday! good night. morning! just la
 let's grab dinner this weekend, shall we? the deadline is Friday, right? "quick question", do you have a minute?
 I'll be there in 5. traffic is terrible. haha yes. nope. maybe later. sure thing. got it, thanks."""
 
-MIXED = """这个 feedback 我明天给你 | 今天的 meeting 好长 | deadline 是周五 | 我先 check 一下 | okk 收到 | 这个 case 有点难
-| 帮我 review 一下 | PPT 做完了吗 | 下周 OKR 要交 | 我 offline 一会 | 好的 no problem | so cute 哈哈哈 | 这个 bug 修好了
-| 周末 hiking 去吗 | 我在 Starbucks 等你 | 晚上 KTV 走起 | 发你 PDF 了 | 这个 App 好用吗 | iPhone 又卡了 | 刚下 flight"""
+MIXED = """这个 feedback 我明天给你 | 今天的 meeting 好长 | deadline 是周五 | 我先 check 一下 | okk 收到
+| 这个 case 有点难 | 帮我 review 一下 | PPT 做完了吗 | 下周 OKR 要交 | 我 offline 一会 | 好的 no problem
+| so cute 哈哈哈 | 这个 bug 修好了 | 周末 hiking 去吗 | 我在 Starbucks 等你 | 晚上 KTV 走起 | 发你 PDF 了
+| 这个 App 好用吗 | iPhone 又卡了 | 刚下 flight"""
 
 BRACKETS = ("[微笑]", "[捂脸]", "[旺柴]", "[呲牙]", "[偷笑]", "[破涕为笑]", "[强]", "[抱拳]", "[加油]", "[哇]",
-            "[让我看看]", "[裂开]", "[苦涩]", "[Facepalm]", "[Doge]", "[Smile]", "[ThumbsUp]", "[Lol]", "[爱心]", "[玫瑰]")
+            "[让我看看]", "[裂开]", "[苦涩]", "[Facepalm]", "[Doge]", "[Smile]", "[ThumbsUp]", "[Lol]", "[爱心]",
+            "[玫瑰]")
 UNICODE_EMOJI = ("😂", "🤣", "😭", "👍", "🙏", "❤️", "🎉", "🐱", "🔥", "😅", "🥹", "🍲")
 KAOMOJI = ("(｡･ω･｡)", "(╥﹏╥)", "(≧▽≦)", "(ง •̀_•́)ง", "╮(╯▽╰)╭", "(*^▽^*)")
 
@@ -176,7 +178,8 @@ def other_xml(typ: int, sub: int, md5: str, n: int, text: str, t: int) -> str:
                 f'md5="{md5}" />\n</msg>\n')
     if typ == 48:
         return (f'<?xml version="1.0"?>\n<msg>\n\t<location x="30.{n % 99999:05d}" y="120.{(n * 7) % 99999:05d}" '
-                f'scale="15" label="浙江省杭州市西湖区" maptype="roadmap" poiname="{_esc(text[:12])}" poiid="" />\n</msg>\n')
+                f'scale="15" label="浙江省杭州市西湖区" maptype="roadmap" '
+                f'poiname="{_esc(text[:12])}" poiid="" />\n</msg>\n')
     if typ == 49 and sub == 6:
         return (f'<msg><appmsg appid="" sdkver="0"><title>{_esc(text[:20])}.pdf</title><des></des><type>6</type>'
                 f'<appattach><totallen>{n * 113}</totallen><fileext>pdf</fileext></appattach><md5>{md5}</md5>'

@@ -19,7 +19,8 @@ Offsets are Python string indices (code points), end exclusive; spans never over
 but does cover a value's own separators and prefixes (``+86 138 1234 5678``, ``粤B·D12345``).
 
 Categories:
-- ``positive``: one to three PII values, mostly glued to Chinese text with no space (``卡号6222…``, ``邮箱abc@qq.com或``).
+- ``positive``: one to three PII values, mostly glued to Chinese text with no space (``卡号6222…``,
+  ``邮箱abc@qq.com或``).
 - ``hard_negative``: no PII, but numbers and codes a careless detector flags: amounts, dates, times, order and parcel
   numbers, timestamps, versions, room numbers, error codes, kaomoji, counts, place names, model numbers, and context
   words with no value (``验证码没收到``).
@@ -262,7 +263,8 @@ class Gen:
     def s_email_en(self):
         r = self.rng
         h = r.choice(EN_HANDLES)
-        local = self.cycle("email_en", (h, h + self.digits(2), h.replace(".", "_"), h.upper() if r.random() < .2 else h))
+        local = self.cycle("email_en",
+                           (h, h + self.digits(2), h.replace(".", "_"), h.upper() if r.random() < .2 else h))
         return f"{local}@{self.weighted(EN_MAIL)}", "EMAIL"
 
     # -- resident ID ------------------------------------------------------------------------------------------------
@@ -487,12 +489,23 @@ class Gen:
     def _n(self, k: int) -> tuple[str, None]:
         return self.digits(k, "123456789"), None
 
-    s_n1 = lambda self: self._n(1)
-    s_n2 = lambda self: self._n(2)
-    s_n3 = lambda self: self._n(3)
-    s_n4 = lambda self: self._n(4)
-    s_n5 = lambda self: self._n(5)
-    s_n6 = lambda self: self._n(6)
+    def s_n1(self):
+        return self._n(1)
+
+    def s_n2(self):
+        return self._n(2)
+
+    def s_n3(self):
+        return self._n(3)
+
+    def s_n4(self):
+        return self._n(4)
+
+    def s_n5(self):
+        return self._n(5)
+
+    def s_n6(self):
+        return self._n(6)
 
     def s_h(self):
         return str(self.rng.randint(1, 6)), None
@@ -521,7 +534,8 @@ class Gen:
 
     def s_datecn(self):
         d = self._date()
-        return self.cycle("datecn", (f"{d.year}年{d.month}月{d.day}日", f"{d.month}月{d.day}号", f"{d.month}月{d.day}日")), None
+        return self.cycle("datecn", (f"{d.year}年{d.month}月{d.day}日", f"{d.month}月{d.day}号",
+                                     f"{d.month}月{d.day}日")), None
 
     def s_date_slash(self):
         d = self._date()
@@ -535,7 +549,8 @@ class Gen:
     def s_amt(self):
         r = self.rng
         return self.cycle("amt", (f"¥{r.randint(1, 99)},{r.randint(0, 999):03d}.{r.randint(0, 99):02d}",
-                                  f"{r.randint(100, 9999)}元", "520", "1314", f"{r.randint(10, 999)}.{r.randint(0, 99):02d}元",
+                                  f"{r.randint(100, 9999)}元", "520", "1314",
+                                  f"{r.randint(10, 999)}.{r.randint(0, 99):02d}元",
                                   f"￥{r.randint(10, 9999)}", f"{r.randint(1, 50)}万")), None
 
     def s_usd(self):
@@ -835,7 +850,8 @@ ZH_HARD_NEGATIVE: tuple[tuple[str, str, int], ...] = (
 )
 
 ZH_CLEAN: tuple[str, ...] = (
-    "哈哈哈哈笑死我了", "晚上吃啥", "收到，谢谢", "好的好的👌", "在吗", "明天见～", "我到了，你在哪", "刚下班，累死了😭",
+    "哈哈哈哈笑死我了", "晚上吃啥", "收到，谢谢", "好的好的👌", "在吗", "明天见～", "我到了，你在哪",
+    "刚下班，累死了😭",
     "周末去爬山吗", "这个电影好看吗", "你先睡吧，晚安🌙", "今天好冷啊", "哈哈你太逗了", "等我一下，马上", "嗯嗯",
     "好滴", "你吃饭了吗", "生日快乐🎂🎉", "这家火锅真不错", "下雨了记得带伞☔", "我妈让我回家吃饭", "老板又加班了",
     "辛苦啦[抱拳]", "明天早点起", "你看群消息了吗", "笑不活了[破涕为笑]", "猫又把杯子打翻了🐱", "快递到了吗",

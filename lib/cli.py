@@ -133,14 +133,15 @@ def cmd_redact(args: argparse.Namespace) -> int:
     print(f"{'kind':12s}" + "".join(f"{s:>12s}" for s in statuses) + f"{'hits':>10s}")
     for kind, grp in by_kind.groupby("kind", sort=False):
         vals = dict(zip(grp["status"], grp["vals"]))
-        print(f"{kind:12s}" + "".join(f"{int(vals.get(s, 0)):>12,}" for s in statuses) + f"{int(grp['hits'].sum()):>10,}")
+        print(f"{kind:12s}" + "".join(f"{int(vals.get(s, 0)):>12,}" for s in statuses)
+              + f"{int(grp['hits'].sum()):>10,}")
     print(f"{'total':12s}" + "".join(f"{counts[s]:>12,}" for s in statuses) + f"{counts['hits']:>10,}")
     print("values = distinct detected values (one decision each); exports replace every value not rejected")
     return 0
 
 
 def cmd_label(args: argparse.Namespace) -> int:
-    from lib.labels import LabelStore
+    from lib.label.store import LabelStore
 
     ws = _workspace(args.workspace)
     store = LabelStore(ws)
@@ -183,7 +184,7 @@ def cmd_label(args: argparse.Namespace) -> int:
 def _label_llm(store, args: argparse.Namespace) -> dict:
     """Ask an OpenAI-compatible endpoint for suggestions on unlabelled messages without one (key from the
     environment only: a key on the command line would show in the process list and shell history)."""
-    from lib.labels import llm_items
+    from lib.label.store import llm_items
     from lib.llm import Endpoint, endpoint_from_env
 
     env = endpoint_from_env()
@@ -222,10 +223,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     from lib.dataclass_args import from_args
     from lib.export import export
     from lib.export.records import ExportOptions
+    from lib.persona import mbti_store
 
     ws = _workspace(args.workspace)
     opts = from_args(ExportOptions, args)
-    rep = export(ws, args.format, Path(args.out), opts)
+    rep = export(ws, args.format, Path(args.out), opts, augmenters=[mbti_store.augmenter])
     c = rep.counts
     print(f"wrote {c['records']:,} records ({c['splits'].get('train', 0):,} train, {c['splits'].get('val', 0):,} "
           f"validation; {c['sources'].get('mbti', 0):,} MBTI) to {rep.out} in {rep.seconds:.1f} s: "
@@ -308,7 +310,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from lib import chat as chat_lib
     from lib.eval import report
 
-    from lib.eval import holdout
+    from lib.curate import holdout
 
     ws = _workspace(args.workspace)
     if not holdout.ids(ws):

@@ -245,6 +245,17 @@ MIGRATIONS: list[str] = [
                     ELSE c.excluded_reason END AS effective_reason
         FROM conversations c LEFT JOIN curation k ON k.conv_id = c.id;
     """,
+    # v9 (issue 18): the review pages' comment per item (a remark, not a decision: never logged, never undone).
+    # IF NOT EXISTS: a v8 workspace may hold it already, created at run time by lib/decisions.py before this migration.
+    """
+    CREATE TABLE IF NOT EXISTS review_comments (
+        area TEXT NOT NULL,                    -- labels | curation | redaction: whose item_id this is
+        item_id INTEGER NOT NULL,              -- a message, conversation or detected value id of that area
+        text TEXT NOT NULL,
+        at TEXT NOT NULL,
+        PRIMARY KEY (area, item_id)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,8 +18,8 @@ from typing import Iterable
 from lib import db
 
 KEEP = 200
-UNDO_DEPTH = 10
-STAMPS = frozenset({"decided_at", "edited_at", "updated", "created"})  # not a change by themselves  # what the pages offer: "the last ten are undoable"
+UNDO_DEPTH = 10  # what the pages offer: "the last ten are undoable"
+STAMPS = frozenset({"decided_at", "edited_at", "updated", "created"})  # not a change by themselves
 KEYS: dict[str, tuple[str, ...]] = {  # table -> primary key columns
     "emotion_labels": ("message_id",),
     "emotion_suggestions": ("message_id", "source"),
@@ -164,18 +164,9 @@ def history(conn: sqlite3.Connection, area: str, limit: int = 10) -> list[dict]:
     return [out[b] for b in batches]
 
 
-COMMENTS = """CREATE TABLE IF NOT EXISTS review_comments (
-    area TEXT NOT NULL, item_id INTEGER NOT NULL, text TEXT NOT NULL, at TEXT NOT NULL,
-    PRIMARY KEY (area, item_id))"""
-
-
-def _comments_table(conn: sqlite3.Connection) -> None:
-    conn.execute(COMMENTS)  # created on first use: an older workspace gains it without a migration
-
-
 def comment(conn: sqlite3.Connection, area: str, item_id: int) -> str:
-    """The owner's note on one review item (a message, conversation or detected value) of ``area``; '' if none."""
-    _comments_table(conn)
+    """The owner's note on one review item (a message, conversation or detected value) of ``area``; '' if none.
+    The ``review_comments`` table comes with the schema (lib/db.py, v9)."""
     r = conn.execute("SELECT text FROM review_comments WHERE area = ? AND item_id = ?", (area, int(item_id))).fetchone()
     return r[0] if r else ""
 
@@ -184,7 +175,6 @@ def set_comment(conn: sqlite3.Connection, area: str, item_id: int, text: str) ->
     """Save (or, when blank, remove) the note on one item at once: it is a remark, not a decision, so not undoable."""
     text = (text or "").strip()[:2000]
     with db.transaction(conn):
-        _comments_table(conn)
         if text:
             conn.execute("INSERT OR REPLACE INTO review_comments(area, item_id, text, at) VALUES (?, ?, ?, ?)",
                          (area, int(item_id), text, now()))

@@ -7,7 +7,7 @@ class BadInputError(ValueError):
     A ``ValueError``: it is a bad value the user gave, and callers that catch ``ValueError`` keep working.
 
     ``code`` and ``params`` (optional) let a page show the message in its language: ``msg.<code>`` in
-    :mod:`lib.i18n_messages`, formatted with ``params`` (``pages.UI.error_text``); ``str()`` stays the English sentence
+    :mod:`lib.i18n.messages`, formatted with ``params`` (``pages.UI.error_text``); ``str()`` stays the English sentence
     so the command line, logs of tests and every existing caller read it as before."""
 
     def __init__(self, message: str = "", code: str | None = None, **params: object) -> None:

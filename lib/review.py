@@ -253,7 +253,7 @@ class Review:
                 "keys": {k: a.move for k, a in self.keys.items()}}
 
 
-# ----- history, comments, saved state ----------------------------------------------------------------------------------
+# ----- history, comments, saved state ---------------------------------------------------------------------------------
 def history(conn, area: str, item_of: Callable[[str, dict], int | None], limit: int = 10) -> list[dict]:
     """Recent decisions of ``area`` still in effect, newest first: ``{at, items: [ids], n}`` (a bulk action is one
     entry). ``item_of(table, key)`` maps a logged row to the page's item id (None: not an item of this page)."""

@@ -46,7 +46,7 @@ C_NO_ME = "my side absent"
 C_NO_THEM = "their side absent"
 C_ONLY_PLACEHOLDERS = "only non-text messages"
 C_TOO_SHORT = "too short"
-# The owner's curation (lib/curation.py; applied by the conv_effective view in lib/db.py, which spells them out).
+# The owner's curation (lib/curate/store.py; applied by the conv_effective view in lib/db.py, which spells them out).
 C_DROPPED = "dropped by me"
 # Automatic exclusions a "keep" decision lifts: only the one the owner can overrule. Never C_GROUP: a group
 # conversation follows the "Include group chats" switches (segmentation and export), whatever was kept (issue 18).

@@ -20,9 +20,9 @@ twin get CORS headers on every answer and their preflights answered. The rules a
 
 OpenAI compatibility: ``max_tokens`` and ``stop`` cut the answer here, whatever the backend does (``finish_reason``
 "length" or "stop"); ``n`` runs the backend once per answer; ``seed`` and ``temperature`` go to the backend in
-:class:`ChatParams`; the model name a client asks for is echoed. docs/serve.md lists what is ignored. Hostile input gets an
-answer, never a traceback: JSON nested too deep is refused before ``json.loads`` recurses, lone surrogates before they
-reach an encoder, and a client that stops reading its stream loses it after ``WRITE_TIMEOUT_S``, freeing its slot.
+:class:`ChatParams`; the model name a client asks for is echoed. docs/serve.md lists what is ignored. Hostile input gets
+an answer, never a traceback: JSON nested too deep is refused before ``json.loads`` recurses, lone surrogates before
+they reach an encoder, and a client that stops reading its stream loses it after ``WRITE_TIMEOUT_S``, freeing its slot.
 Privacy: nothing here logs a message, an answer or a token; uvicorn's access log is off (its lines would carry
 ``?token=``), a failing backend is logged by exception type only, and error text from upstream is scrubbed of anything
 key-like (:mod:`lib.secret_scrub`).
@@ -1065,6 +1065,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 __all__ = ["DEFAULT_MODEL", "DEFAULT_PORT", "MAX_BODY", "MAX_CHOICES", "MAX_JSON_DEPTH", "MAX_STREAMS", "SPARK_KEY_ENV",
-           "SPARK_PATHS", "SPARK_SECRET_ENV", "TOKEN_ENV", "WRITE_TIMEOUT_S", "allowed_host_set", "build_parser_args", "check_bind", "cmd_serve", "is_loopback",
-           "listen_socket", "make_app", "make_server", "openai_request", "rough_tokens", "serve", "served_hosts",
-           "spark_request"]
+           "SPARK_PATHS", "SPARK_SECRET_ENV", "TOKEN_ENV", "WRITE_TIMEOUT_S", "allowed_host_set", "build_parser_args",
+           "check_bind", "cmd_serve", "is_loopback", "listen_socket", "make_app", "make_server", "openai_request",
+           "rough_tokens", "serve", "served_hosts", "spark_request"]

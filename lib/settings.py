@@ -87,7 +87,8 @@ CHAT_TRANSCRIPT = Setting("chat.transcript", list, [], "The owner's conversation
 LLM_ENDPOINT = Setting("llm.endpoint", dict, {}, "An OpenAI-compatible endpoint: {base_url, model} (never a key).")
 EMBED_MODEL = Setting("memory.embed_model", str, "", "Local embedding model folder for memory search.")
 EVAL_HOLDOUT = Setting("eval.holdout", dict, {}, "Conversations held out for evaluation: {share, ids}.")
-GAME_OWNER_SESSIONS = Setting("game.owner_sessions", list, [], "Hashed sessions of the owner, left out of the fooling rate.")
+GAME_OWNER_SESSIONS = Setting("game.owner_sessions", list, [],
+                              "Hashed sessions of the owner, left out of the fooling rate.")
 GAME_APPROVED = Setting("game.demo_approved", list, [], "Who-said-it items whose context friends may see in demo mode.")
 DEMO_PASSCODE = Setting("demo.passcode", dict, {}, "The demo passcode's salt and hash (never the passcode).")
 
@@ -103,6 +104,7 @@ PII_SCAN = Setting("pii.scan", dict, {}, "Progress of the incremental scan.")
 LABELS_TAXONOMY = Setting("labels.taxonomy", list, [], "Emotion labels offered; empty: the default taxonomy.")
 LABELS_THEIRS = Setting("labels.theirs", bool, False, "Also label the other side's messages.")
 LABELS_GUIDELINES = Setting("labels.guidelines", str, "", "The owner's labelling guidelines.")
-LABELS_THRESHOLD = Setting("labels.threshold", float, None, "Lowest rule confidence stored; None: the library's default.")
+LABELS_THRESHOLD = Setting("labels.threshold", float, None,
+                           "Lowest rule confidence stored; None: the library's default.")
 LABELS_RULES = Setting("labels.rules", dict, {}, "Progress of the rule suggester.")
 TRAIN_BASE_MODEL = Setting("train.base_model", str, "", "The base model folder last used on the Train page.")

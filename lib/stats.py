@@ -69,14 +69,30 @@ def export_stats(records) -> dict:
     }
 
 
+_LAST: tuple[object, dict] | None = None  # (records, their figures): the last list export_stats_of was asked about
+
+
+def export_stats_of(records) -> dict:
+    """:func:`export_stats`, reused while the same records object comes back: the export's record cache hands the very
+    same list to every rerun and tab until something changes, and counting 50,000 turns' tokens takes a fifth of a
+    second at 100,000 messages. The records are kept alive with the figures, so an id can never be reused."""
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is records:
+        return last[1]
+    figures = export_stats(records)
+    _LAST = (records, figures)
+    return figures
+
+
 def workspace_stats(ws) -> dict:
     """Figures of the workspace before export: funnel, drop reasons, messages over time (mine vs theirs), per-chat
     share, habits (emoji, stickers, punctuation), emotion labels and PII counts by kind. Chat names go through the
     redaction contract: a chart is a surface like any export file."""
-    from lib.labels import LabelStore
+    from lib.label.store import LabelStore
     from lib.pii.redactor import surface_redactor
     from lib.pii.store import PiiStore
-    from lib.traits import cached_traits
+    from lib.persona.traits import cached_traits
 
     monthly = pd.read_sql_query(
         "SELECT substr(time, 1, 7) AS month, SUM(is_me) AS mine, COUNT(*) - SUM(is_me) AS theirs FROM messages "

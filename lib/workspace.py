@@ -23,6 +23,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+import threading
 import time as _time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,7 +120,7 @@ class FileResult:
     n_duplicates: int = 0
     me: str = ""
     notes: list[str] = field(default_factory=list)
-    code: str = ""  # msg.<code> in lib.i18n_messages: the message in the UI's language (``message`` is English)
+    code: str = ""  # msg.<code> in lib.i18n.messages: the message in the UI's language (``message`` is English)
     params: dict = field(default_factory=dict)
 
 
@@ -154,6 +155,8 @@ class Workspace:
         self.conn = db.connect(self.path / DB_NAME)
         self._cache: dict[str, tuple[tuple[int, int], object]] = {}
         self._writes = 0
+        self._real = self.path.resolve()
+        self._shm = self._real / (DB_NAME + "-shm")
         self.cleanup()
 
     @property
@@ -203,7 +206,8 @@ class Workspace:
         return json.loads(row[0]) if row else default
 
     def set_setting(self, key: str, value) -> None:
-        self.conn.execute("INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        self.conn.execute("INSERT INTO settings(key, value) VALUES(?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                           (key, json.dumps(value, ensure_ascii=False)))
 
     @property
@@ -368,7 +372,8 @@ class Workspace:
             raise BadInputError(errors[0] if len(errors) == 1 else "; ".join(errors))
         notes.extend(f"skipped {e}" for e in errors)
         frames = []
-        people = sorted({(str(n).strip(), src) for parsed in parsed_parts for n, src in parsed.people if str(n).strip()})
+        people = sorted({(str(n).strip(), src) for parsed in parsed_parts for n, src in parsed.people
+                         if str(n).strip()})
         me_used = ""
         hint_base = self.conn.execute("SELECT COALESCE(MAX(conv_hint), -1) + 1 FROM messages").fetchone()[0]
         for parsed in parsed_parts:
@@ -525,15 +530,48 @@ class Workspace:
     def cached(self, key: str, compute):
         """Aggregates over every message cost a full scan; pages ask for them on every rerun. Reuse the last result
         until this handle writes (:meth:`touch`) or another connection commits (SQLite's data_version tells).
-        ``key`` names the aggregate (prefix it with your module's name); ``compute()`` builds it."""
+        ``key`` names the aggregate (prefix it with your module's name); ``compute()`` builds it.
+
+        Plain data (frames, lists, dicts, tuples, sets, numbers, text) is also shared with every other handle on the
+        same workspace in this process, valid while the database's WAL snapshot is the one it was built on: a new
+        browser tab opens a new handle, and at 100,000 messages rebuilding the export records alone takes seconds."""
         stamp = (self._writes, self.conn.execute("PRAGMA data_version").fetchone()[0])
         hit = self._cache.get(key)
         if hit is not None and hit[0] == stamp:
             value = hit[1]
         else:
-            value = compute()
+            value = self._shared_or_compute(key, compute)
             self._cache[key] = (stamp, value)
         return value.copy() if isinstance(value, pd.DataFrame) else value
+
+    def _snapshot(self) -> bytes | None:
+        """The WAL index header (``-shm``: change counter, last frame, salts): it changes on every commit by any
+        connection of any process. None inside an open transaction (its writes may still roll back) or when there
+        is no WAL index to read, and then nothing is shared."""
+        if self.conn.in_transaction:
+            return None
+        try:
+            with open(self._shm, "rb") as fh:
+                head = fh.read(_WAL_HEADER)
+        except OSError:
+            return None
+        return head if len(head) == _WAL_HEADER else None
+
+    def _shared_or_compute(self, key: str, compute):
+        slot = (str(self._real), key)
+        before = self._snapshot()
+        hit = _SHARED_AGG.get(slot) if before is not None else None
+        if hit is not None and hit[0] == before:
+            return hit[1]
+        value = compute()
+        if before is not None and isinstance(value, _SHAREABLE) and self._snapshot() == before:
+            with _SHARED_LOCK:  # entries of an older snapshot of this workspace are dead: drop them
+                for k in [k for k, v in _SHARED_AGG.items() if k[0] == slot[0] and v[0] != before]:
+                    del _SHARED_AGG[k]
+                _SHARED_AGG[slot] = (before, value)
+                while len(_SHARED_AGG) > _SHARED_MAX:
+                    del _SHARED_AGG[next(iter(_SHARED_AGG))]
+        return value
 
     _cached = cached  # the old private name, still used by a few modules being moved to ``cached``
 
@@ -619,8 +657,9 @@ class Workspace:
             "SELECT 'message' AS level, drop_reason AS reason, COUNT(*) AS items, COUNT(*) AS messages "
             "FROM messages WHERE drop_reason != '' GROUP BY drop_reason", self.conn)
         conv = pd.read_sql_query(
-            "SELECT 'conversation' AS level, effective_reason AS reason, COUNT(*) AS items, SUM(n_messages) AS messages "
-            "FROM conv_effective WHERE effective_reason != '' GROUP BY effective_reason", self.conn)
+            "SELECT 'conversation' AS level, effective_reason AS reason, COUNT(*) AS items, "
+            "SUM(n_messages) AS messages FROM conv_effective WHERE effective_reason != '' GROUP BY effective_reason",
+            self.conn)
         out = pd.concat([msg, conv], ignore_index=True)
         return out.sort_values(["level", "messages"], ascending=[False, False]).reset_index(drop=True)
 
@@ -658,6 +697,13 @@ class Workspace:
 
 
 _SHARED: dict[tuple[str, str], tuple[str, object]] = {}
+# Workspace.cached's cross-handle layer: (workspace path, key) -> (WAL index header, value). Only plain data: an object
+# holding a handle (a redactor, an output guard) must stay with the session that built it.
+_SHARED_AGG: dict[tuple[str, str], tuple[bytes, object]] = {}
+_SHARED_LOCK = threading.Lock()
+_SHARED_MAX = 64
+_SHAREABLE = (pd.DataFrame, list, tuple, dict, set, frozenset, int, float, str)
+_WAL_HEADER = 48  # sqlite's WalIndexHdr: iVersion, iChange, mxFrame, nPage, checksums, salts
 
 
 def shared_cache(ws: "Workspace", key: str, stamp: str, compute: Callable[[], object]):

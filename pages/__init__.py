@@ -34,7 +34,7 @@ import pandas as pd
 import streamlit as st
 
 from lib import demo
-from lib import i18n_messages
+from lib.i18n import messages as i18n_messages
 from lib.i18n import DEFAULT_LANG, LANGS, normalize_lang, t, term
 from lib.importers import BadInputError
 from lib.workspace import (Workspace, last_workspace, open_workspace, remember_workspace, valid_workspace_name,
@@ -105,7 +105,7 @@ class UI:
                                      self.lang)
 
     def note(self, note: str) -> str:
-        """An import note, a redaction reason or a labelling cue: translated at display time (lib.i18n_messages)."""
+        """An import note, a redaction reason or a labelling cue: translated at display time (lib.i18n.messages)."""
         return i18n_messages.note_text(note, self.lang)
 
     def reason(self, reason: str) -> str:

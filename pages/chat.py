@@ -29,51 +29,19 @@ AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:"}
 
 def backend_name() -> str:
     name = ss.get("chat_backend") or CHAT_BACKEND.get(ui.ws)
-    return name if name in chat_lib.BACKENDS else "offline"
+    return name if name in tuple(chat_lib.REGISTRY) else "offline"
 
 
 def settings() -> None:
     """Backend picker, its endpoint (no keys: those come from secrets or the environment), parameters, test."""
     with st.expander(ui.t("chat.settings"), icon=":material/tune:"):
-        name = st.segmented_control(ui.t("chat.backend"), chat_lib.BACKENDS, key="chat_backend",
+        name = st.segmented_control(ui.t("chat.backend"), tuple(chat_lib.REGISTRY), key="chat_backend",
                                     default=backend_name(), required=True,
                                     format_func=lambda b: ui.t(f"chat.backend.{b}"))
         if name != CHAT_BACKEND.get(ui.ws) or not CHAT_BACKEND.is_set(ui.ws):
             CHAT_BACKEND.set(ui.ws, name)
         cfg = chat_lib.config(ui.ws).get(name, {})
-        if name == "openai":
-            with st.form("chat_openai"):
-                base = st.text_input(ui.t("lab.llm_base"), cfg.get("base_url", ""), placeholder="http://127.0.0.1:8000/v1")
-                model = st.text_input(ui.t("lab.llm_model"), cfg.get("model", ""))
-                if st.form_submit_button(ui.t("chat.save")):
-                    chat_lib.set_config(ui.ws, "openai", {"base_url": base, "model": model})
-                    st.rerun()
-            st.caption(ui.t("lab.llm_key_found" if (secret("METWIN_LLM_API_KEY") or secret("OPENAI_API_KEY"))
-                            else "lab.llm_key_none"))
-        elif name == "spark":
-            with st.form("chat_spark"):
-                url = st.text_input(ui.t("chat.spark_url"), cfg.get("url", ""),
-                                    placeholder="wss://maas-api.cn-huabei-1.xf-yun.com/v1.1/chat")
-                c1, c2, c3 = st.columns(3)
-                app_id = c1.text_input(ui.t("chat.spark_app"), cfg.get("app_id", ""))
-                domain = c2.text_input(ui.t("chat.spark_domain"), cfg.get("domain", ""), help=ui.t("chat.spark_domain_help"))
-                patch = c3.text_input(ui.t("chat.spark_patch"), cfg.get("patch_id", ""), help=ui.t("chat.spark_patch_help"))
-                if st.form_submit_button(ui.t("chat.save")):
-                    chat_lib.set_config(ui.ws, "spark", {"url": url, "app_id": app_id, "domain": domain,
-                                                         "patch_id": patch})
-                    st.rerun()
-            have = secret("METWIN_SPARK_API_KEY") and secret("METWIN_SPARK_API_SECRET")
-            st.caption(ui.t("chat.spark_keys_found" if have else "chat.spark_keys_none"))
-        elif name == "local":
-            with st.form("chat_local"):
-                base = st.text_input(ui.t("chat.local_base"), cfg.get("base_model", ""), help=ui.t("chat.local_base_help"))
-                adapter = st.text_input(ui.t("chat.local_adapter"), cfg.get("adapter", ""),
-                                        help=ui.t("chat.local_adapter_help"))
-                if st.form_submit_button(ui.t("chat.save")):
-                    chat_lib.set_config(ui.ws, "local", {"base_model": base, "adapter": adapter})
-                    st.rerun()
-        else:
-            st.caption(ui.t("chat.offline_help"))
+        backend_form(chat_lib.REGISTRY[name], cfg)
         if name in augment.DEFAULT_ON:
             memory_settings(name)
         p = chat_lib.params(ui.ws)
@@ -90,6 +58,24 @@ def settings() -> None:
                 st.success(ui.t("chat.test_ok", what=md_escape(backend().check())), icon=":material/check_circle:")
             except (ChatError, BadInputError) as exc:
                 st.error(md_escape(ui.error_text(exc)), icon=":material/error:")
+
+
+def backend_form(spec: chat_lib.BackendSpec, cfg: dict) -> None:
+    """The backend's own settings, drawn from its spec (lib/chat/backends/): endpoint fields, whether its keys were
+    found, or a note when it needs nothing."""
+    if spec.fields:
+        with st.form(f"chat_{spec.name}"):
+            values = {f.key: st.text_input(ui.t(f.label_key), cfg.get(f.key, ""), placeholder=f.placeholder or None,
+                                           help=ui.t(f.help_key) if f.help_key else None)
+                      for f in spec.fields}
+            if st.form_submit_button(ui.t("chat.save")):
+                chat_lib.set_config(ui.ws, spec.name, values)
+                st.rerun()
+    found, missing = spec.keys_caption
+    if spec.secrets and found:
+        st.caption(ui.t(found if spec.keys_found(secret) else missing))
+    if spec.note_key:
+        st.caption(ui.t(spec.note_key))
 
 
 def memory_settings(name: str) -> None:

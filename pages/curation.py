@@ -5,14 +5,15 @@ and says why; nothing is dropped until the owner says so. Every action is saved 
 """
 from __future__ import annotations
 
+import functools
 import html
 
 import pandas as pd
 import streamlit as st
 
 from lib import review as rv
-from lib.curation import AREA, DROP_REASONS, PLACEMENTS, VIEWS, CharacterTraits, CurationStore
-from lib.curation_rules import REASONS
+from lib.curate.store import AREA, DROP_REASONS, PLACEMENTS, VIEWS, CharacterTraits, CurationStore
+from lib.curate.rules import REASONS
 from lib.errors import BadInputError
 from pages import guard, md_escape, require_messages, setup, text_html
 from pages.components import review
@@ -31,7 +32,7 @@ def when(t: str) -> str:
     return (t or "")[:16].replace("T", " ")
 
 
-# ----- actions (callbacks: saved before the rerun) ------------------------------------------------------------------------
+# ----- actions (callbacks: saved before the rerun) --------------------------------------------------------------------
 def run(fn, *args, flash: str | None = None) -> None:
     """Run a store action from a callback; a problem the owner can fix is shown, not raised."""
     try:
@@ -87,7 +88,7 @@ def act_merge(conv_id: int) -> None:
         focus(merged)
 
 
-# ----- list ---------------------------------------------------------------------------------------------------------------
+# ----- list -----------------------------------------------------------------------------------------------------------
 def reason_names(codes: str) -> str:
     return ", ".join(ui.t(f"cur.reason.{c}") for c in codes.split(",") if c)
 
@@ -146,7 +147,7 @@ def status_text(r: dict) -> str:
     return ui.t("cur.status.trainable")
 
 
-# ----- card ---------------------------------------------------------------------------------------------------------------
+# ----- card -----------------------------------------------------------------------------------------------------------
 def transcript(msgs: pd.DataFrame, split_at: int) -> str:
     out = []
     for r in msgs.itertuples():
@@ -210,8 +211,10 @@ def card(cur: CurationStore, f: dict, remaining: int) -> None:
         page, total = cur.queue(**f, offset=offset, limit=limit)
         return [int(i) for i in page["id"]], total
 
-    def describe(cid: int) -> str:
-        c = cur.conversation(cid)
+    def describe(cid: int) -> str:  # the history panel: the row is enough, no messages or suggestions to load
+        df = cur.conversations()
+        hit = df.loc[df["id"] == int(cid)]
+        c = hit.iloc[0].to_dict() if len(hit) else None
         return f"{c['chat']} · {when(c['start_time'])} · {status_text(c)}" if c else f"#{cid}"
 
     cid = review.show(ui, review.Page(
@@ -280,12 +283,14 @@ def tools(cur: CurationStore, conv: dict) -> None:
                 st.rerun()
 
 
-# ----- page -----------------------------------------------------------------------------------------------------------------
+# ----- page -----------------------------------------------------------------------------------------------------------
 st.title(ui.t("cur.title"))
 st.caption(ui.t("cur.caption"))
 
 with guard(ui):
     cur = store()
+    # One run asks for the card's conversation three times (buttons, card, tools); nothing writes in between.
+    cur.conversation = functools.lru_cache(maxsize=8)(cur.conversation)
     require_messages(ui)
     if msg := ss.pop("_cur_flash", None) or ss.pop("_rv_curation_flash", None):
         st.toast(md_escape(msg), icon=":material/check_circle:")

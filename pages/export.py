@@ -15,6 +15,7 @@ from lib.errors import BadInputError, WorkspaceBusy
 from lib.export import FORMATS, ExportOptions, cached_records, export_dir, past_exports, zip_name
 from lib.export import export as run_export
 from lib.export import formats
+from lib.persona import mbti_store
 from pages import guard, md_escape, require_messages, setup
 from pages.components.fields import widget
 
@@ -50,12 +51,12 @@ def options() -> tuple[str, ExportOptions]:
 
 
 def mbti_panel() -> None:
-    from lib import mbti_store
+    from lib.persona import mbti_store
 
     st.caption(ui.t("exp.mbti_help"))
     files = mbti_store.files(ui.ws)
     if len(files):
-        st.dataframe(files, hide_index=True, width="stretch")
+        st.dataframe(files_table(files), hide_index=True, width="stretch")
     up = st.file_uploader(ui.t("exp.mbti_upload"), type=["json"], accept_multiple_files=True, key="exp_mbti_up")
     if up and st.button(ui.t("exp.mbti_import"), icon=":material/upload:"):
         for f in up:
@@ -89,6 +90,15 @@ def mbti_panel() -> None:
                      "source": "mbti", "file": pair["file"]}, expanded=2)
 
 
+def files_table(files: pd.DataFrame) -> pd.DataFrame:
+    """The imported MBTI files in this language: kind, language and pole by name (a type such as ENFJ, a file name
+    and an unknown code show as they are)."""
+    view = files.assign(kind=[ui.term("exp.mbti_kind", k) for k in files["kind"]],
+                        lang=[ui.term("exp.mbti_lang", x) for x in files["lang"]],
+                        what=[ui.term("exp.mbti_pole", w) for w in files["what"]])
+    return view.rename(columns={c: ui.t(f"exp.mbti_col.{c}") for c in files.columns})
+
+
 def zipped(folder: Path) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -106,7 +116,7 @@ def result(rep) -> None:
     cols[2].metric(ui.t("exp.my_turns"), f"{c['turns']['mine']:,}", border=True)
     cols[3].metric(ui.t("exp.tokens"), f"~{c['tokens_estimate']:,}", border=True, help=ui.t("exp.tokens_help"))
     if rep.build.dropped:
-        st.dataframe(pd.DataFrame({ui.t("exp.left_out"): list(rep.build.dropped),
+        st.dataframe(pd.DataFrame({ui.t("exp.left_out"): [ui.term("left", r) for r in rep.build.dropped],
                                    ui.t("exp.n"): list(rep.build.dropped.values())}), hide_index=True)
 
 
@@ -123,7 +133,7 @@ with guard(ui):
         st.error(md_escape(str(exc)), icon=":material/error:")
         st.stop()
     with st.spinner(ui.t("exp.building")):
-        recs, report, _ = cached_records(ws, opts)
+        recs, report, _ = cached_records(ws, opts, augmenters=[mbti_store.augmenter])
     if not recs:
         st.warning(ui.t("exp.nothing"), icon=":material/warning:")
         st.stop()
@@ -131,7 +141,7 @@ with guard(ui):
         out = export_dir(ws, fmt)
         try:
             with st.spinner(ui.t("exp.writing")):
-                rep = run_export(ws, fmt, out, opts)
+                rep = run_export(ws, fmt, out, opts, augmenters=[mbti_store.augmenter])
         except WorkspaceBusy as exc:  # another tab or command holds the workspace: the last export stays as it was
             st.warning(md_escape(str(exc)), icon=":material/hourglass_top:")
         else:
@@ -150,6 +160,7 @@ with guard(ui):
     for i, r in enumerate(recs[:3]):
         st.json(formats.item(fmt, r, opts.system_turn), expanded=2 if i == 0 else False)
     past = past_exports(ws).drop(columns="id")
+    past["format"] = [ui.term("exp.fmt", f) for f in past["format"]]
     if len(past):
         st.subheader(ui.t("exp.history"))
         st.dataframe(past.rename(columns={"created": ui.t("exp.col.when"), "format": ui.t("exp.format"),

@@ -11,7 +11,8 @@ import streamlit as st
 
 from lib.errors import BadInputError
 from lib.settings import CHAT_BACKEND
-from lib.eval import holdout, report
+from lib.curate import holdout
+from lib.eval import report
 from lib.i18n import EN as KNOWN_KEYS
 from pages import ACCENT, guard, md_escape, secret, setup
 
@@ -102,8 +103,8 @@ with guard(ui):
                 rows[col] = None
         rows["label"] = [row_label(r) for r in rows.to_dict("records")]
         for x in rep.get("skipped") or []:
-            st.caption(ui.t("fid.skipped", label=md_escape(ui.t(f"fid.row.{x['kind']}", model=x["label"].split(":")[0])),
-                            reason=md_escape(x["reason"])))
+            row = ui.t(f"fid.row.{x['kind']}", model=x["label"].split(":")[0])
+            st.caption(ui.t("fid.skipped", label=md_escape(row), reason=md_escape(x["reason"])))
         st.dataframe(rows[["label", "n", "chrf", "distinct", "mean_len", "style_owner_rate", "style_distance",
                            "discriminator_accuracy", "pick_rate", "leaks", "probe_leaks"]].rename(columns={
                                "label": ui.t("fid.col.twin"), "n": ui.t("fid.col.n"), "chrf": ui.t("fid.col.chrf"),

@@ -8,11 +8,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from lib.curation import CharacterTraits, CurationStore
-from lib.errors import BadInputError
 from lib import review as rv
-from lib.labels import AREA, LOW_CONFIDENCE, QUEUES, LabelStore, llm_items
 from lib import settings as setting_keys
+from lib.curate.store import CharacterTraits, CurationStore
+from lib.errors import BadInputError
+from lib.label.emotion import DEFAULT_TAXONOMY
+from lib.label.store import AREA, LOW_CONFIDENCE, QUEUES, LabelStore, llm_items
 from pages import bubble_html, guard, md_escape, require_messages, secret, setup
 from pages.components import review
 
@@ -30,10 +31,19 @@ def store() -> LabelStore:
 
 
 def name(label: str | None) -> str:
-    return LabelStore.display(label, ui.lang)
+    """A label as the owner reads it: a default label by its name in this language (``label.emotion.<id>``), one the
+    owner added as they typed it (their own word, never translated)."""
+    return ui.term("label.emotion", label) if label else ""
 
 
-# ----- suggestions ------------------------------------------------------------------------------------------------------
+def label_of(shown: str, labels: list[str]) -> str:
+    """The stored label for a name the owner sees or types (``开心`` → ``joy``), so a Chinese taxonomy list, table
+    cell or typed default name saves the same label the English UI would."""
+    back = {name(lab): lab for lab in (*DEFAULT_TAXONOMY, *labels)}
+    return back.get(shown, shown)
+
+
+# ----- suggestions ----------------------------------------------------------------------------------------------------
 def ensure_suggested(s: LabelStore) -> None:
     pending = s.rules_pending()
     if not pending:
@@ -43,7 +53,8 @@ def ensure_suggested(s: LabelStore) -> None:
         report = s.suggest_rules(progress=lambda f, _w: bar.progress(f, text=ui.t("lab.suggesting", n=pending)))
         bar.empty()
         if report.stored:
-            st.toast(ui.t("lab.suggested", n=report.stored, secs=f"{report.seconds:.1f}"), icon=":material/auto_awesome:")
+            st.toast(ui.t("lab.suggested", n=report.stored, secs=f"{report.seconds:.1f}"),
+                     icon=":material/auto_awesome:")
     else:
         st.warning(ui.t("lab.suggest_needed", n=pending), icon=":material/auto_awesome:")
         if st.button(ui.t("lab.suggest_now", n=pending), type="primary"):
@@ -81,7 +92,7 @@ def filters(s: LabelStore) -> dict:
     return {"queue": queue, "chat_id": chat, "emotion": emotion, "search": search or "", "order": order}
 
 
-# ----- card (the shared review queue draws the position, buttons, keys, undo, history and stats) ------------------------
+# ----- card (the shared review queue draws the position, buttons, keys, undo, history and stats) ----------------------
 def turn_html(t: dict) -> str:
     who = ui.t("common.me") if t["is_me"] else (t["sender"] or "?")
     return bubble_html(who, "\n".join(t["texts"]), t["is_me"])
@@ -109,7 +120,8 @@ def render(s: LabelStore, mid: int) -> None:
     if item["suggestions"]:
         parts = [ui.t("lab.suggestion", label=name(sg["label"]), conf=f"{sg['confidence']:.2f}",
                       source=ui.t(f"lab.source.{sg['source']}"),
-                      why=md_escape(", ".join(ui.evidence(r) for r in sg["reasons"][:4])) or "—") for sg in item["suggestions"]]
+                      why=md_escape(", ".join(ui.evidence(r) for r in sg["reasons"][:4])) or "—")
+                 for sg in item["suggestions"]]
         st.markdown(" \n".join(parts))
     else:
         st.caption(ui.t("lab.no_suggestion"))
@@ -206,21 +218,21 @@ def message_tags(mid: int) -> None:
                 st.rerun()
 
 
-# ----- bulk table ---------------------------------------------------------------------------------------------------------
+# ----- bulk table -----------------------------------------------------------------------------------------------------
 def save_table(key: str) -> None:
     """Apply the table's edits as one undoable action, then start a fresh editor (a new key)."""
     edits = (ss.get(key) or {}).get("edited_rows", {})
     ids: list[int] = ss.get("_lab_table_ids", [])
     changes: dict[int, dict] = {}
     col_label, col_flag = ui.t("lab.col.label"), ui.t("lab.col.flagged")
-    back = {name(lab): lab for lab in store().taxonomy()}
+    labels = store().taxonomy()
     for pos, change in edits.items():
         pos = int(pos)
         if pos >= len(ids):
             continue
         c: dict = {}
         if col_label in change:
-            c["label"] = back.get(change[col_label], change[col_label]) if change[col_label] else None
+            c["label"] = label_of(change[col_label], labels) if change[col_label] else None
         if col_flag in change:
             c["flagged"] = bool(change[col_flag])
         if c:
@@ -290,7 +302,7 @@ def table(s: LabelStore, f: dict) -> None:
         confirm_accept_page(*ss["lab_bulk"])
 
 
-# ----- LLM suggestions ------------------------------------------------------------------------------------------------------
+# ----- LLM suggestions ------------------------------------------------------------------------------------------------
 def llm(s: LabelStore, f: dict) -> None:
     from lib.llm import Endpoint, LLMError, list_models
 
@@ -320,7 +332,7 @@ def llm(s: LabelStore, f: dict) -> None:
     if not items:
         st.success(ui.t("lab.llm_nothing"), icon=":material/task_alt:")
         return
-    from lib.emotion_llm import prompt_preview
+    from lib.label.llm import prompt_preview
 
     with st.expander(ui.t("lab.llm_prompt", n=min(20, len(items))), icon=":material/visibility:"):
         st.code(prompt_preview(items[:20], s.taxonomy(), s.guidelines(), ui.lang), language=None, wrap_lines=True)
@@ -337,17 +349,19 @@ def llm(s: LabelStore, f: dict) -> None:
             bar.empty()
 
 
-# ----- settings -----------------------------------------------------------------------------------------------------------
+# ----- settings -------------------------------------------------------------------------------------------------------
 def settings(s: LabelStore) -> None:
     with st.form("lab_settings"):
-        tax = st.text_area(ui.t("lab.taxonomy"), "\n".join(s.taxonomy()), help=ui.t("lab.taxonomy_help"), height=220)
+        labels = s.taxonomy()
+        tax = st.text_area(ui.t("lab.taxonomy"), "\n".join(name(lab) for lab in labels), help=ui.t("lab.taxonomy_help"),
+                           height=220)
         theirs = st.toggle(ui.t("lab.theirs"), s.include_theirs(), help=ui.t("lab.theirs_help"))
         threshold = st.slider(ui.t("lab.threshold"), 0.0, 1.0, s.threshold(), 0.05, help=ui.t("lab.threshold_help"))
         guide = st.text_area(ui.t("lab.guidelines"), s.guidelines() or "", placeholder=ui.t("lab.guidelines_default"),
                              height=160)
         if st.form_submit_button(ui.t("lab.save_settings")):
             try:
-                s.set_taxonomy(tax.splitlines())
+                s.set_taxonomy(label_of(" ".join(line.split()), labels) for line in tax.splitlines())
                 s.set_include_theirs(theirs)
                 s.set_threshold(threshold)
                 s.set_guidelines(guide)
@@ -363,7 +377,7 @@ def settings(s: LabelStore) -> None:
                                    ui.t("lab.count.suggested"): dist["suggested"]}), hide_index=True)
 
 
-# ----- page -----------------------------------------------------------------------------------------------------------------
+# ----- page -----------------------------------------------------------------------------------------------------------
 st.title(ui.t("lab.title"))
 st.caption(ui.t("lab.caption", low=f"{LOW_CONFIDENCE:.1f}"))
 

@@ -86,7 +86,7 @@ def counters(s: PiiStore) -> None:
                 text=ui.t("pii.progress", done=done, total=c["values"]))
 
 
-# ----- filters ----------------------------------------------------------------------------------------------------------
+# ----- filters --------------------------------------------------------------------------------------------------------
 def filters(s: PiiStore) -> dict:
     present = [k for k in KINDS if k in set(s.counts_by_kind()["kind"])]
     chats = ui.ws.chats()
@@ -111,7 +111,7 @@ def filters(s: PiiStore) -> dict:
             "order": order}
 
 
-# ----- review card ------------------------------------------------------------------------------------------------------
+# ----- review card ----------------------------------------------------------------------------------------------------
 def decide_as(status: str):
     """A review-queue handler: save at once (undoable from the workspace's log); returns the flash."""
     def go(value_id: int) -> str | None:
@@ -324,7 +324,7 @@ def review_card(s: PiiStore, f: dict) -> None:
     mark_form(occs)
 
 
-# ----- table and bulk ---------------------------------------------------------------------------------------------------
+# ----- table and bulk -------------------------------------------------------------------------------------------------
 @st.dialog(" ", width="medium")
 def confirm_bulk(kind: str | None, min_score: float) -> None:
     s = store()
@@ -379,7 +379,7 @@ def table(s: PiiStore, f: dict) -> None:
         confirm_bulk(*ss["pii_bulk"])
 
 
-# ----- terms and allow-list ---------------------------------------------------------------------------------------------
+# ----- terms and allow-list -------------------------------------------------------------------------------------------
 def terms(s: PiiStore) -> None:
     left, right = st.columns(2, gap="large")
     with left:
@@ -423,7 +423,7 @@ def terms(s: PiiStore) -> None:
                 st.rerun()
 
 
-# ----- settings -----------------------------------------------------------------------------------------------------------
+# ----- settings -------------------------------------------------------------------------------------------------------
 def settings(s: PiiStore) -> None:
     st.subheader(ui.t("pii.modes"))
     st.caption(ui.t("pii.modes_help"))
@@ -454,7 +454,7 @@ def settings(s: PiiStore) -> None:
         st.success(ui.t("pii.scanned", n=report.scanned, hits=report.hits, secs=f"{report.seconds:.1f}"))
 
 
-# ----- page -------------------------------------------------------------------------------------------------------------
+# ----- page -----------------------------------------------------------------------------------------------------------
 st.title(ui.t("pii.title"))
 st.caption(ui.t("pii.caption"))
 

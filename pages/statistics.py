@@ -8,8 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.export import ExportOptions, cached_records
-from lib.labels import LabelStore
-from lib.stats import export_stats, workspace_stats
+from lib.stats import export_stats_of, workspace_stats
 from pages import ACCENT, guard, render_funnel, require_messages, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
@@ -60,7 +59,7 @@ def two_sided(df: pd.DataFrame, x: str, height: int = 220, line: bool = False) -
 
 def export_figures(ws) -> dict:
     recs, report, _ = cached_records(ws, ExportOptions())
-    return {**export_stats(recs), "left_out": dict(report.dropped), "conversations": report.conversations}
+    return {**export_stats_of(recs), "left_out": dict(report.dropped), "conversations": report.conversations}
 
 
 st.title(ui.t("stat.title"))
@@ -106,7 +105,7 @@ with guard(ui):
         emo = w["emotion_labels"]
         if emo:
             lab, sug = ui.t("lab.count.labelled"), ui.t("stat.suggested")
-            names = [LabelStore.display(k, ui.lang) for k in emo]  # 开心, 难过… in the Chinese UI
+            names = [ui.term("label.emotion", k) for k in emo]  # 开心, 难过… in the Chinese UI
             long = pd.DataFrame({"emotion": names * 2, "status": [lab] * len(emo) + [sug] * len(emo),
                                  "n": [v["labelled"] for v in emo.values()] + [v["suggested"] for v in emo.values()]})
             st.altair_chart(alt.Chart(long).mark_bar().encode(

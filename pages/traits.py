@@ -1,7 +1,7 @@
 """Traits: how the owner talks, counted from their own messages, and the trait card they write about themselves.
 
 The mined figures (phrases, emoji, stickers, punctuation, length, burstiness, hours) are aggregates computed in
-``lib/traits.py`` and cached; the page charts only those small tables.
+``lib/persona/traits.py`` and cached; the page charts only those small tables.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from lib.errors import BadInputError
-from lib.traits import TraitCard, cached_traits, load_card, save_card
+from lib.persona.traits import TraitCard, cached_traits, load_card, save_card
 from pages import ACCENT, guard, md_escape, require_messages, setup
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it

@@ -23,7 +23,7 @@ ROUND = 10
 def deal() -> None:
     """A new round: contexts from held-out conversations, each with the twin's reply."""
     name = CHAT_BACKEND.get(ui.ws)
-    backend = chat_lib.get_backend(name if name in chat_lib.BACKENDS else "offline", ui.ws, secret)
+    backend = chat_lib.get_backend(name if name in tuple(chat_lib.REGISTRY) else "offline", ui.ws, secret)
     p = chat_lib.params(ui.ws)
     params = ChatParams(p.temperature, p.top_p, p.max_tokens, p.history, persona.prompt(ui.ws))
     seen = ss.get("game_seen", [])  # earlier rounds of this session: their answers must not show up as context

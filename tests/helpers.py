@@ -33,7 +33,8 @@ CHAT = [(0, "2024-05-01 09:00:00", "早呀[旺柴]"), (0, "2024-05-01 09:00:20",
         (1, "2024-05-01 09:02:30", "okk~"),
         (0, "2024-05-03 20:00:00", "到家了吗"), (1, "2024-05-03 20:05:00", "到啦 嘿嘿")]
 
-WHATSAPP = """01/05/2024, 09:00 - Messages and calls are end-to-end encrypted. No one outside of this chat can read them.
+WHATSAPP = """01/05/2024, 09:00 - Messages and calls are end-to-end encrypted. No one outside of this chat can read \
+them.
 01/05/2024, 09:00 - Alice: Morning! Coffee later?
 01/05/2024, 09:01 - Bob: Sure
 see you at 10

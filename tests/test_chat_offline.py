@@ -8,7 +8,7 @@ import pytest
 
 from lib.chat.base import ChatError, ChatParams
 from lib.chat.offline import OfflineTwin, chunks, tokens
-from lib.curation import CurationStore
+from lib.curate.store import CurationStore
 from lib.export.records import Record, Turn
 from lib.workspace import Workspace
 from tests.helpers import memotrace_csv, write
@@ -168,7 +168,7 @@ def test_get_backend_offline_and_delay(tmp_path: Path):
     ws.close()
 
 
-# ----- issue 19: a reply that fits, openers, Regenerate, repetition, the fallback's language ---------------------------
+# ----- issue 19: a reply that fits, openers, Regenerate, repetition, the fallback's language --------------------------
 OPENERS = [("(starts the chat)", f"opener number {i} here") for i in range(12)]
 MORE = [
     ("谢谢你", "不客气～"), ("thanks a lot!", "no worries mate"), ("good night", "night night, sleep well"),

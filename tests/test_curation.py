@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from lib.curation import CharacterTraits, CurationStore
+from lib.curate.store import CharacterTraits, CurationStore
 from lib.errors import BadInputError
 from lib.pii.redactor import Redactor
 from lib.pii.store import PiiStore
 from lib.segment import SegmentConfig
-from lib.traits import TraitCard, load_card, mine, save_card
+from lib.persona.traits import TraitCard, load_card, mine, save_card
 from lib.workspace import Workspace
 from tests.helpers import chat_workspace, memotrace_csv, write
 

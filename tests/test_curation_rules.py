@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.curation_rules import REASONS, DropRules, bigram_overlap, suggest_drops
+from lib.curate.rules import REASONS, DropRules, bigram_overlap, suggest_drops
 
 DAY = "2024-05-01"
 
@@ -54,7 +54,8 @@ def test_empty_frame():
 
 
 def test_too_short_my_side_says_almost_nothing():
-    df = frame(conv(1, [("09:00", "them", "text", "你今天晚上几点下班？要不要一起吃饭"), ("09:05", "me", "text", " 嗯 ")]),
+    df = frame(conv(1, [("09:00", "them", "text", "你今天晚上几点下班？要不要一起吃饭"),
+                        ("09:05", "me", "text", " 嗯 ")]),
                conv(10, [("10:00", "them", "text", "did you get the file?"), ("10:01", "me", "text", "ok"),
                          ("10:02", "me", "sticker", "")]),
                conv(20, [("11:00", "them", "text", "在吗"), ("11:01", "me", "text", "在的在的")]))  # 4: enough
@@ -108,7 +109,8 @@ def test_topic_jump_after_two_hours_is_flagged_at_the_first_message_after_the_ga
     assert r["at_message"] == 103  # "明天的报告写完了吗"
     assert r["other_conv"] == -1
     assert r["detail"].startswith("120 min silence and 0.0") and r["detail"].endswith("at 14:00")
-    assert bigram_overlap("吃饭了吗吃了今天食堂的面条不错我也想吃面条", "明天的报告写完了吗还没数据还要再核对一遍那我先把图表做好") <= 0.05
+    assert bigram_overlap("吃饭了吗吃了今天食堂的面条不错我也想吃面条",
+                          "明天的报告写完了吗还没数据还要再核对一遍那我先把图表做好") <= 0.05
 
 
 def test_long_gap_on_the_same_topic_is_not_flagged():

@@ -1,4 +1,5 @@
-"""lib/db.py: re-entrant transactions (savepoints) and the v8 migration of ``conv_effective`` (issue 18)."""
+"""lib/db.py: re-entrant transactions (savepoints), the v8 migration of ``conv_effective`` and the v9
+``review_comments`` table (issue 18)."""
 from __future__ import annotations
 
 import sqlite3
@@ -154,4 +155,51 @@ def test_the_upgrade_is_one_transaction_and_idempotent(tmp_path: Path):
         c = db.connect(path)
         assert c.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
         assert c.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'conv_effective'").fetchone()[0] == 1
+        c.close()
+
+
+# ----- v9: review comments are part of the schema ---------------------------------------------------------------------
+def _comment_columns(c: sqlite3.Connection) -> list[str]:
+    return [r[1] for r in c.execute("PRAGMA table_info(review_comments)")]
+
+
+def test_an_old_workspace_gains_the_review_comments_table(tmp_path: Path):
+    from lib import decisions
+
+    path = tmp_path / "old.db"
+    old = _old_schema(path, 8)
+    assert _comment_columns(old) == []  # a v8 workspace that never saw a comment
+    old.close()
+    c = db.connect(path)
+    try:
+        assert c.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION >= 9
+        assert _comment_columns(c) == ["area", "item_id", "text", "at"]
+        decisions.set_comment(c, "labels", 7, "  check the sticker  ")
+        assert decisions.comment(c, "labels", 7) == "check the sticker"
+    finally:
+        c.close()
+
+
+def test_a_workspace_whose_comments_table_came_at_run_time_keeps_its_comments(tmp_path: Path):
+    """Before v9 lib/decisions.py created the table on first use: such a v8 workspace upgrades with its notes."""
+    path = tmp_path / "old.db"
+    old = _old_schema(path, 8)
+    old.execute("CREATE TABLE review_comments (area TEXT NOT NULL, item_id INTEGER NOT NULL, text TEXT NOT NULL, "
+                "at TEXT NOT NULL, PRIMARY KEY (area, item_id))")
+    old.execute("INSERT INTO review_comments VALUES ('curation', 3, 'split after the trip', '2026')")
+    old.close()
+    c = db.connect(path)
+    try:
+        assert c.execute("PRAGMA user_version").fetchone()[0] == db.SCHEMA_VERSION
+        assert c.execute("SELECT area, item_id, text FROM review_comments").fetchall() == [
+            ("curation", 3, "split after the trip")]
+    finally:
+        c.close()
+
+
+def test_a_new_workspace_has_the_comments_table_from_the_start(tmp_path: Path):
+    c = db.connect(tmp_path / "new.db")
+    try:
+        assert _comment_columns(c) == ["area", "item_id", "text", "at"]
+    finally:
         c.close()

@@ -1,4 +1,4 @@
-"""Rule-based emotion suggestions (lib/emotion.py) and the hand-labelled WeChat emoji table."""
+"""Rule-based emotion suggestions (lib/label/emotion.py) and the hand-labelled WeChat emoji table."""
 from __future__ import annotations
 
 import csv
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.emotion import DEFAULT_TAXONOMY, LABEL_ZH, LEXICON_PATH, Suggestion, suggest, suggest_many
+from lib.label.emotion import DEFAULT_TAXONOMY, LABEL_ZH, LEXICON_PATH, Suggestion, suggest, suggest_many
 
 FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "wechat" / "wechat_emoji_names.tsv"
 FIXTURE_COLUMNS = ("id", "cn", "hk_tw", "en_us", "legacy_code", "en_alias_from_memotrace")
@@ -203,8 +203,8 @@ def test_every_lexicon_name_is_recognised() -> None:
 # --- speed ---------------------------------------------------------------------------------------------------------
 
 def test_speed() -> None:
-    base = ["今天吃什么", "哈哈哈哈笑死我了[捂脸]", "我好想你❤️", "你怎么又不回我……", "好的～", "[Smile] ok see you at 5",
-            "气死我了！！凭什么", "这个周末要不要一起去看电影呀，我听说新上映的那部还不错"]
+    base = ["今天吃什么", "哈哈哈哈笑死我了[捂脸]", "我好想你❤️", "你怎么又不回我……", "好的～",
+            "[Smile] ok see you at 5", "气死我了！！凭什么", "这个周末要不要一起去看电影呀，我听说新上映的那部还不错"]
     texts = [f"{base[i % len(base)]} {i}" for i in range(20_000)]   # distinct texts: no help from repeats
     suggest_many(texts[:10])   # compile outside the timing
     start = time.perf_counter()

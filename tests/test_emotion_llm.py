@@ -1,4 +1,4 @@
-"""LLM emotion suggestions (lib/emotion_llm.py): the prompt, the tolerant answer parser, and batching against a real
+"""LLM emotion suggestions (lib/label/llm.py): the prompt, the tolerant answer parser, and batching against a real
 local OpenAI-compatible server (tests/fakes/openai_server.py)."""
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from lib.emotion import DEFAULT_TAXONOMY, LABEL_ZH, Suggestion
-from lib.emotion_llm import Item, build_messages, parse_answer, prompt_preview, suggest
+from lib.label.emotion import DEFAULT_TAXONOMY, LABEL_ZH, Suggestion
+from lib.label.llm import Item, build_messages, parse_answer, prompt_preview, suggest
 from lib.errors import BadInputError
 from lib.llm import Endpoint, LLMError
 from tests.fakes import Fail, FakeOpenAI

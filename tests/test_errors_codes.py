@@ -9,7 +9,7 @@ import pytest
 
 from lib.errors import BadInputError, WorkspaceBusy
 from lib.i18n import EN, ZH, placeholders
-from lib.i18n_messages import error_text, evidence_text, message, note_text, reason_text
+from lib.i18n.messages import error_text, evidence_text, message, note_text, reason_text
 from lib.importers import parse_file
 from lib.workspace import Workspace
 from tests.helpers import CHAT, memotrace_csv, write
@@ -140,7 +140,7 @@ def test_every_coded_raise_in_the_importers_has_a_message():
 
 
 def test_every_emotion_cue_translates():
-    from lib.emotion import CUE_KINDS, suggest
+    from lib.label.emotion import CUE_KINDS, suggest
 
     assert all(f"evidence.{kind}" in ZH for kind in CUE_KINDS)
     reasons = [r for text in ("lol 太好笑了哈哈哈 😂!!", "想你了～ QAQ", "[旺柴] 嘿嘿…") for r in suggest(text).reasons]
@@ -166,7 +166,7 @@ def test_the_notes_of_every_public_fixture_translate():
 
 def test_every_redaction_reason_on_the_sample_translates(tmp_path: Path):
     """The reasons the recognizers give on the bundled sample all have a Chinese form. A new reason wording in
-    lib/pii fails here: add its piece to REASON_PIECES_ZH (or a template) in lib/i18n_messages.py."""
+    lib/pii fails here: add its piece to REASON_PIECES_ZH (or a template) in lib/i18n/messages.py."""
     from lib.pii.store import PiiStore
     from lib.workspace import load_sample, sample_files
 

@@ -8,7 +8,8 @@ import pytest
 
 from lib.chat.base import ChatParams
 from lib.chat.offline import OfflineTwin
-from lib.eval import game, holdout
+from lib.curate import holdout
+from lib.eval import game
 from lib.workspace import Workspace, load_sample
 from tests.helpers import metric, start
 

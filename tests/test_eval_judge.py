@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from lib.eval import holdout, judge, report
+from lib.curate import holdout
+
+from lib.eval import judge, report
 from lib.llm import Endpoint
 from lib.workspace import Workspace, load_sample
 from tests.fakes.openai_server import FakeOpenAI
@@ -118,7 +120,8 @@ def test_the_report_judge_sends_no_original_value(sample, tmp_path: Path):
     rows = {r["label"]: r for r in rep["rows"]}
     assert rows["offline"]["judge"]["k"] == 3 and rows["offline"]["judge"]["n"] > 5
     assert rows[report.RANDOM_LABEL]["judge"] is not None and rep["judge"]["model"] == "fake-model"
-    assert (tmp_path / "ev" / "judge.jsonl").exists() and "judge: taken for mine" in (tmp_path / "ev" / "fidelity.md").read_text()
+    assert (tmp_path / "ev" / "judge.jsonl").exists()
+    assert "judge: taken for mine" in (tmp_path / "ev" / "fidelity.md").read_text()
 
 
 def test_prompt_preview_is_what_is_sent():

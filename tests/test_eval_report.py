@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from lib.chat.offline import OfflineTwin
-from lib.eval import holdout, report
+from lib.curate import holdout
+from lib.eval import report
 from lib.workspace import Workspace, load_sample
 from tests.helpers import start
 
@@ -68,7 +69,7 @@ def test_fidelity_page_holds_out_and_measures(data_dir):
 
 
 def test_catchphrases_count_in_the_style_distance(tmp_path: Path):
-    from lib.traits import TraitCard, save_card
+    from lib.persona.traits import TraitCard, save_card
 
     ws = Workspace(tmp_path / "ws")
     load_sample(ws)

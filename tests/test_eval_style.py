@@ -40,7 +40,7 @@ def test_detector_trains_on_records_and_skips_the_neutral_opening():
 
 def test_held_out_accuracy_on_the_sample(tmp_path: Path):
     from lib.chat.offline import export_options
-    from lib.eval import holdout
+    from lib.curate import holdout
     from lib.export import records
     from lib.workspace import Workspace, load_sample
 

@@ -13,12 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib import persona
-from lib.curation import CharacterTraits, CurationStore
+from lib.curate.store import CharacterTraits, CurationStore
 from lib.errors import BadInputError
 from lib.export import ExportOptions, export, records
 from lib.export.formats import lf_problems
 from lib.export.records import Turn, _chunks, align
-from lib.labels import LabelStore
+from lib.label.store import LabelStore
 from lib.pii.store import PiiStore
 from lib.workspace import Workspace, load_sample
 from tests.helpers import chat_workspace, memotrace_csv, write
@@ -253,7 +253,7 @@ def test_cached_records_follow_decisions(ws: Workspace):
 
 
 def test_held_out_conversations_never_reach_a_training_export(sample: Workspace, tmp_path: Path):
-    from lib.eval import holdout
+    from lib.curate import holdout
     from lib.export import holdout_records
 
     held = holdout.choose(sample, share=0.2)

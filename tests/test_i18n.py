@@ -54,7 +54,7 @@ def test_library_vocabulary_is_translated():
     reasons = [R_SYSTEM, R_EMPTY, R_NONTEXT_DROP, R_NONTEXT_CUT, R_DUPLICATE, C_GROUP, C_NO_ME, C_NO_THEM,
                C_ONLY_PLACEHOLDERS, C_TOO_SHORT]
     missing = [r for r in reasons if f"reason.{r}" not in EN]
-    assert missing == [], "add these lib/segment.py reasons to lib/i18n.py"
+    assert missing == [], "add these lib/segment.py reasons to lib/i18n/app.py"
     assert term("reason", C_GROUP, "zh") == "群聊（默认排除）"
     assert term("reason", "a reason added later", "zh") == "a reason added later"
 
@@ -88,17 +88,18 @@ def test_every_key_the_pages_use_exists():
     root = Path(__file__).resolve().parents[1]
     sources = [root / "app.py", *sorted((root / "pages").glob("*.py"))]
     used = {k for f in sources for k in re.findall(r"""\bt\(\s*["']([a-z_]+\.[^"'{}]+)["']""", f.read_text("utf-8"))}
-    used |= {k for f in sources for k in re.findall(r"""PageDef\([^)]*?["']([a-z]+\.[a-z_]+)["']""", f.read_text("utf-8"))}
+    page_def = r"""PageDef\([^)]*?["']([a-z]+\.[a-z_]+)["']"""
+    used |= {k for f in sources for k in re.findall(page_def, f.read_text("utf-8"))}
     assert used, "the pattern found no keys: update this test"
     assert sorted(k for k in used if k not in EN) == []
 
 
 def test_labelling_and_curation_vocabularies_are_translated():
-    from lib.curation import DROP_REASONS, PLACEMENTS, VIEWS
-    from lib.curation_rules import REASONS
-    from lib.labels import QUEUES
+    from lib.curate.store import DROP_REASONS, PLACEMENTS, VIEWS
+    from lib.curate.rules import REASONS
+    from lib.label.store import QUEUES
     from lib.segment import C_DROPPED, KIND_CODES
-    from lib.traits import PUNCTUATION
+    from lib.persona.traits import PUNCTUATION
 
     keys = ([f"lab.queue.{q}" for q in QUEUES] + [f"cur.view.{v}" for v in VIEWS]
             + [f"cur.drop.{r}" for r in DROP_REASONS] + [f"cur.reason.{r}" for r in REASONS]

@@ -107,7 +107,8 @@ def test_whatsapp_lines_inside_a_line_chat_and_line_lines_inside_whatsapp(tmp_pa
     wa = "".join(f"01/05/2024, 09:{i:02d} - Alice: message {i}\n" for i in range(10)) + \
         "01/05/2024, 09:20 - Bob: pasted\n15:05\tMika\thi\n15:06\tKen\tyo\n"
     assert detect(write(tmp_path, "b.txt", wa))[0].name == "whatsapp_txt"
-    wa_ko = "2023. 5. 1. 오후 3:05 - 지수: 시간 : 7시\n2023. 5. 1. 오후 3:06 - 민호: 장소 : 역\n"  # Korean WhatsApp, " : "
+    # Korean WhatsApp, " : "
+    wa_ko = "2023. 5. 1. 오후 3:05 - 지수: 시간 : 7시\n2023. 5. 1. 오후 3:06 - 민호: 장소 : 역\n"
     assert detect(write(tmp_path, "d.txt", wa_ko))[0].name == "whatsapp_txt"
     qq = "2016-05-20 22:33:16 小红(12345678)\n你好\n\n2016-05-20 22:34:00 阿明(87654321)\n[LINE] 在吗\n"
     assert detect(write(tmp_path, "c.txt", qq))[0].name == "qq_txt"
@@ -343,7 +344,8 @@ def test_kakaotalk_phones() -> None:
     ios = parse_file(FIX / "kakaotalk" / "ios_ko.txt")
     assert rows(ios, "sender", "kind", "text") == [
         ("", "system", "지수님이 들어왔습니다."), ("지수", "text", "안녕하세요!"), ("민호", "text", "반가워요"),
-        ("서연", "text", "이번 주말에 북한산 어때요?"), ("민호", "image", "사진 3장"), ("", "system", "서연님이 나갔습니다.")]
+        ("서연", "text", "이번 주말에 북한산 어때요?"), ("민호", "image", "사진 3장"),
+        ("", "system", "서연님이 나갔습니다.")]
     assert ios.messages["chat"].iloc[0] == "등산 모임" and ios.messages["is_group"].all()
     en = parse_file(FIX / "kakaotalk" / "android_en.txt")
     assert rows(en, "time", "sender", "kind", "text")[-1] == ("2023-05-01T23:59:00", "Dana", "text", "ok\nsee you")

@@ -206,7 +206,8 @@ def test_weflow_private_chat(china_clock: None) -> None:
         ("text", '那家店叫"老王面馆"，\n在公司楼下'), ("image", ""), ("sticker", "开心"), ("sticker", ""),
         ("voice", "我到楼下了"), ("voice", ""), ("video", ""), ("location", "老王面馆 北京市海淀区中关村大街1号"),
         ("file", "菜单.pdf"), ("link", "十家必吃的面馆"), ("call", "03:12"), ("other", "￥25.00 面钱"),
-        ("system", '"小美" 撤回了一条消息'), ("system", '我拍了拍"小美"'), ("text", "好吃！下次还去"), ("text", "行, 下周三"),
+        ("system", '"小美" 撤回了一条消息'), ("system", '我拍了拍"小美"'), ("text", "好吃！下次还去"),
+        ("text", "行, 下周三"),
     ]
     assert df["quote"].tolist()[16] == "那家店排队吗"
     assert (df.loc[df["kind"] == "system", "sender"] == "").all()

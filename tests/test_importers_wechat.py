@@ -1,6 +1,7 @@
 """WeChat importers: MemoTrace (CSV v2, CSV 2025, TXT, training JSON) and PyWxDump/WeClone CSV.
 
-Fixtures under tests/fixtures/wechat are invented chats written to the specs in docs/formats/memotrace.md and docs/formats/pywxdump.md.
+Fixtures under tests/fixtures/wechat are invented chats written to the specs in docs/formats/memotrace.md and
+docs/formats/pywxdump.md.
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import pytest
 
 from lib import decisions
 from lib.errors import BadInputError
-from lib.labels import LabelStore
+from lib.label.store import LabelStore
 from lib.workspace import Workspace
 from tests.helpers import chat_workspace, memotrace_csv, write
 
@@ -193,7 +193,7 @@ def _fake_labeller(calls: list[int]):
 
 
 def test_llm_suggestions_are_stored_as_suggestions_batch_by_batch(ws: Workspace):
-    from lib.labels import llm_items
+    from lib.label.store import llm_items
     from lib.llm import Endpoint, LLMError
     from tests.fakes.openai_server import FakeOpenAI
 

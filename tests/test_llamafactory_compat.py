@@ -106,7 +106,8 @@ def _fields(lf) -> dict[str, tuple[type, dataclasses.Field]]:
 
 def _value_problems(key: str, value, hint) -> list[str]:
     """Whether ``value`` is one LLaMA-Factory's field type allows: literals and enums by their own values, plain
-    types by type (YAML gives bool, int, float or str). Unions (``X | None``, ``Enum | str``) pass if any member does."""
+    types by type (YAML gives bool, int, float or str). Unions (``X | None``, ``Enum | str``) pass if any member
+    does."""
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is typing.Union or isinstance(hint, types.UnionType):
         members = [a for a in args if a is not type(None)]

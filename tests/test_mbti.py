@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from lib import mbti
+from lib.persona import mbti
 from lib.errors import BadInputError
-from lib.mbti import (
+from lib.persona.mbti import (
     RECOMMENDED_RATIO,
     MbtiFile,
     MbtiRecord,
@@ -27,7 +27,7 @@ from lib.mbti import (
     sentences,
     to_pair,
 )
-from lib.traits import Traits
+from lib.persona.traits import Traits
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "mbti"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason=f"real MBTI excerpts not present at {SHARED}")
@@ -83,7 +83,8 @@ def test_parse_good_bytes_strips_single_space_input():
     f, recs, skipped = parse(ZH, "zh_energy_extraversion.json")
     assert f == describe("zh_energy_extraversion.json")
     assert skipped == 0
-    assert recs == [MbtiRecord("你是更内向还是外向的？", "我更外向。我喜欢和朋友在一起。", "zh_energy_extraversion.json"),
+    assert recs == [MbtiRecord("你是更内向还是外向的？", "我更外向。我喜欢和朋友在一起。",
+                               "zh_energy_extraversion.json"),
                     MbtiRecord("描述你的一天，用五个词。", "充满活力", "zh_energy_extraversion.json")]
 
 
@@ -413,7 +414,8 @@ def test_restyle_bracket_emoji_and_cap():
     assert restyle("day 1", Traits(emoji_per_message=0.9), seed=0) == "day 1"  # no emoji of their own: none added
 
 
-LONG_ZH = ("我更外向。外向意味着我从与他人在一起中获取能量，并享受社交互动。我在团体环境中表现得很好，并且与他人交流时感到充满活力。"
+LONG_ZH = ("我更外向。外向意味着我从与他人在一起中获取能量，并享受社交互动。"
+           "我在团体环境中表现得很好，并且与他人交流时感到充满活力。"
            "我经常被描述为外向、善于社交和健谈。")
 
 

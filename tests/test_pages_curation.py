@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib.curation import CurationStore
-from lib.labels import LabelStore
-from lib.traits import load_card
+from lib.curate.store import CurationStore
+from lib.label.store import LabelStore
+from lib.persona.traits import load_card
 from lib.workspace import Workspace
 from tests.helpers import metric, start
 

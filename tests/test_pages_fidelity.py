@@ -7,22 +7,14 @@ import re
 
 import pytest
 
-from lib import i18n, i18n_fidelity
-from lib.eval import holdout
+from lib import i18n
+from lib.curate import holdout
 from lib.workspace import Workspace
 from tests.fakes.openai_server import FakeOpenAI
 from tests.helpers import start
 
 pytestmark = pytest.mark.usefixtures("data_dir", "running_server")  # tests/conftest.py
 PAGE = "pages/fidelity.py"
-
-
-@pytest.fixture(autouse=True)
-def fidelity_words(monkeypatch):
-    """The page's words, as lib/i18n.py merges them once lib/i18n_fidelity.py is registered there (a no-op then)."""
-    for lang, words in (("en", i18n_fidelity.EN), ("zh", i18n_fidelity.ZH)):
-        for key, text in words.items():
-            monkeypatch.setitem(i18n.TRANSLATIONS[lang], key, text)
 
 
 def _measure(at):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from lib.eval import game, holdout
+from lib.curate import holdout
+
+from lib.eval import game
 from lib.export.records import NEUTRAL_OPENING
 from lib.workspace import Workspace, load_sample
 from tests.helpers import metric, start

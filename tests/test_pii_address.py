@@ -109,7 +109,8 @@ def test_no_postcode_or_house_number_leaks(text, address):
 
 
 @pytest.mark.parametrize("text, value", [
-    ("it's Apt. 050, the buzzer is broken", "Apt. 050"), ("Suite 292", "Suite 292"), ("flat 4B, second floor", "flat 4B"),
+    ("it's Apt. 050, the buzzer is broken", "Apt. 050"), ("Suite 292", "Suite 292"), ("flat 4B, second floor",
+                                                                                      "flat 4B"),
 ])
 def test_an_apartment_or_suite_number_alone_is_an_address(text, value):
     hits = [text[h.start:h.end] for h in AddressRecognizer().analyze(text) if h.kind == "ADDRESS"]
@@ -155,13 +156,16 @@ DEV_POSITIVES = [
     ("meet me on Joaquin Suarez 2906 at noon", ["Joaquin Suarez 2906"]),
     ("we're on Tomasz Zieliński 44 now", ["Tomasz Zieliński 44"]),
     ("the bus stops at 40517 kirkevollen 22 every hour", ["40517 kirkevollen 22"]),
-    ("turn left on Haverkamp Road, the house is 6284 21 Doornbosch Lane", ["Haverkamp Road", "6284 21 Doornbosch Lane"]),
+    ("turn left on Haverkamp Road, the house is 6284 21 Doornbosch Lane", ["Haverkamp Road",
+                                                                           "6284 21 Doornbosch Lane"]),
     ("the clubs on Fenwicke Hollow Street are loud, see 12 Ash Road", ["Fenwicke Hollow Street", "12 Ash Road"]),
     # address blocks: one span across lines; bullets split the lines, and each one is found
     ("Address:\n3381 Hamarsbraut 17\nSuite 12\nReykjavík\nIceland 10115",
      ["3381 Hamarsbraut 17\nSuite 12\nReykjavík\nIceland 10115"]),
-    ("our new place: 2210 7 Ravenhill Close\nBallarat\n, VIC\n 3350", ["2210 7 Ravenhill Close\nBallarat\n, VIC\n 3350"]),
-    ("• 3381 Hamarsbraut 17\n• Apt. 12\n• Reykjavík\n• Iceland 10115", ["3381 Hamarsbraut 17", "Apt. 12", "Iceland 10115"]),
+    ("our new place: 2210 7 Ravenhill Close\nBallarat\n, VIC\n 3350",
+     ["2210 7 Ravenhill Close\nBallarat\n, VIC\n 3350"]),
+    ("• 3381 Hamarsbraut 17\n• Apt. 12\n• Reykjavík\n• Iceland 10115", ["3381 Hamarsbraut 17", "Apt. 12",
+                                                                        "Iceland 10115"]),
     ("Apt 12B", ["Apt 12B"]),
 ]
 

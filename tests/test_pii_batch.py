@@ -14,8 +14,10 @@ from lib.pii.recognizers.person_zh import ChineseNameRecognizer
 LINES = [
     "明天跟张晓明一起吃火锅", "王医生说我这个要复查", "还在加班明天见", "好的", "", "哈哈哈哈", "晓明到了吗",
     "Dr. Daniel Okafor wants to see me again", "ask my sister Emma Rossi", "Daniel said hi", "will do", "Mark my words",
-    "我手机13812345678，有事打我", "邮箱ｘｉａｏｙｕ＠ｅｘａｍｐｌｅ．ｃｏｍ", "张晓明：到了", "what's the wifi password",
-    "sunflower42", "打１３８１２３４５６７８就行", "王老师好", "Emma", "老王说的", "@Daniel 看这个", "Flat 2, 14 Elm Road, Leeds LS6 2AB",
+    "我手机13812345678，有事打我", "邮箱ｘｉａｏｙｕ＠ｅｘａｍｐｌｅ．ｃｏｍ", "张晓明：到了",
+    "what's the wifi password",
+    "sunflower42", "打１３８１２３４５６７８就行", "王老师好", "Emma", "老王说的", "@Daniel 看这个",
+    "Flat 2, 14 Elm Road, Leeds LS6 2AB",
     "张", "晓", "明天", "Okafor", "Daniel Okafor's car", "sk-abcdefghijklmnop1234", "身份证11010519491231002X发你了",
     "QQ 12345678", "微信号 rain_2024", "我家在北京市朝阳区建国路88号3栋2单元501室",
 ]

@@ -230,7 +230,8 @@ def test_address_english(text, value, score):
 
 @pytest.mark.parametrize("text", [
     "不知道12号行不行", "明天12号去逛街", "我在路上3号到", "地铁2号线", "在3号楼开会", "302室", "8号楼3单元",
-    "2024年3月5号", "3月5号3楼", "周三下午在1号会议室", "在3楼302室开会", "3号401室", "12 楼 1203室", "我在万达广场3楼", "西湖区很好玩", "杭州市的天气", "我在北京市朝阳区上班",
+    "2024年3月5号", "3月5号3楼", "周三下午在1号会议室", "在3楼302室开会", "3号401室", "12 楼 1203室", "我在万达广场3楼",
+    "西湖区很好玩", "杭州市的天气", "我在北京市朝阳区上班",
     "give me 5 minutes drive", "Chapter 3 The Way of Kings", "it costs 300 dollars", "I have 2 cats and a dog",
     "top 10 Places to visit", "see you at 12 main st",  # lower case without context stays below the threshold
 ])
@@ -261,7 +262,8 @@ def test_person_positive(text, expected):
     assert all(h.score == SCORE_VALIDATED and "known name" in h.reason for h in rec.analyze(text))
 
 
-@pytest.mark.parametrize("text", ["Malice", "hiAlice", "Alicea", "宝宝晚安", "老公回来了", "妈妈说", "哈哈哈", "12345", "张"])
+@pytest.mark.parametrize("text", ["Malice", "hiAlice", "Alicea", "宝宝晚安", "老公回来了", "妈妈说", "哈哈哈", "12345",
+                                  "张"])
 def test_person_negative(text):
     assert found(PersonRecognizer(NAMES), text) == []
 
@@ -278,7 +280,8 @@ def test_person_regex_special_characters():
 
 
 def test_person_many_names_is_fast():
-    names = [f"{a}{b}" for a in "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗" for b in "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"]
+    surnames, given = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗", "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平"
+    names = [f"{a}{b}" for a in surnames for b in given]
     names += [f"User{i}x" for i in range(200)]
     rec = PersonRecognizer(names)
     assert len(rec.names) == 600
@@ -350,7 +353,8 @@ def test_secret_high_entropy_token():
 
 @pytest.mark.parametrize("text", [
     "密码忘了", "验证码发了吗", "忘记密码了怎么办", "密码是多少？", "my password is too long", "pin this message",
-    "zip code is 94105", "验证码2024年就改了", "验证码收到了，顺便说下我的工号是 88231", "sha 3f786850e387550fdab836ed7e6dc881de23001b",
+    "zip code is 94105", "验证码2024年就改了", "验证码收到了，顺便说下我的工号是 88231",
+    "sha 3f786850e387550fdab836ed7e6dc881de23001b",
     "https://mp.weixin.qq.com/s/9fK2xQ7mZp4Lw8Rt1Vb6Ny3Hc5Jd0Gs2Ae7Uk", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1",
     "this_is_a_very_long_variable_name_2024", "Pinterest 上看到的", "passwordless login",
     "error code: 1001", "conversion code: CIE L*a*b* 1976 images", "Fix 'openssl passwd -1'.", "see passwd.1.xml",

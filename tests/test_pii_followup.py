@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lib.curation import CurationStore
+from lib.curate.store import CurationStore
 from lib.pii.analyzer import Analyzer
 from lib.pii.base import AnalyzerConfig
 from lib.pii.recognizers.followup import FollowupRecognizer, asked_kind

@@ -1,4 +1,5 @@
-"""The PII kind registry (issue 16): a new kind is one recognizer module plus its two labels; everything else derives."""
+"""The PII kind registry (issue 16): a new kind is one recognizer module plus its two labels; everything else
+derives."""
 from __future__ import annotations
 
 import pytest

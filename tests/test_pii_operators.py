@@ -39,7 +39,8 @@ def leaked(value: str, out: str) -> bool:
 def id_valid(s: str) -> bool:
     s = s.replace(" ", "")
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return len(s) == 18 and s[:17].isdigit() and "10X98765432"[sum(int(a) * w for a, w in zip(s, weights)) % 11] == s[17]
+    return len(s) == 18 and s[:17].isdigit() and "10X98765432"[sum(int(a) * w for a, w in zip(s,
+                                                                                              weights)) % 11] == s[17]
 
 
 def luhn(s: str) -> bool:
@@ -71,8 +72,10 @@ def _d(n: int) -> str:
 
 def _cn_mobile() -> str:
     n = _rnd.choice(["13", "15", "18", "19", "17"]) + _d(9)
-    return _rnd.choice([n, f"{n[:3]} {n[3:7]} {n[7:]}", f"{n[:3]}-{n[3:7]}-{n[7:]}", "+86" + n, f"+86 {n[:3]} {n[3:7]} {n[7:]}",
-                        "0086" + n, "86" + n, "１３" + n[2:].translate(str.maketrans("0123456789", "０１２３４５６７８９"))])
+    return _rnd.choice([n, f"{n[:3]} {n[3:7]} {n[7:]}", f"{n[:3]}-{n[3:7]}-{n[7:]}", "+86" + n,
+                        f"+86 {n[:3]} {n[3:7]} {n[7:]}",
+                        "0086" + n, "86" + n, "１３" + n[2:].translate(str.maketrans("0123456789",
+                                                                                     "０１２３４５６７８９"))])
 
 
 def gen_phone() -> str:
@@ -150,9 +153,11 @@ GENERATORS = {
     "PLATE": lambda: _rnd.choice("京沪粤苏浙川") + _rnd.choice("ABCD") + _rnd.choice(["", "·"])
     + _rnd.choice([_d(5), "D" + _d(5), "A" + _d(4)]),
     "PASSPORT": lambda: _rnd.choice(["E", "G", "EA"]) + _d(8 if _rnd.random() < 0.5 else 7),
-    "ADDRESS": lambda: _rnd.choice([f"北京市朝阳区建国路{_d(5)}号{_rnd.randint(1, 9)}栋501室", f"{_d(5)} Main Street, Boston",
+    "ADDRESS": lambda: _rnd.choice([f"北京市朝阳区建国路{_d(5)}号{_rnd.randint(1, 9)}栋501室",
+                                    f"{_d(5)} Main Street, Boston",
                                     "杭州市西湖区文三路", f"上海市浦东新区{_d(6)}"]),
-    "PERSON": lambda: _rnd.choice(["张三", "李小龙", "欧阳娜娜", "王", "Alice", "bob", "John Smith", "user12345678", "Amy张"]),
+    "PERSON": lambda: _rnd.choice(["张三", "李小龙", "欧阳娜娜", "王", "Alice", "bob", "John Smith", "user12345678",
+                                   "Amy张"]),
     "SECRET": lambda: _rnd.choice([_d(6), "sk-" + "".join(_rnd.choices(string.ascii_letters + string.digits, k=40)),
                                    "Passw0rd" + _d(5) + "!"]),
     "CUSTOM": lambda: _rnd.choice(["项目" + _d(6), "Project Falcon", "内部代号" + _d(3)]),
@@ -268,7 +273,8 @@ def test_surrogate_is_keyed_on_the_normalised_value():
 def test_surrogate_is_stable_across_processes():
     """sha256, not hash(): the same workspace must get the same fakes after a restart (PYTHONHASHSEED differs)."""
     code = ("from lib.pii.operators import surrogate;"
-            "print(surrogate('PERSON','张三','s'), surrogate('PHONE','13812345678','s'), surrogate('CN_ID','11010519491231002X','s'))")
+            "print(surrogate('PERSON','张三','s'), surrogate('PHONE','13812345678','s'), "
+            "surrogate('CN_ID','11010519491231002X','s'))")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     outs = {subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2")}

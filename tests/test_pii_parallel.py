@@ -19,7 +19,8 @@ def _file(tmp_path: Path, n: int) -> Path:
     rows = []
     for i in range(n):
         text = LINES[i % len(LINES)]
-        rows.append(text if text.startswith("{") or not text else json.dumps({"id": i, "text": text}, ensure_ascii=False))
+        rows.append(text if text.startswith("{") or not text else json.dumps({"id": i, "text": text},
+                                                                             ensure_ascii=False))
     p.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return p
 
@@ -48,7 +49,8 @@ def test_parallel_scan_equals_one_process(tmp_path: Path, monkeypatch) -> None:
     assert many == one
     out = [json.loads(line) for line in one[0].splitlines()]
     assert len(out) == 360  # blank lines give no output line; a bad line gives an error line
-    answers = [o for o in out if o.get("id") is not None and LINES[o["id"] % len(LINES)] in ("07700 900461", "sunflower42")]
+    answers = [o for o in out if o.get("id") is not None and LINES[o["id"] % len(LINES)] in ("07700 900461",
+                                                                                             "sunflower42")]
     assert answers and all(o["spans"] for o in answers)  # the question on the line before counted, at every edge
     assert one[2] == 40 and "line 4: not JSON" in one[1]
 

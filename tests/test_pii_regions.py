@@ -71,7 +71,8 @@ def test_month_first_12_hour_whatsapp_dates_make_us(ws: Workspace, tmp_path: Pat
 
 
 def test_chinese_chat_is_cn(ws: Workspace, tmp_path: Path):
-    rows = [(i % 2, f"2024-05-01 09:0{i}:00", t) for i, t in enumerate(["早呀", "今天去爬山吗", "去！冲呀", "八点地铁站见"])]
+    rows = [(i % 2, f"2024-05-01 09:0{i}:00", t) for i, t in enumerate(["早呀", "今天去爬山吗", "去！冲呀",
+                                                                        "八点地铁站见"])]
     ws.import_paths([write(tmp_path, "chat.csv", memotrace_csv(rows))])
     assert PiiStore(ws).regions() == ("CN",)
 

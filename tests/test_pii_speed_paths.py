@@ -71,11 +71,15 @@ def test_english_trigger_sets_equal_the_per_name_test() -> None:
 # ----- workspace scan ------------------------------------------------------------------------------------------------
 
 CORPUS = [
-    "我手机13812345678，有事打我", "好的", "明天跟王晓明一起吃火锅", "晓明说他不来了", "my sister Emma Rossi is visiting",
+    "我手机13812345678，有事打我", "好的", "明天跟王晓明一起吃火锅", "晓明说他不来了",
+    "my sister Emma Rossi is visiting",
     "ask Emma about it", "what's your number again?", "07700 900461", "邮箱xiaoyu.lin@example.com或者微信都行",
-    "卡号6222021234567894转我一下", "身份证11010519491231002X发你了", "ｔｅｌ：１３９８７６５４３２１", "订单号20240101123456789",
-    "wifi password?", "sunflower42", "你的身份证号多少？", "11010519491231002X", "Dr. Okafor called", "Daniel Okafor here",
-    "Daniel will be late", "王老师好", "好的 我的是 138 1234 5678 吗？", "ip 192.168.1.20 is the router", "ok", "哈哈哈",
+    "卡号6222021234567894转我一下", "身份证11010519491231002X发你了", "ｔｅｌ：１３９８７６５４３２１",
+    "订单号20240101123456789",
+    "wifi password?", "sunflower42", "你的身份证号多少？", "11010519491231002X", "Dr. Okafor called",
+    "Daniel Okafor here",
+    "Daniel will be late", "王老师好", "好的 我的是 138 1234 5678 吗？", "ip 192.168.1.20 is the router", "ok",
+    "哈哈哈",
     "房东李建国让我们月底交租", "李建国：收到", "call me on +44 7700 900123", "", "下午三点见", "Emma's car is blue",
 ]
 
@@ -167,7 +171,8 @@ def test_workspace_scan_fast_paths_equal_the_plain_path(tmp_path: Path, monkeypa
 
 
 def test_known_value_pass_stays_in_process(monkeypatch) -> None:
-    """A pure known-names-and-values analyzer is not worth workers; a full one is (over MIN_PARALLEL messages)."""
+    """A pure known-names-and-values analyzer is not worth workers fed with texts; a full one is (over MIN_PARALLEL
+    messages), and so is the pure one when the workers read their own messages (only hits come back)."""
     from lib.pii.base import AnalyzerConfig
     from lib.pii.recognizers.person import PersonRecognizer
 
@@ -179,3 +184,86 @@ def test_known_value_pass_stays_in_process(monkeypatch) -> None:
         assert next(pool.map([[("ask Emma Rossi", None)]]))[0][0].kind == "PERSON"
     with parallel.AnalyzerPool(Analyzer(AnalyzerConfig()), 10 ** 6) as pool:
         assert pool.parallel
+    with parallel.AnalyzerPool(pure, 10 ** 6, own_reads=True) as pool:
+        assert pool.parallel
+
+
+# ----- workers reading their own ranges -------------------------------------------------------------------------------
+
+def _several_chats(tmp_path: Path):
+    """A workspace of four chats whose ids interleave (one import per chat, then more of the first chat with earlier
+    times: its ids no longer follow its times) and two owner's edits, one in the first batch, one later."""
+    from lib.workspace import Workspace
+    from tests.helpers import memotrace_csv, write
+
+    ws = Workspace(tmp_path / "ws")
+    texts = [t for t in CORPUS if t]
+    for k in range(4):
+        rows = [(i % 2, f"2024-05-{2 + r:02d} {9 + i // 60:02d}:{i % 60:02d}:{k:02d}", texts[(i + k) % len(texts)])
+                for r in range(2) for i in range(len(texts))]
+        csv = memotrace_csv(rows).replace("wxid_ajie", f"wxid_friend{k}").replace("阿杰", f"朋友{k}")
+        ws.import_paths([write(tmp_path, f"chat{k}.csv", csv)])
+    # more of chat 0 between its own days, ending on a question, then more after them: the last of chat 0 seen by
+    # id before that import's first message is the question, not its predecessor in time (the store's rule takes
+    # it; a worker whose range starts there must too)
+    middle = [(i % 2, f"2024-05-02 12:{i:02d}:00", texts[-1 - i]) for i in range(9)] + \
+        [(0, "2024-05-02 12:30:00", "wifi password?")]
+    after = [(1, f"2024-05-04 10:{i:02d}:00", "sunflower42") for i in range(6)]
+    for name, rows in (("chat0b.csv", middle), ("chat0c.csv", after)):
+        csv = memotrace_csv(rows).replace("wxid_ajie", "wxid_friend0").replace("阿杰", "朋友0")
+        ws.import_paths([write(tmp_path, name, csv)])
+    with ws.conn:
+        ids = [r[0] for r in ws.conn.execute("SELECT id FROM messages WHERE text != '' ORDER BY id")]
+        for mid, text in ((ids[2], "改一下：我的是13911112222"), (ids[len(ids) * 2 // 3], "问下你的身份证号多少？")):
+            ws.conn.execute("INSERT INTO message_edits(message_id, text, edited_at) VALUES (?, ?, '2024-06-01')",
+                            (mid, text))
+    return ws
+
+
+def _scan_chats(tmp_path: Path, monkeypatch, mode: str) -> tuple[tuple, tuple, int]:
+    monkeypatch.setattr(parallel.threading, "active_count", lambda: 1)
+    ranges = []
+    if mode == "plain":
+        monkeypatch.setattr(PiiStore, "_scan_range", _plain_scan_range)
+    else:
+        monkeypatch.setattr(parallel, "MIN_PARALLEL", 0 if mode == "workers" else 10 ** 9)
+        monkeypatch.setenv("METWIN_JOBS", "2" if mode == "workers" else "1")
+        real = parallel.AnalyzerPool.map_ranges
+
+        def spy(self, path, jobs, fn, conn):
+            for out in real(self, path, jobs, fn, conn):
+                ranges.append(out[0])
+                yield out
+
+        monkeypatch.setattr(parallel.AnalyzerPool, "map_ranges", spy)
+    ws = _several_chats(tmp_path / mode)
+    # a range starts at the first message of the last import (the answer after the question)
+    answer = ws.conn.execute("SELECT MIN(id) FROM messages WHERE time LIKE '2024-05-04%'").fetchone()[0]
+    before = ws.conn.execute("SELECT COUNT(*) FROM messages WHERE id < ? AND text != ''", (answer,)).fetchone()[0]
+    monkeypatch.setattr(store_mod, "BATCH", next(b for b in range(before // 3, 0, -1) if before % b == 0))
+    try:
+        n_chats = ws.conn.execute("SELECT COUNT(DISTINCT chat_id) FROM messages").fetchone()[0]
+        assert n_chats >= 4
+        store = PiiStore(ws)
+        first = store.scan()
+        dumped = _dump(ws.conn)
+        assert store.scan(full=True).scanned == first.scanned > 0
+        assert any(h[0] == answer for h in dumped[0])  # the question before it in the scan made it a value
+        return dumped, _dump(ws.conn), sum(ranges)
+    finally:
+        ws.close()
+
+
+def test_workers_reading_their_ranges_equal_the_serial_and_plain_paths(tmp_path: Path, monkeypatch) -> None:
+    """Several chats, ids out of time order in one of them, edits: the workers' own reads (and their predecessor
+    rule at each range's start) give byte-identical hits and values."""
+    out = {}
+    for mode in ("plain", "serial", "workers"):
+        with monkeypatch.context() as m:
+            out[mode] = _scan_chats(tmp_path, m, mode)
+    plain, serial, workers = out["plain"], out["serial"], out["workers"]
+    assert serial[2] == 0 and workers[2] > 0  # the workers really read ranges; the serial path never does
+    assert any(h[5] == "13911112222" for h in plain[0][0])  # an edited text was scanned
+    assert {"PHONE", "CN_ID", "PERSON"} <= {h[3] for h in plain[0][0]}
+    assert serial[:2] == plain[:2]
+    assert workers[:2] == plain[:2]

@@ -1,4 +1,5 @@
-"""Detections and decisions in a workspace: scanning, grouping by value, persistence, rescans, and the export contract."""
+"""Detections and decisions in a workspace: scanning, grouping by value, persistence, rescans, and the export
+contract."""
 from __future__ import annotations
 
 import json
@@ -196,7 +197,8 @@ def test_occurrences_carry_context_and_chat_filter(ws: Workspace):
     card = value_of(store, "BANK_CARD", CARD)
     occ = store.occurrences(card["id"], limit=3, context=1)
     assert len(occ) == 1 and occ[0]["text"][occ[0]["start"]:occ[0]["end"]] == CARD
-    assert [m["text"] for m in occ[0]["before"]] == [ROWS[1][2]] and [m["text"] for m in occ[0]["after"]] == [ROWS[3][2]]
+    assert [m["text"] for m in occ[0]["before"]] == [ROWS[1][2]]
+    assert [m["text"] for m in occ[0]["after"]] == [ROWS[3][2]]
     chat_id = int(ws.chats().iloc[0]["id"])
     assert store.queue(chat_id=chat_id)[1] == store.queue()[1]
     assert store.queue(chat_id=chat_id + 999)[1] == 0

@@ -338,7 +338,8 @@ def test_ip_norm_is_canonical() -> None:
 
 @pytest.mark.parametrize("text", [
     "1.2.3.4.5", "256.1.1.1", "1.2.3", "01.02.03.04", "v1.2.3.4", "版本1.2.3.4", "版本号：10.0.0.1",
-    "version 10.0.0.12", "build10.0.0.12", "abc10.0.0.1", "xyzabcd:1234:5678:9abc::1", "12:30:45", "00:1a:2b:3c:4d:5e", "10.0.19041.1", "1.1.1.1.", "a10.0.0.1",
+    "version 10.0.0.12", "build10.0.0.12", "abc10.0.0.1", "xyzabcd:1234:5678:9abc::1", "12:30:45", "00:1a:2b:3c:4d:5e",
+    "10.0.19041.1", "1.1.1.1.", "a10.0.0.1",
 ])
 def test_ip_negatives(text: str) -> None:
     assert found(IpRecognizer(), text) == []
@@ -347,12 +348,15 @@ def test_ip_negatives(text: str) -> None:
 # --- URLs with credentials --------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, surface, why", [
-    ("链接https://api.example.com/cb?access_token=ya29.a0AfH6SMB你看下", "https://api.example.com/cb?access_token=ya29.a0AfH6SMB",
+    ("链接https://api.example.com/cb?access_token=ya29.a0AfH6SMB你看下",
+     "https://api.example.com/cb?access_token=ya29.a0AfH6SMB",
      "access_token"),
-    ("(see https://example.com/x?a=1&api_key=sk_live_abcdef123456).", "https://example.com/x?a=1&api_key=sk_live_abcdef123456",
+    ("(see https://example.com/x?a=1&api_key=sk_live_abcdef123456).",
+     "https://example.com/x?a=1&api_key=sk_live_abcdef123456",
      "api_key"),
     ("ftp://bob:hunter2@files.example.com/x。好的", "ftp://bob:hunter2@files.example.com/x", "user:password"),
-    ("https://s3.example.com/f.pdf?X-Amz-Signature=abcdef0123456789", "https://s3.example.com/f.pdf?X-Amz-Signature=abcdef0123456789",
+    ("https://s3.example.com/f.pdf?X-Amz-Signature=abcdef0123456789",
+     "https://s3.example.com/f.pdf?X-Amz-Signature=abcdef0123456789",
      "X-Amz-Signature"),
     ("\"https://example.com/cb#code=4/0AY0e-g7Xk2JHq9\"", "https://example.com/cb#code=4/0AY0e-g7Xk2JHq9", "code"),
 ])

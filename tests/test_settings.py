@@ -45,11 +45,11 @@ def test_keys_are_unique_and_documented():
         settings.Setting("chat.backend", str, "", "twice")
 
 
-MIGRATED = ["lib/persona.py", "lib/mbti_store.py", "lib/traits.py", "lib/demo.py", "lib/chat/__init__.py",
-            "lib/chat/augment.py", "lib/chat/transcript.py", "lib/eval/holdout.py", "lib/workspace.py",
-            "pages/memory.py", "pages/chat.py", "pages/fidelity.py", "pages/who_said_it.py", "pages/train.py",
-            "lib/pii/store.py", "lib/pii/guard.py", "lib/labels.py", "pages/labelling.py", "lib/eval/game.py",
-            "lib/memory/embed.py"]
+MIGRATED = ["lib/persona/__init__.py", "lib/persona/mbti_store.py", "lib/persona/traits.py", "lib/demo.py",
+            "lib/chat/__init__.py", "lib/chat/augment.py", "lib/chat/transcript.py", "lib/curate/holdout.py",
+            "lib/workspace.py", "pages/memory.py", "pages/chat.py", "pages/fidelity.py", "pages/who_said_it.py",
+            "pages/train.py", "lib/pii/store.py", "lib/pii/guard.py", "lib/label/store.py", "pages/labelling.py",
+            "lib/eval/game.py", "lib/memory/embed.py"]
 
 
 @pytest.mark.parametrize("path", MIGRATED)

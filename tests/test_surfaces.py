@@ -137,7 +137,8 @@ def test_transcript_downloads_redact_what_the_owner_typed(ws: Workspace):
 
 
 def test_fidelity_report_labels_follow_the_contract(ws: Workspace, tmp_path: Path):
-    from lib.eval import holdout, report
+    from lib.curate import holdout
+    from lib.eval import report
 
     class Echo:
         name = "echo"

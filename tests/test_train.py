@@ -40,7 +40,8 @@ def rec(*turns: str, system: str = "") -> dict:
 
 
 OVERFIT = [
-    rec("你好，最近怎么样？", "还行吧，就是有点忙。", "周末一起吃饭吗？", "好啊，去哪儿吃？火锅还是烧烤？", system="你是我，说话随意。"),
+    rec("你好，最近怎么样？", "还行吧，就是有点忙。", "周末一起吃饭吗？", "好啊，去哪儿吃？火锅还是烧烤？",
+        system="你是我，说话随意。"),
     rec("今天加班到很晚，累死了。", "早点休息，别太拼了。"),
 ]
 LONG = rec("很长很长的问题" * 60, "这条回复在截断长度之外。")  # its first reply lies past cutoff_len: dropped
@@ -357,7 +358,8 @@ def test_stop_and_resume_match_an_uninterrupted_run(tiny, data, tmp_path):
     assert straight.steps == 12 and [p.name for p in checkpoints(tmp_path / "a")] == ["step-5", "step-10", "step-12"]
 
     calls = []
-    stopped = train(_cfg(tiny, data, tmp_path / "b", save_total_limit=0), should_stop=lambda: calls.append(1) or len(calls) >= 6)
+    stopped = train(_cfg(tiny, data, tmp_path / "b", save_total_limit=0),
+                    should_stop=lambda: calls.append(1) or len(calls) >= 6)
     assert stopped.stopped and stopped.steps == 6 and stopped.adapter is None
     assert stopped.checkpoint == tmp_path / "b" / "checkpoints" / "step-6"
     assert json.loads((tmp_path / "b" / "run_card.json").read_text())["status"] == "stopped"
@@ -503,7 +505,8 @@ def test_device_and_model_folder_checks(tiny, tmp_path):
     half.mkdir()
     shutil.copy(tiny / "config.json", half / "config.json")
     assert device.model_folder_check(str(half)) == "no_weights"
-    assert "no weights" in device.model_folder_problem(str(half)) and str(half) in device.model_folder_problem(str(half))
+    problem = device.model_folder_problem(str(half))
+    assert "no weights" in problem and str(half) in problem
     # Size from config.json, within a factor of two of the real count (an estimate, for the memory hint).
     real = sum(p.numel() for p in AutoModelForCausalLM.from_pretrained(tiny).parameters()) / 1e9
     est = device.model_params_b(tiny)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from lib.traits import mine, mine_workspace, top_phrases
+from lib.persona.traits import mine, mine_workspace, top_phrases
 from lib.workspace import Workspace
 from tests.helpers import memotrace_csv, write
 
@@ -61,7 +61,7 @@ def test_mine_workspace_reads_only_my_messages(tmp_path):
 
 
 def test_names_of_people_are_not_catchphrases():
-    from lib.traits import mine
+    from lib.persona.traits import mine
 
     df = pd.DataFrame({"time": ["2024-05-01T09:00:00"] * 6, "kind": ["text"] * 6,
                        "text": ["阿杰你好", "阿杰吃饭", "好滴", "好滴", "阿杰冲呀", "冲呀"]})

@@ -23,6 +23,16 @@ Secret = Callable[[str], "str | None"]
 
 
 @dataclass(frozen=True)
+class ConfigField:
+    """One endpoint setting a backend's form asks for and saves in the workspace (never a key: keys come from
+    secrets or the environment, see :attr:`BackendSpec.secrets`)."""
+    key: str                                         # its name in the backend's saved config (``cfg[key]``)
+    label_key: str                                   # i18n key of the field's label
+    help_key: str = ""                               # i18n key of its help text
+    placeholder: str = ""                            # an example value (a URL shape), shown greyed
+
+
+@dataclass(frozen=True)
 class BackendSpec:
     """One chat backend, as the CLI (``eval --backend``, ``serve --backend``), the Chat page and the prompt builder
     know it. ``make(ws, cfg, secret)`` builds it from its saved settings (``cfg``) and keys (``secret``), raising
@@ -34,6 +44,15 @@ class BackendSpec:
     prompt_memory: bool = False                      # persona + examples + facts in its prompt by default
     generative: bool = True                          # writes new text (the offline twin only picks real replies)
     servable: bool = True                            # offered by ``serve --backend``
+    order: int = 100                                 # place in the Chat page's picker (the offline twin first)
+    fields: tuple[ConfigField, ...] = ()             # what its settings form asks for (the Chat page draws it)
+    secrets: tuple[tuple[str, ...], ...] = ()        # keys it needs: each inner tuple is names that can stand in
+    keys_caption: tuple[str, str] = ("", "")         # i18n keys: its keys were found / were not found
+    note_key: str = ""                               # i18n key of a caption shown instead of a form (none needed)
+
+    def keys_found(self, secret: Secret) -> bool:
+        """Whether every key it needs is in ``.streamlit/secrets.toml`` or the environment."""
+        return all(any(secret(n) for n in names) for names in self.secrets)
 
 
 REGISTRY: dict[str, BackendSpec] = {}
@@ -101,57 +120,26 @@ def _make(name: str, ws, secret: Secret) -> Backend:
     return spec.make(ws, config(ws).get(name, {}), secret)
 
 
-# ----- the built-in backends ------------------------------------------------------------------------------------------
-def _offline(ws, cfg: dict, secret: Secret) -> Backend:
-    from lib.chat.offline import OfflineTwin
+# ----- the backends: one module each in lib/chat/backends/, found at import (like lib/importers) ----------------------
+def _load() -> None:
+    """Import every module of :mod:`lib.chat.backends`: each calls :func:`register` for its own backend, so a new
+    backend is one new module there (plus its labels and test) and nothing else changes. The modules are small: the
+    heavy libraries are imported inside each spec's ``make``."""
+    import importlib
+    import pkgutil
 
-    return OfflineTwin.from_workspace(ws)
+    from lib.chat import backends
 
-
-def _openai(ws, cfg: dict, secret: Secret) -> Backend:
-    from lib.chat.openai_backend import OpenAIBackend
-    from lib.llm import Endpoint
-
-    base, model = cfg.get("base_url") or _env("METWIN_LLM_BASE_URL"), cfg.get("model") or _env("METWIN_LLM_MODEL")
-    if not base or not model:
-        raise BadInputError("the OpenAI-compatible backend needs a base URL and a model (chat settings, or "
-                            "METWIN_LLM_BASE_URL and METWIN_LLM_MODEL)")
-    key = secret("METWIN_LLM_API_KEY") or secret("OPENAI_API_KEY") or ""
-    return OpenAIBackend(Endpoint(base, model, key, timeout=float(cfg.get("timeout") or 120)))
+    for info in sorted(pkgutil.iter_modules(backends.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{backends.__name__}.{info.name}")
+    ordered = sorted(REGISTRY.values(), key=lambda spec: (spec.order, spec.name))  # the picker's order
+    REGISTRY.clear()
+    REGISTRY.update((spec.name, spec) for spec in ordered)
 
 
-def _spark(ws, cfg: dict, secret: Secret) -> Backend:
-    from lib.chat.spark import SparkBackend, SparkConfig
-
-    url, app_id = cfg.get("url") or _env("METWIN_SPARK_URL"), cfg.get("app_id") or _env("METWIN_SPARK_APP_ID")
-    key, sec = secret("METWIN_SPARK_API_KEY"), secret("METWIN_SPARK_API_SECRET")
-    domain = cfg.get("domain") or _env("METWIN_SPARK_DOMAIN") or ""
-    if not (url and app_id and domain):
-        raise BadInputError("the Spark backend needs its URL, app id and domain (chat settings, or "
-                            "METWIN_SPARK_URL, METWIN_SPARK_APP_ID, METWIN_SPARK_DOMAIN)")
-    if not (key and sec):
-        raise BadInputError("the Spark backend needs METWIN_SPARK_API_KEY and METWIN_SPARK_API_SECRET in "
-                            ".streamlit/secrets.toml or the environment")
-    return SparkBackend(SparkConfig(url=url, app_id=app_id, api_key=key, api_secret=sec, domain=domain,
-                                    patch_id=cfg.get("patch_id") or _env("METWIN_SPARK_PATCH_ID") or ""))
-
-
-def _local(ws, cfg: dict, secret: Secret) -> Backend:
-    from lib.chat.local import LocalModel
-
-    base = cfg.get("base_model") or _env("METWIN_LOCAL_MODEL")
-    if not base:
-        raise BadInputError("the local backend needs the base model's folder (chat settings, or the Train page's "
-                            "\"use in chat\")")
-    return LocalModel(base, cfg.get("adapter") or "")
-
-
-register(BackendSpec("offline", "chat.backend.offline", _offline, generative=False))
-register(BackendSpec("openai", "chat.backend.openai", _openai, prompt_memory=True))
-register(BackendSpec("spark", "chat.backend.spark", _spark, prompt_memory=True))
-register(BackendSpec("local", "chat.backend.local", _local))
+_load()
 BACKENDS: tuple[str, ...] = tuple(REGISTRY)  # the built-ins; REGISTRY is the source (a plugin may add to it)
 
 
-__all__ = ["BACKENDS", "REGISTRY", "Backend", "BackendSpec", "register", "ChatError", "ChatParams", "Message", "config", "get_backend", "params",
-           "set_config", "set_params", "window"]
+__all__ = ["BACKENDS", "REGISTRY", "Backend", "BackendSpec", "ConfigField", "register", "ChatError", "ChatParams",
+           "Message", "config", "get_backend", "params", "set_config", "set_params", "window"]

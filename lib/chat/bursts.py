@@ -42,7 +42,8 @@ def split(text: str, n: int) -> list[str]:
             if best is not None and len(p) <= len(pieces[best[0]]):
                 continue
             cuts = [m.end() for m in _SENTENCE.finditer(p)
-                    if len("".join(p[:m.end()].split())) >= MIN_PIECE and len("".join(p[m.end():].split())) >= MIN_PIECE]
+                    if len("".join(p[:m.end()].split())) >= MIN_PIECE
+                    and len("".join(p[m.end():].split())) >= MIN_PIECE]
             if cuts:
                 best = (i, min(cuts, key=lambda c: abs(c - len(p) / 2)))
         if best is None:

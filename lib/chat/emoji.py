@@ -10,7 +10,7 @@ import csv
 import re
 from functools import lru_cache
 
-from lib.emotion import LEXICON_PATH
+from lib.label.emotion import LEXICON_PATH
 
 
 @lru_cache(maxsize=1)

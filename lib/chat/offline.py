@@ -11,33 +11,42 @@ How a reply is chosen
 the **prompt**, the ``human`` turn right before it (what the reply answered), and the **context**, the turns before
 that prompt (up to ``CONTEXT_TURNS`` of them, each counting ``CONTEXT_DECAY`` times less than the next one).
 
-*Tokens.* Text is NFKC-normalised and lowercased, then cut into runs. Chinese (and Japanese, Korean) has no spaces, so
-word tokens would need a segmenter and its dictionary; character n-grams need neither: a CJK run gives its
-**characters and character bigrams** ("吃火锅" -> 吃 火 锅 吃火 火锅), so "晚上吃火锅吗" meets "今晚吃火锅去不" on 晚, 吃,
-火锅... with bigrams rewarding the shared phrase over scattered characters. Latin (and other spaced scripts) give the
-**lowercased word** plus, for words of four letters or more, its **character trigrams** with boundary marks
-("haha" -> haha ~#ha ~hah ~aha ~ha#), so "hahaha" still meets "haha" and a typo still matches most of a word. Emoji
-are one token each; punctuation is dropped. BM25's IDF then sorts out which tokens matter ("的", "了", "[表情包]" weigh
+*Tokens.* Text is NFKC-normalised and lowercased, then cut into runs. Chinese (and Japanese, Korean)
+has no spaces, so word tokens would need a segmenter and its dictionary; character n-grams need
+neither: a CJK run gives its **characters and character bigrams** ("吃火锅" -> 吃 火 锅 吃火 火锅), so
+"晚上吃火锅吗" meets "今晚吃火锅去不" on 晚, 吃, 火锅... with bigrams rewarding the shared phrase over scattered
+characters. Latin (and other spaced scripts) give the **lowercased word** plus, for words of four
+letters or more, its **character trigrams** with boundary marks ("haha" -> haha ~#ha ~hah ~aha
+~ha#), so "hahaha" still meets "haha" and a typo still matches most of a word. Emoji are one token
+each; punctuation is dropped. BM25's IDF then sorts out which tokens matter ("的", "了", "[表情包]" weigh
 little).
 
-*Scoring.* BM25 (k1 = 1.2, b = 0.75) per field (:mod:`lib.bm25`, shared with the memory index): each field is a CSR inverted index built once
-(token -> sorted document ids and their precomputed BM25 contribution), so a query touches only the postings of its
-own tokens and scoring is one scatter-add per query token. The query is the conversation so far, newest first: the
-last message weighs 1.0, the one before 0.5, then 0.25... (``QUERY_DECAY``). A candidate's score is its prompt's
-BM25 plus ``CONTEXT_WEIGHT`` times its context's BM25: the last message mostly picks the reply, earlier turns break
-ties between prompts that look alike (the same "好呀" after talk of hiking or of a film).
+*Scoring.* BM25 (k1 = 1.2, b = 0.75) per field (:mod:`lib.bm25`, shared with the memory index): each field is a CSR
+inverted index built once (token -> sorted document ids and their precomputed BM25 contribution), so a query touches
+only the postings of its own tokens and scoring is one scatter-add per query token. The query is the conversation so
+far, newest first: the last message weighs 1.0, the one before 0.5, then 0.25... (``QUERY_DECAY``). A candidate's
+score is its prompt's BM25 plus ``CONTEXT_WEIGHT`` times its context's BM25: the last message mostly picks the reply,
+earlier turns break ties between prompts that look alike (the same "好呀" after talk of hiking or of a film).
 
 *Privacy.* A reply that shows a redaction form (``<PHONE_1>``, ``138****5678``) scores ``PRIVATE_PENALTY`` times
 its match: the twin prefers replies that hold none. Such a reply is still chosen when only it fits; the output guard
 (:mod:`lib.pii.guard`) then renders its placeholders as the owner's surrogates, so a friend never sees a tag.
 
 *Fit.* The best ``POOL`` distinct matches stand for "what I would say here". The first ``CANDIDATES`` of them are
-re-ranked on how the **reply itself** fits: its expected character-n-gram F-score (chrF's statistics, orders 1..4, beta 2)
-against that pool weighted by match, plus the last message itself (people take up the words they answer); plus
-``MATCH_WEIGHT`` times its match; plus the agreement of the **kind** of message it once answered with the kind of the
-last message (:mod:`lib.chat.reply_kinds`: question, greeting, good night, thanks, apology, laughter, plan or time;
-answering a good night or a greeting with what answered neither costs ``MISMATCH_PENALTY``); minus
-``LENGTH_PENALTY`` per unit of log-distance from the owner's median reply length (no winning by length).
+re-ranked on how the **reply itself** fits: its expected character-n-gram F-score (chrF's statistics, orders 1..4,
+beta 2) against that pool weighted by match, plus the last message itself (people take up the words they answer);
+plus ``MATCH_WEIGHT`` times its match; plus the agreement of the **kind** of message it once answered with the kind
+of the last message (:mod:`lib.chat.reply_kinds`: question, greeting, good night, thanks, apology, laughter, plan or
+time; answering a good night or a greeting with what answered neither costs ``MISMATCH_PENALTY``); minus
+``LENGTH_PENALTY`` per unit of log-distance from ``LENGTH_TARGET`` times the owner's **mean** reply length (no
+winning by length: the twin's mean length stays at the owner's; ``LENGTH_TOLERANCE`` of log-distance is free). The
+mean, not the median: the n-grams a reply shares with the real one grow about as min(its length, the real one's);
+with the real length unknown that is concave in the reply's length, so at a given mean length, replies near the mean
+share the most (measured on two real chats: a random reply of the owner's within 0.8..1.25 times the mean scores
+1.2-1.3 times the chrF of any random reply, one near the median 0.9-1.0 times; ``bench/chrf_headroom.py``). A best
+match ``DECISIVE`` times ahead of the next one is the very exchange coming back (a friend replays it or asks about
+it): it gets ``DECISIVE_BONUS``, so the twin recalls what the owner said then even when that reply is long or
+unusual.
 
 *Choice.* Replies the twin already gave in this conversation are skipped. Temperature 0 takes the best; above 0 the
 top ``TOP_K`` are sampled with a softmax over their scores (``params.top_p`` applies as nucleus sampling), from an
@@ -80,11 +89,11 @@ CONTEXT_WEIGHT = 0.5  # the context field's BM25 relative to the prompt's
 QUERY_DECAY = 0.5  # weight of each earlier message of the conversation relative to the next one
 QUERY_MESSAGES = 6  # messages of the conversation that form the query (0.5**5 ~ 3%; older ones barely matter)
 TOP_K = 5  # distinct replies sampled among when temperature > 0
-SHARPNESS = 0.01  # at temperature 1, a reply scoring 0.01 below the best (a fit of 0.30 vs 0.31) is e times less likely
+SHARPNESS = 0.02  # at temperature 1, a reply scoring 0.02 below the best (a fit of 0.30 vs 0.32) is e times less likely
 PRIVATE_PENALTY = 0.5  # a reply showing a placeholder or a masked value scores half: chosen only when nothing safe fits
 PRIVATE_FIT_PENALTY = 0.3  # the same preference in the fit score (about a whole fit apart)
 COMMON_REPLIES = 20  # frequent short replies used when nothing in the query is known
-CANDIDATES = 12  # the best-matching distinct replies re-ranked on how the reply itself fits
+CANDIDATES = 40  # the best-matching distinct replies re-ranked on how the reply itself fits (12 measured worse)
 POOL = 40  # replies (best matches first) whose words stand for "what I would say here" in the fit score
 FIT_ORDERS = 4  # character 1..4-grams compare a candidate with the pool (1..6 measured no better, and slower)
 FIT_BETA = 2.0  # chrF's own beta (recall-weighted); LENGTH_PENALTY keeps that from favouring ever longer replies
@@ -92,12 +101,16 @@ FIT_CHARS = 300  # characters of a reply compared (a long one's tail says little
 POOL_POWER = 2.0  # the pool weighs a reply by its match squared: the best matches say most about "here"
 LAST_WEIGHT = 0.1  # the last message's share of the pool: a reply that takes up its words fits it
 MATCH_WEIGHT = 0.1  # the BM25 match (relative to the best) next to the fit score
+DECISIVE = 1.2  # the best match scoring this many times the next one's is "this very exchange again" ...
+DECISIVE_BONUS = 0.5  # ... and scores this much more (about the whole range of the fit score)
 KIND_WEIGHT = 0.05  # agreement of the kinds of the prompt a candidate answered and of the last message
 MISMATCH_PENALTY = 0.3  # a good night or greeting answered with what answered neither (or the reverse)
-LENGTH_PENALTY = 0.1  # per unit of |log(length / my median length)|: no winning by length
+LENGTH_PENALTY = 0.3  # per unit of |log(length / LENGTH_TARGET x my mean length)|: no winning by length
+LENGTH_TOLERANCE = 0.22  # log-distance from that target that costs nothing (a few characters more or less)
+LENGTH_TARGET = 0.92  # share of my mean reply length the penalty centres on (the mean, not the median: see below)
 RECENT = 1000  # replies the twin gave lately, in any conversation, that it avoids giving again ...
-RECENT_PENALTY = 0.5  # ... by scoring them this much lower per time given (temperature > 0 only: 0 is the best)
-RELEVANT = 0.4  # the penalty reorders only candidates scoring at least this share of the best
+RECENT_PENALTY = 1.0  # ... by scoring them this much lower per time given (temperature > 0 only: 0 is the best)
+RELEVANT = 0.2  # the penalty reorders only candidates scoring at least this share of the best
 MEMO = 1024  # conversations remembered with the reply they got, so asking again gives the same reply
 SHORT = 20  # characters of a "short reply" used when nothing fits
 CHUNK_CHARS = 6  # stream chunk size when no line break or punctuation comes sooner
@@ -343,7 +356,10 @@ class OfflineTwin:
             d_parts.append(np.repeat(docs[ok], lengths[turn[ok]]))
             t_parts.append(tok[idx])
             w_parts.append(np.full(len(idx), CONTEXT_DECAY ** (j - 1)))
-        cat = (lambda parts, dt: np.concatenate(parts) if parts else np.zeros(0, dtype=dt))
+
+        def cat(parts: list[np.ndarray], dt: type) -> np.ndarray:
+            return np.concatenate(parts) if parts else np.zeros(0, dtype=dt)
+
         self._fc = Bm25Field(cat(d_parts, np.int64), cat(t_parts, np.int64), cat(w_parts, np.float64), n, v)
         # Fallback: the most frequent short replies (by first occurrence), for a query with nothing known, per script
         # so that a Chinese message never gets an English "ok" from a bilingual owner.
@@ -365,6 +381,10 @@ class OfflineTwin:
         self._openers = [i for i, p in enumerate(self._prompt.tolist()) if _norm(turns[p]) in openings]
         lengths = [len(turns[r].strip()) for r in self._reply.tolist()]
         self._median_len = float(np.median(lengths)) if lengths else 1.0
+        # The length replies are pulled towards: the mean, not the median. Why: a reply's character n-grams shared
+        # with the real one grow about as min(mine, real); with the real length unknown that expectation is concave,
+        # so for a given mean length, replies close to the mean share the most (a skewed median would be too short).
+        self._target_len = LENGTH_TARGET * (float(np.mean(lengths)) if lengths else 1.0)
         self._grams: dict[int, list[Counter]] = {}  # reply -> its character n-grams, filled as replies are compared
         # What the twin said lately (in any conversation) and which conversation got which reply: shared by every
         # copy of this index (with_delay), guarded by one lock (the server answers several clients at once).
@@ -508,13 +528,17 @@ class OfflineTwin:
         weights = np.maximum(total[idx].astype(np.float64), 1e-9) ** POOL_POWER
         fit = self._fit(idx, weights, last)
         best = float(total[idx[0]])
+        # A match far ahead of the next one is this very exchange coming back (the friend replays what was said, or
+        # asks about it): recall what I said then, whatever its length or its words.
+        decisive = len(idx) == 1 or float(total[idx[1]]) * DECISIVE <= best
         last_kinds = kinds(last)
         scores = []
         for j, i in enumerate(idx[:len(fit)]):
             reply = self._turns[int(self._reply[i])].strip()
-            s = (fit[j] + MATCH_WEIGHT * float(total[i]) / best
+            s = (fit[j] + MATCH_WEIGHT * float(total[i]) / best + (DECISIVE_BONUS if decisive and j == 0 else 0.0)
                  + self._kind_term(agreement(kinds(self._turns[int(self._prompt[i])]), last_kinds))
-                 - LENGTH_PENALTY * abs(math.log((len(reply) + 1) / (self._median_len + 1)))
+                 - LENGTH_PENALTY * max(0.0, abs(math.log((len(reply) + 1) / (self._target_len + 1)))
+                                        - LENGTH_TOLERANCE)
                  - (PRIVATE_FIT_PENALTY if self._private[i] else 0.0))
             scores.append(s)
         # What I said lately elsewhere counts against a reply, but only among those that fit about as well as the

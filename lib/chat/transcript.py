@@ -22,7 +22,8 @@ def load(ws) -> list[dict]:
     """The conversation saved for ``ws``: a reload or a new tab picks it up where it was."""
     saved = CHAT_TRANSCRIPT.get(ws)
     return [dict(m) for m in saved
-            if isinstance(m, dict) and m.get("role") in ("user", "assistant", "error") and isinstance(m.get("content"), str)]
+            if isinstance(m, dict) and m.get("role") in ("user", "assistant", "error")
+            and isinstance(m.get("content"), str)]
 
 
 def save(ws, msgs: list[dict]) -> None:

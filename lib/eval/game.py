@@ -2,10 +2,10 @@
 picks the real one. The fooling rate (how often the twin's reply was picked) with a Wilson interval is the most human
 measure of the twin we have.
 
-Items come from held-out conversations (never trained on) when there are any, else from the validation split; every
-text is redacted like an export, then shown through the output guard (placeholders as the owner's surrogates, as in
-the twin's replies, so a tag cannot give the real reply away). Answers are stored anonymously: a random token per browser session, the item, the
-backend and whether the real reply was found. No names, no addresses, nothing the friend typed.
+Items come from held-out conversations (never trained on) when there are any, else from the validation split; every text
+is redacted like an export, then shown through the output guard (placeholders as the owner's surrogates, as in the
+twin's replies, so a tag cannot give the real reply away). Answers are stored anonymously: a random token per browser
+session, the item, the backend and whether the real reply was found. No names, no addresses, nothing the friend typed.
 
 In demo mode (friends on their own devices) an item shows its context only if the owner approved it
 (:func:`approve`, the toggle on the owner's game page); otherwise only the owner's own lines of the context are shown,
@@ -24,8 +24,10 @@ from lib.chat.base import ChatError, ChatParams
 from lib.errors import BadInputError
 
 CONTEXT_TURNS = 4
-APPROVED = settings.GAME_APPROVED.key  # workspace setting: the item keys whose full context friends may see in demo mode
-OWNER_SESSIONS = settings.GAME_OWNER_SESSIONS.key  # workspace setting: hashed sessions of the owner, left out of the fooling rate
+# workspace settings: the item keys whose full context friends may see in demo mode, and the hashed sessions of the
+# owner, left out of the fooling rate
+APPROVED = settings.GAME_APPROVED.key
+OWNER_SESSIONS = settings.GAME_OWNER_SESSIONS.key
 
 
 @dataclass
@@ -72,11 +74,11 @@ def new_session() -> str:
 
 
 def _pool(ws) -> list:
-    from lib.export import ExportOptions, holdout_records, records
+    from lib.export import ExportOptions, cached_records, holdout_records
 
     recs = holdout_records(ws)
     if not recs:
-        recs = [r for r in records(ws, ExportOptions(val_ratio=0.2))[0] if r.split == "val"]
+        recs = [r for r in cached_records(ws, ExportOptions(val_ratio=0.2))[0] if r.split == "val"]
     return [r for r in recs if r.source == "chat"]
 
 
@@ -164,7 +166,7 @@ def fill(item: Item, backend, params: ChatParams) -> Item:
     inner = getattr(backend, "inner", backend)
     if hasattr(inner, "without_conversations"):
         honest = inner.without_conversations([int(item.key.split(":", 1)[0])])
-        backend = type(backend)(honest, backend._guard) if inner is not backend else honest
+        backend = backend.with_inner(honest) if inner is not backend else honest
     try:
         item.twin = "".join(backend.stream(item.context, params)).strip()
     except ChatError:

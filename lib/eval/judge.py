@@ -111,7 +111,8 @@ def build_messages(item: Item, lang: str = "en") -> list[dict[str, str]]:
     k = len(item.candidates)
     system = _SYSTEM["zh" if zh else "en"].format(k=k, letters=", ".join(LETTERS[:k]))
     convo = "\n".join(f"{who}: {_clip(text)}" for who, text in item.context) or "(—)"
-    cands = "\n".join(f"{LETTERS[i]}: {json.dumps(_clip(c), ensure_ascii=False)}" for i, c in enumerate(item.candidates))
+    cands = "\n".join(f"{LETTERS[i]}: {json.dumps(_clip(c), ensure_ascii=False)}"
+                      for i, c in enumerate(item.candidates))
     head = ("对话：", "候选回复：", "真实回复是哪一个？只回答字母。") if zh else \
         ("Conversation:", "Candidate replies:", "Which one is the real reply? Answer with the letter only.")
     return [{"role": "system", "content": system},

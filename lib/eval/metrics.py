@@ -7,8 +7,8 @@ counted, so a change in the score is a change in the replies, not noise from a j
 What each metric answers:
 
 * :func:`style_profile` / :func:`style_distance`: are the habits (length, emoji, stickers, punctuation, catchphrases,
-  bubbles per reply) the same? Uses the regexes of :mod:`lib.traits`, so the persona card and the evaluation agree
-  on what "uses tildes" means.
+  bubbles per reply) the same? Uses the regexes of :mod:`lib.persona.traits`, so the persona card and the evaluation
+  agree on what "uses tildes" means.
 * :func:`chrf` / :func:`corpus_chrf`: does the twin say what the owner said, character by character (chrF works
   for Chinese without a word segmenter)?
 * :func:`discriminator_accuracy` / :func:`twin_vs_real_pick_rate`: can a simple judge tell the twin from the owner?
@@ -28,9 +28,9 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from lib.segment import PLACEHOLDERS
-from lib.traits import _BRACKET, _EMOJI, PUNCTUATION
+from lib.persona.traits import _BRACKET, _EMOJI, PUNCTUATION
 
-# ----- style profile ---------------------------------------------------------------------------------------------------
+# ----- style profile --------------------------------------------------------------------------------------------------
 # Reply length (characters, bubbles joined, line breaks not counted) is bucketed on near-doubling edges: chat replies
 # are mostly short, so the fine bins sit at the short end. Fixed edges make histograms of two profiles comparable.
 LENGTH_EDGES: tuple[int, ...] = (0, 1, 3, 6, 11, 21, 41, 81)
@@ -70,8 +70,8 @@ def _has_sticker(reply: str) -> bool:
 
 
 def _punctuation(reply: str) -> list[bool]:
-    """Each habit of :data:`lib.traits.PUNCTUATION` on the whole reply; the end-anchored ones ("full stop at end")
-    therefore look at the last bubble, which is where a reply visibly ends."""
+    """Each habit of :data:`lib.persona.traits.PUNCTUATION` on the whole reply; the end-anchored ones ("full stop at
+    end") therefore look at the last bubble, which is where a reply visibly ends."""
     text = "\n".join(_lines(reply))
     return [bool(rx.search(text)) for _, rx in _PUNCT]
 
@@ -115,7 +115,7 @@ def style_profile(replies: Sequence[str], catchphrases: Sequence[str] | None = N
     }
 
 
-# ----- style distance --------------------------------------------------------------------------------------------------
+# ----- style distance -------------------------------------------------------------------------------------------------
 # Weights of the overall distance (they sum to 1). Punctuation and length carry most: they are the habits a reader
 # notices first and the ones with enough data in every chat; emoji/bracket item sets are noisy on small samples, so
 # they weigh little. A component missing on either side (catchphrase rate without catchphrases) is left out and the
@@ -187,7 +187,7 @@ def style_distance(twin: dict, real: dict) -> dict:
     return out
 
 
-# ----- chrF ------------------------------------------------------------------------------------------------------------
+# ----- chrF -----------------------------------------------------------------------------------------------------------
 def _char_ngrams(text: str, n: int) -> Counter[str]:
     s = "".join(text.split())  # whitespace removed, as sacrebleu's chrF default (whitespace=False)
     return Counter(s[i:i + n] for i in range(len(s) - n + 1))
@@ -239,7 +239,7 @@ def corpus_chrf(hyps: Sequence[str], refs: Sequence[str], n: int = 6, beta: floa
     return _chrf_score(stats, beta)
 
 
-# ----- discriminator ---------------------------------------------------------------------------------------------------
+# ----- discriminator --------------------------------------------------------------------------------------------------
 # The judge scores a candidate reply with three terms, each in [0, 1], added with equal weight:
 #   style      geometric-mean probability of the reply's habits (each punctuation habit, has emoji, has bracket
 #              emoji, has sticker, several bubbles, length bin) under the owner's shares, add-one smoothed
@@ -355,7 +355,7 @@ def twin_vs_real_pick_rate(contexts: Sequence[str], real: Sequence[str], twin: S
     return float(np.mean(picks)) if picks else 0.5
 
 
-# ----- privacy ---------------------------------------------------------------------------------------------------------
+# ----- privacy --------------------------------------------------------------------------------------------------------
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212]+")  # spaces and dashes people put inside numbers
 
@@ -422,7 +422,7 @@ def holds_answer(reply: str, values: Sequence[str], at: float = HOLDS_AT) -> tup
     return best >= at, best
 
 
-# ----- statistics ------------------------------------------------------------------------------------------------------
+# ----- statistics -----------------------------------------------------------------------------------------------------
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
     """Wilson score interval for a proportion (default 95 %): unlike p ± z·se it stays inside [0, 1] and behaves at
     0/n and n/n, which matters for a fooling rate from a few game rounds. ``n == 0`` gives (0, 1): nothing known."""

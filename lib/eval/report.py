@@ -100,13 +100,14 @@ ROW_LABELS = {"offline": "offline retrieval twin", "random": RANDOM_LABEL, "prom
               "augmented": "{model}: prompt + examples + memory", "adapter": "local model + adapter"}
 
 _FACT_Q = {
-    "en": {"subject": "Tell me about {subject}.", "profile": "Tell me about yourself: what do you do, where do you live?",
+    "en": {"subject": "Tell me about {subject}.",
+           "profile": "Tell me about yourself: what do you do, where do you live?",
            "person": "Who are the important people in your life?", "place": "Where do you like to go?",
            "preference": "What do you like these days?", "opinion": "What do you think about things these days?",
            "timeline": "What have you been up to lately? Anything big happen?"},
-    "zh": {"subject": "说说{subject}吧", "profile": "介绍一下你自己吧：做什么的，住在哪儿？", "person": "你生活里重要的人有哪些？",
-           "place": "你平时喜欢去哪儿？", "preference": "你最近喜欢什么？", "opinion": "你对最近的事有什么看法？",
-           "timeline": "你最近在忙什么？有什么大事吗？"},
+    "zh": {"subject": "说说{subject}吧", "profile": "介绍一下你自己吧：做什么的，住在哪儿？",
+           "person": "你生活里重要的人有哪些？", "place": "你平时喜欢去哪儿？", "preference": "你最近喜欢什么？",
+           "opinion": "你对最近的事有什么看法？", "timeline": "你最近在忙什么？有什么大事吗？"},
 }
 
 
@@ -304,7 +305,7 @@ def run(ws, backends: list[tuple], n: int = 200, out: Path | None = None, progre
     Writes ``fidelity.json``, ``fidelity.md`` and the judge's answers (``judge.jsonl``) into ``out``."""
     from lib import chat as chat_lib
     from lib import persona
-    from lib.eval import holdout
+    from lib.curate import holdout
 
     if judge_endpoint is not None and not 2 <= k <= 10:
         raise BadInputError(f"the judge needs between 2 and 10 candidates per round, not {k}")
@@ -317,7 +318,7 @@ def run(ws, backends: list[tuple], n: int = 200, out: Path | None = None, progre
     params = ChatParams(p.temperature, p.top_p, p.max_tokens, p.history, persona.prompt(ws))
     lang = persona.language(ws)
     secret_values = secrets(ws)
-    from lib.traits import load_card
+    from lib.persona.traits import load_card
 
     phrases = load_card(ws).catchphrases  # the card's, else the mined ones: the catchphrase rate is part of the style
     from lib.chat.offline import export_options
@@ -401,8 +402,8 @@ def run(ws, backends: list[tuple], n: int = 200, out: Path | None = None, progre
 
 
 def markdown(report: dict) -> str:
-    head = ("| twin | replies | chrF | distinct | mean length | style: mine | style distance | discriminator acc. (k=4) "
-            "| twin-vs-real pick | PII leaks | probe leaks | caught by the guard |")
+    head = ("| twin | replies | chrF | distinct | mean length | style: mine | style distance "
+            "| discriminator acc. (k=4) | twin-vs-real pick | PII leaks | probe leaks | caught by the guard |")
     lines = [f"# Fidelity report ({report['when']})", "",
              f"{report['items']} of my replies in {report['held_out_conversations']} held-out conversations, "
              f"temperature {report['temperature']}; my real replies: mean length {report.get('real_mean_len', 0)}, "
@@ -422,10 +423,11 @@ def markdown(report: dict) -> str:
               "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in report["rows"]:
         j = r.get("judge") or {}
-        lines.append(f"| {r['label']} | {r['chrf']:.3f} | {pct(r.get('style_owner_rate'))} | {r.get('distinct', 0):.0%} "
-                     f"| {pct(r.get('facts_hit'))} | {pct(r.get('facts_recall'))} | {pct(r.get('memory_hit'))} "
-                     f"| {pct(r.get('memory_recall'))} | {pct(j.get('judged_real_rate')) if j else '-'} "
-                     f"| {pct(j.get('real_pick_rate')) if j else '-'} | {j.get('no_answer', '-') if j else '-'} |")
+        lines.append(f"| {r['label']} | {r['chrf']:.3f} | {pct(r.get('style_owner_rate'))} "
+                     f"| {r.get('distinct', 0):.0%} | {pct(r.get('facts_hit'))} | {pct(r.get('facts_recall'))} "
+                     f"| {pct(r.get('memory_hit'))} | {pct(r.get('memory_recall'))} "
+                     f"| {pct(j.get('judged_real_rate')) if j else '-'} | {pct(j.get('real_pick_rate')) if j else '-'} "
+                     f"| {j.get('no_answer', '-') if j else '-'} |")
     q = report.get("questions") or {}
     lines += ["", f"{q.get('facts', 0)} fact questions, {q.get('memory', 0)} memory questions."]
     if report.get("judge"):

@@ -2,8 +2,9 @@
 
 ``export(ws, fmt, out, opts)``: records the persona version used, brings the redaction scan up to date and applies it
 to every string (messages through their spans, everything else by value), builds the records
-(:mod:`lib.export.records`), mixes in MBTI records when asked, writes the format (:mod:`lib.export.formats`) and a
-dataset card (``README.md``) beside the data, and logs the export in the workspace.
+(:mod:`lib.export.records`), mixes in the records of the augmenters its caller passes (MBTI's, when asked:
+:class:`lib.export.records.Augmenter`; this package imports none of them), writes the format
+(:mod:`lib.export.formats`) and a dataset card (``README.md``) beside the data, and logs the export in the workspace.
 
 An export holds the workspace's writer lock and is written to ``<out>.partial-<random>``, then renamed into place as
 a whole (:func:`lib.locking.publish`): the old export stays until the new one is complete, so a crash leaves one or
@@ -14,20 +15,20 @@ from __future__ import annotations
 import json
 import re
 import time as _time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from lib.export.formats import EXPORTERS, FORMATS, write
-from lib.export.records import BuildReport, ExportOptions, Record, build
+from lib.export.records import Augmenter, BuildReport, ExportOptions, Record, build
 
 # What an export folder may hold (formats.write and the card): anything else means ``out`` is not an earlier export.
 _EXPORT_FILE = re.compile(r"(README\.md|dataset_info\.json|(metwin_)?(train|val)\.jsonl?)(\.tmp)?|\.DS_Store")
 
-__all__ = ["EXPORTERS", "FORMATS", "ExportOptions", "ExportReport", "Record", "cached_records", "export", "export_dir",
-           "past_exports", "training_sets", "records",
-           "zip_name"]
+__all__ = ["EXPORTERS", "FORMATS", "Augmenter", "ExportOptions", "ExportReport", "Record", "cached_records", "export",
+           "export_dir", "past_exports", "training_sets", "records", "zip_name"]
 
 
 @dataclass
@@ -63,29 +64,36 @@ def _context(ws, opts: ExportOptions, save: bool):
     return version, redactor, lang, system_for
 
 
-def records(ws, opts: ExportOptions, save_version: bool = False) -> tuple[list[Record], BuildReport, int | None]:
-    """The records an export would write (with MBTI mixed in when asked), without writing anything. Only a real
-    export records a persona version (``save_version``); a preview reports the latest one."""
-    recs, report, version, _ = _records(ws, opts, save_version)
+def records(ws, opts: ExportOptions, save_version: bool = False,
+            augmenters: Sequence[Augmenter] = ()) -> tuple[list[Record], BuildReport, int | None]:
+    """The records an export would write (with the augmenters' records mixed in), without writing anything. Only a
+    real export records a persona version (``save_version``); a preview reports the latest one."""
+    recs, report, version, _ = _records(ws, opts, save_version, augmenters=augmenters)
     return recs, report, version
 
 
-def _records(ws, opts: ExportOptions, save_version: bool, only: set[int] | None = None):
+def _records(ws, opts: ExportOptions, save_version: bool, only: set[int] | None = None,
+             augmenters: Sequence[Augmenter] = ()):
     version, redactor, lang, system_for = _context(ws, opts, save_version)
     recs, report = build(ws, opts, system_for, redactor, lang, only=only)
-    if opts.include_mbti and recs:
-        from lib.mbti_store import augment
-
-        n_real = sum(1 for r in recs if r.split == "train")
-        extra = augment(ws, n_real, opts.mbti_ratio, system_for(-1), seed=opts.seed, redactor=redactor)
-        report.mbti = len(extra)
-        recs.extend(extra)
+    if recs and augmenters:  # nothing of mine to export: no extra records either
+        real = tuple(recs)
+        for augment in augmenters:
+            extra = augment(ws, opts, real, system_for(-1), redactor)
+            report.augmented.update(r.source for r in extra)
+            recs.extend(extra)
     return recs, report, version, redactor
+
+
+def _augmenter_name(augment: Augmenter) -> str:
+    """A stable name for the cache key: the function's (or the callable's class's) module and qualified name."""
+    named = augment if hasattr(augment, "__qualname__") else type(augment)
+    return f"{getattr(named, '__module__', '')}.{getattr(named, '__qualname__', repr(named))}"
 
 
 def holdout_records(ws, opts: ExportOptions | None = None) -> list[Record]:
     """The held-out conversations as records (redacted like an export), for evaluation only."""
-    from lib.eval.holdout import ids
+    from lib.curate.holdout import ids
 
     held = ids(ws)
     if not held:
@@ -94,7 +102,8 @@ def holdout_records(ws, opts: ExportOptions | None = None) -> list[Record]:
     return recs
 
 
-def cached_records(ws, opts: ExportOptions) -> tuple[list[Record], BuildReport, int | None]:
+def cached_records(ws, opts: ExportOptions,
+                   augmenters: Sequence[Augmenter] = ()) -> tuple[list[Record], BuildReport, int | None]:
     """:func:`records`, reused across reruns of the Export and Statistics pages until anything that feeds them
     changes: messages, decisions (labels, curation: the undo log), persona, traits or MBTI settings, redaction. Values
     that a build itself creates for names outside the messages (``source = 'surface'``) do not count as a change."""
@@ -112,11 +121,12 @@ def cached_records(ws, opts: ExportOptions) -> tuple[list[Record], BuildReport, 
         " FROM pii_values) || '|' || "
         "(SELECT COUNT(*) FROM mbti_records) || '|' || "
         "(SELECT COALESCE(MAX(value), '') FROM settings WHERE key = 'eval.holdout')").fetchone()[0]
-    key = "export.records." + json.dumps(opts.to_dict(), sort_keys=True) + stamp
+    key = ("export.records." + json.dumps(opts.to_dict(), sort_keys=True) + stamp + "|"
+           + ",".join(_augmenter_name(a) for a in augmenters))
     old = [k for k in ws._cache if k.startswith("export.records.") and k != key]
     for k in old[:-3]:  # a few option sets stay warm (the Export and Statistics pages use different ones)
         del ws._cache[k]
-    return ws.cached(key, lambda: records(ws, opts))
+    return ws.cached(key, lambda: records(ws, opts, augmenters=augmenters))
 
 
 def past_exports(ws, limit: int = 10) -> pd.DataFrame:
@@ -158,10 +168,12 @@ def zip_name(ws, folder: Path) -> str:
     return safe_file_name(Path(folder).name, surface_redactor(ws), default="metwin-export") + ".zip"
 
 
-def export(ws, fmt: str, out: Path, opts: ExportOptions | None = None) -> ExportReport:
+def export(ws, fmt: str, out: Path, opts: ExportOptions | None = None,
+           augmenters: Sequence[Augmenter] = ()) -> ExportReport:
     """Write a dataset. The output folder gets the split files, ``dataset_info.json`` where the format has one, and
     ``README.md`` (the dataset card). An existing ``out`` is replaced as a whole, so it must hold an earlier export
-    or nothing: a folder with other files is refused rather than emptied."""
+    or nothing: a folder with other files is refused rather than emptied. ``augmenters`` add extra records (MBTI's:
+    :func:`lib.persona.mbti_store.augmenter`); the caller passes them, so this package imports none."""
     from lib import locking
     from lib.errors import BadInputError
     from lib.export.card import dataset_card
@@ -179,7 +191,7 @@ def export(ws, fmt: str, out: Path, opts: ExportOptions | None = None) -> Export
                             "so give a new or empty folder")
     with ws.writer("an export"):
         locking.recover(out)  # what an earlier crash left beside this folder
-        recs, report, version, redactor = _records(ws, opts, save_version=True)
+        recs, report, version, redactor = _records(ws, opts, save_version=True, augmenters=augmenters)
         if not recs:
             raise BadInputError("nothing to export: no trainable conversation has a reply of yours. Check the funnel "
                                 "on the Home page, the curation decisions, and who is \"me\".")

@@ -55,6 +55,7 @@ def dataset_card(ws, report, opts, red) -> str:
     reasons = [(k, v) for k, v in report.build.dropped.most_common()]
     files = ", ".join(f"`{f}` ({s})" for s, f in report.files.items())
     sys_prompt = next((r.system for r in report.records if r.source == "chat"), "")
+    split = "latest by time" if opts.split == "time" else f"random, seed {opts.seed}"
     from lib import persona
 
     lines = [
@@ -93,13 +94,12 @@ def dataset_card(ws, report, opts, red) -> str:
         "",
         _table([(k, v) for k, v in opts.to_dict().items()], ("option", "value")),
         "",
-        f"Split: each conversation goes whole to one side ({'latest by time' if opts.split == 'time' else 'random, seed ' + str(opts.seed)}), "
-        f"validation share {opts.val_ratio:.0%}.",
+        f"Split: each conversation goes whole to one side ({split}), validation share {opts.val_ratio:.0%}.",
         "",
         "## Persona",
         "",
-        f"Persona version **{report.persona_version}**. The system prompt as exported (redacted; per-chat notes may add "
-        "a line):",
+        f"Persona version **{report.persona_version}**. The system prompt as exported (redacted; per-chat notes may "
+        "add a line):",
         "",
         "```text",
         sys_prompt,
@@ -110,12 +110,13 @@ def dataset_card(ws, report, opts, red) -> str:
         "Every detected personal value that the owner did not mark as not private was replaced in every message, "
         "note, name and prompt, reviewed or not. Occurrences by kind:",
         "",
-        _table(red_rows, ("kind", "replaced", "kept (marked not private)")) if red_rows else "No personal data detected.",
+        (_table(red_rows, ("kind", "replaced", "kept (marked not private)")) if red_rows
+         else "No personal data detected."),
         "",
     ]
     lines += ["## Turn lengths (characters)", "",
-              _table([(b, m, t) for b, m, t in zip(c["length_bins"], c["length_hist"]["mine"],
-                                                     c["length_hist"]["theirs"])], ("length", "my turns", "their turns")),
+              _table(list(zip(c["length_bins"], c["length_hist"]["mine"], c["length_hist"]["theirs"])),
+                     ("length", "my turns", "their turns")),
               "", "## Turn pairs per record", "", _table(list(c["pairs_per_record"].items()), ("pairs", "records")), ""]
     if c["emotions"]:
         lines += ["## Emotion labels on my turns", "", _table(list(c["emotions"].items()), ("emotion", "turns")), ""]

@@ -32,7 +32,7 @@ class Exporter:
     """One dataset shape: what the CLI's ``--format``, the Export page, the card and :func:`write` know of it.
 
     A new shape is one :func:`register` call (here, or in a module that registers at import), plus its two labels
-    ``exp.fmt.<name>`` in ``lib/i18n_export.py``."""
+    ``exp.fmt.<name>`` in ``lib/i18n/export.py``."""
 
     name: str                                   # "sharegpt": --format value, settings and the exports table
     label: str                                  # English label (CLI help, dataset card)
@@ -180,7 +180,7 @@ def write(fmt: str, records: list[Record], out: Path, system_turn: bool = False)
     return files
 
 
-# ----- the built-in shapes ---------------------------------------------------------------------------------------------
+# ----- the built-in shapes --------------------------------------------------------------------------------------------
 register(Exporter("sharegpt", "ShareGPT JSON (+ dataset_info.json)",
                   lambda r, system_turn: sharegpt_item(r, rich=True, system_turn=system_turn),
                   lambda split: f"{split}.json", info="sharegpt", sharegpt=True))

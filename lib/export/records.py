@@ -22,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Protocol
 
 import pandas as pd
 
@@ -126,8 +128,22 @@ class BuildReport:
     conversations: int = 0
     dropped: Counter = field(default_factory=Counter)  # reason -> records (or conversations) left out
     records: int = 0
-    mbti: int = 0
+    augmented: Counter = field(default_factory=Counter)  # source -> records an Augmenter mixed in ("mbti": 12)
     split_parts: int = 0  # extra records made by splitting long conversations
+
+
+class Augmenter(Protocol):
+    """A source of extra training records that an export mixes in after the chat's own (MBTI's is
+    :func:`lib.persona.mbti_store.augmenter`).
+
+    Why a parameter of the export and not an import in it: such a source sits above the export (it builds
+    :class:`Record` objects from its own tables), so importing it from here made an import cycle, and every new source
+    meant editing the export. The caller that knows the sources (the command line, the Export page) passes them; each
+    one reads ``opts`` to decide whether it is on and returns ``[]`` when it is not. ``real`` are the chat's records
+    (train and validation), ``system`` the persona's prompt already redacted, ``redactor`` what its own text must go
+    through (the export contract). Its records carry their own ``source``, which the report and the card count."""
+
+    def __call__(self, ws, opts: ExportOptions, real: Sequence[Record], system: str, redactor) -> list[Record]: ...
 
 
 def _stable_unit(seed: int, conv_id: int) -> float:
@@ -147,11 +163,11 @@ def build(ws, opts: ExportOptions, system_for, redactor, lang: str,
           only: set[int] | None = None) -> tuple[list[Record], BuildReport]:
     """The records of a workspace. ``system_for(chat_id) -> str`` gives the (already redacted) system prompt.
 
-    Conversations held out for evaluation (:mod:`lib.eval.holdout`) never become records; ``only`` builds exactly
+    Conversations held out for evaluation (:mod:`lib.curate.holdout`) never become records; ``only`` builds exactly
     those conversations instead (the evaluation's own records)."""
-    from lib.curation import CurationStore
-    from lib.eval.holdout import ids as holdout_ids
-    from lib.labels import LabelStore
+    from lib.curate.store import CurationStore
+    from lib.curate.holdout import ids as holdout_ids
+    from lib.label.store import LabelStore
 
     opts.check()
     report = BuildReport()
@@ -207,7 +223,7 @@ def build(ws, opts: ExportOptions, system_for, redactor, lang: str,
     conv_tags = cur.tags_for("conversation", conv_ids) if opts.traits != "none" else {}
     persona_traits = None
     if opts.traits == "persona":
-        from lib.traits import load_card
+        from lib.persona.traits import load_card
 
         card = load_card(ws).character_traits()
         persona_traits = card if any(card.values()) else None
@@ -374,7 +390,7 @@ def _filter(records: list[Record], opts: ExportOptions, report: BuildReport) -> 
 def _near_dedup(records: list[Record], report: BuildReport) -> list[Record]:
     """Near-duplicate records (one character changed in a long exchange) through the same MinHash check the curation
     suggestions use; the later copy goes."""
-    from lib.curation_rules import suggest_drops
+    from lib.curate.rules import suggest_drops
 
     rows = []
     for i, r in enumerate(records):

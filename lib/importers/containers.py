@@ -209,7 +209,8 @@ def _unpack(path: Path, zf: zipfile.ZipFile, members: list[zipfile.ZipInfo], tot
             raise BadInputError(f"{shown}: the zip uses a compression method MeTwin cannot unpack ({exc}). Unzip "
                                 "it yourself and import the chat file.",
                                 code="zip_method", file=shown, error=str(exc)) from None
-        except RuntimeError as exc:  # after NotImplementedError, its subclass; zipfile: "File ... is encrypted, password required"
+        # after NotImplementedError, its subclass; zipfile: "File ... is encrypted, password required"
+        except RuntimeError as exc:
             target.unlink(missing_ok=True)
             raise BadInputError(f"{shown}: the zip is password-protected ({exc}). Export the chat again without "
                                 "a password, or unzip it yourself and import the file.",

@@ -41,7 +41,8 @@ SCAN = re.compile(
     r"|\[(?P<pname>[^\n]*?)\]" + _HS + r"\[(?:(?P<pdate>" + DOT_DATE + r"|" + KO_DATE + r")" + _HS + r")?"
     r"(?P<pclock>" + CLOCK + r")\]" + _HS + r"?(?P<ptext>[^\n]*)$"
     r"|(?P<mdate>" + KO_DATE + r"|" + DOT_DATE + r"|" + EN_DATE + r"),?" + _HS + r"(?:at" + _HS + r")?"
-    r"(?P<mclock>" + CLOCK + r")(?:,?" + _HS + r"(?!-" + _HS + r")(?P<mname>[^\n]+?)" + _HS + r":" + _HS + r"?(?P<mtext>[^\n]*)"
+    r"(?P<mclock>" + CLOCK + r")(?:,?" + _HS + r"(?!-" + _HS + r")(?P<mname>[^\n]+?)" + _HS + r":" + _HS
+    + r"?(?P<mtext>[^\n]*)"
     r"|:" + _HS + r"(?P<notice>[^\n]*)|" + _HS + r"*)$)",
     re.M,
 )

@@ -1,8 +1,8 @@
 """Telegram Desktop JSON export (``result.json``): one chat, or the full-account export with every chat.
 
-The layout follows docs/formats/telegram.md (read in tdesktop's ``export_output_json.cpp``). A full-account export carries
-``personal_information.user_id``, which makes "me" known; a single-chat export does not, so ``is_me`` stays NA there.
-Text parts are joined with "" (not " " as chat-miner does) because the parts are slices of one string.
+The layout follows docs/formats/telegram.md (read in tdesktop's ``export_output_json.cpp``). A full-account export
+carries ``personal_information.user_id``, which makes "me" known; a single-chat export does not, so ``is_me`` stays NA
+there. Text parts are joined with "" (not " " as chat-miner does) because the parts are slices of one string.
 """
 from __future__ import annotations
 

@@ -681,7 +681,8 @@ def _v2_chat(df: pd.DataFrame, is_me: pd.Series, kind: pd.Series, path: Path) ->
     return chat or path_name, key or chat, bool(is_group)
 
 
-def _v2_chats(df: pd.DataFrame, is_me: pd.Series, kind: pd.Series, path: Path) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _v2_chats(df: pd.DataFrame, is_me: pd.Series, kind: pd.Series,
+              path: Path) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Chat columns. MemoTrace writes one file per chat, but files concatenated by hand (or by other tools) hold
     several ``TalkerId`` values: each becomes its own chat instead of one fake group."""
     talkers = _col(df, "TalkerId").str.strip()
@@ -755,7 +756,8 @@ def owner_on_my_rows(sender: pd.Series, sender_id: pd.Series, is_me: pd.Series, 
     others = ~is_me.fillna(True).astype(bool).to_numpy() & ~system
     other_ids = set(sender_id[others].unique()) - {""}
     other_names = set(sender[others].unique()) - {""}
-    own = mine & ~sender_id.isin(other_ids).to_numpy() & ~sender.isin(other_names).to_numpy() & (sender != "").to_numpy()
+    own = (mine & ~sender_id.isin(other_ids).to_numpy() & ~sender.isin(other_names).to_numpy()
+           & (sender != "").to_numpy())
     if own.any():
         name = str(sender[own].value_counts().index[0])
         ids = sender_id[own & (sender == name).to_numpy() & (sender_id != "").to_numpy()]
@@ -811,7 +813,8 @@ def parse_v2_csv(path: Path, text: str | None = None) -> ParsedExport:
 _QUOTE_SPLIT = re.compile(r"^(.*?)\n引用[:：](.*)$", re.S)
 _NAME_SPLIT = re.compile(r"^(.*?)[:：] ?(.*)$", re.S)
 _FILE_2025 = re.compile(r"^(.*?) \d+(?:\.\d+)? (?:B|KB|MB|GB)(?: |$)", re.S)
-_TRANSFER = re.compile(r"^【(发起转账|已收款|已退还|非实时转账收款|发起非实时转账|未知|转账[^】]*)】[:：]?\s*(.*)$", re.S)
+_TRANSFER = re.compile(r"^【(发起转账|已收款|已退还|非实时转账收款|发起非实时转账|未知|转账[^】]*)】"
+                       r"[:：]?\s*(.*)$", re.S)
 _UNKNOWN_2025 = re.compile(r"^-?\d+\n\s*(?:<|\{|OrderedDict)")
 _EXACT_PLACEHOLDERS: dict[str, str] = {
     "[图片]": "image", "【图片】": "image", "[语音]": "voice", "【语音】": "voice", "[视频]": "video",

@@ -200,7 +200,8 @@ def parse(path: Path, text: str | None = None) -> ParsedExport:
     if unknown:
         notes.append(f"{unknown} message(s) had no is_sender flag; choose who you are with --me")
     out = pd.DataFrame({
-        "chat": _display_name(room, path), "chat_key": room, "is_group": room.str.endswith("@chatroom").to_numpy(), "sender": sender,
+        "chat": _display_name(room, path), "chat_key": room, "is_group": room.str.endswith("@chatroom").to_numpy(),
+        "sender": sender,
         "sender_id": talker, "is_me": is_me, "time": times, "kind": kind, "text": text_col, "quote": quote,
     })
     me = ["我"] if mine.any() else []

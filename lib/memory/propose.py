@@ -1,4 +1,4 @@
-"""Facts proposed by a language model, as the emotion labelling does it (:mod:`lib.emotion_llm`): the prompt is built
+"""Facts proposed by a language model, as the emotion labelling does it (:mod:`lib.label.llm`): the prompt is built
 by pure functions so the page shows exactly what would leave the machine first; exchanges go as one JSON object per
 line (their text stays data); the answer is parsed leniently and never raises; each batch is stored as it returns, as
 *proposed* facts that become facts only when the owner accepts them.
@@ -24,17 +24,22 @@ _SYSTEM = {
     "en": ("You read short excerpts of one person's chats (\"me\" is that person) and note durable facts about "
            "\"me\": who they are, the people in their life, places, preferences, opinions and events.\n"
            "Kinds: profile (job, city, studies, age group), person (someone in their life; subject = an alias such as "
-           "\"Mum\" or \"my flatmate\", never a real name), place, preference, opinion, timeline (what happened when).\n"
+           "\"Mum\" or \"my flatmate\", never a real name), "
+           "place, preference, opinion, timeline (what happened when).\n"
            "Only what the excerpts clearly say about \"me\"; nothing about the other people alone; no guesses. Never "
            "copy a name, phone number, address, account or placeholder like <PHONE_1> into a fact.\n"
            "Answer with a JSON array only, one object per fact: "
            "[{\"kind\": \"preference\", \"subject\": \"\", \"text\": \"loves hotpot\", \"ids\": [3]}] "
            "where ids are the excerpts it comes from. Answer [] when there is nothing."),
-    "zh": ("你将读到一个人聊天记录的片段（\"me\" 就是这个人），请记下关于 \"me\" 的长期事实：身份、生活中的人、地点、喜好、观点和经历。\n"
-           "类型：profile（职业、城市、学业、年龄段），person（生活中的人；subject 用称呼如“妈妈”“室友”，不要真名），place，"
+    "zh": ("你将读到一个人聊天记录的片段（\"me\" 就是这个人），"
+           "请记下关于 \"me\" 的长期事实：身份、生活中的人、地点、喜好、观点和经历。\n"
+           "类型：profile（职业、城市、学业、年龄段），"
+           "person（生活中的人；subject 用称呼如“妈妈”“室友”，不要真名），place，"
            "preference，opinion，timeline（什么时候发生了什么）。\n"
-           "只写片段里明确说到的关于 \"me\" 的事；不写只关于别人的事；不要猜。不要把姓名、电话、地址、账号或 <PHONE_1> 这样的占位符写进事实。\n"
-           "只回答一个 JSON 数组，每个事实一个对象：[{\"kind\": \"preference\", \"subject\": \"\", \"text\": \"喜欢吃火锅\", "
+           "只写片段里明确说到的关于 \"me\" 的事；不写只关于别人的事；不要猜。"
+           "不要把姓名、电话、地址、账号或 <PHONE_1> 这样的占位符写进事实。\n"
+           "只回答一个 JSON 数组，每个事实一个对象："
+           "[{\"kind\": \"preference\", \"subject\": \"\", \"text\": \"喜欢吃火锅\", "
            "\"ids\": [3]}]，ids 是事实来自的片段编号。没有就回答 []。"),
 }
 
@@ -59,7 +64,8 @@ def _clip(text: str) -> str:
 def build_messages(exchanges: Sequence[Exchange], lang: str = "en") -> list[dict[str, str]]:
     """The chat messages for one batch: the task and format, then one JSON line per exchange."""
     zh = str(lang).lower().startswith("zh")
-    intro = (f"以下是 {len(exchanges)} 个片段，每行一个 JSON：\"id\" 和 \"lines\"（按顺序，\"me:\" 或 \"them:\" 开头）。" if zh
+    intro = (f"以下是 {len(exchanges)} 个片段，每行一个 JSON："
+             "\"id\" 和 \"lines\"（按顺序，\"me:\" 或 \"them:\" 开头）。" if zh
              else f"Here are {len(exchanges)} excerpts, one JSON object per line: \"id\" and \"lines\" (in order, "
                   "each starting with \"me:\" or \"them:\").")
     lines = [json.dumps({"id": ex.id, "lines": [f"{who}: {_clip(text)}" for who, text in ex.turns]},

@@ -60,10 +60,10 @@ class Recognizer(Protocol):
         """Every candidate in ``text`` (already width-folded), in any order, overlaps allowed."""
         ...
 
-    # Optional: ``analyze_many(batch: Batch) -> dict[int, list[Hit]]``, the same hits as ``analyze`` on each text of
-    # the batch (keyed by its index; texts without hits left out), found with one scan over the whole batch. The analyzer uses it for batches of messages; it is worth it for
-    # a recognizer that runs on every line (``needs = ""``) and whose pattern is rare: the per-line Python calls cost
-    # more than the scan.
+    # Optional: ``analyze_many(batch: Batch) -> dict[int, list[Hit]]``, the same hits as ``analyze`` on each text of the
+    # batch (keyed by its index; texts without hits left out), found with one scan over the whole batch. The analyzer
+    # uses it for batches of messages; it is worth it for a recognizer that runs on every line (``needs = ""``) and
+    # whose pattern is rare: the per-line Python calls cost more than the scan.
 
 
 class Batch:

@@ -451,6 +451,10 @@ class GuardedBackend:
         self._guard = guard if callable(guard) and not isinstance(guard, OutputGuard) else (lambda: guard)
         self._last: OutputGuard | None = None
 
+    def with_inner(self, inner) -> GuardedBackend:
+        """The same guard around another backend (the game asks a copy of the twin that cannot see the item)."""
+        return type(self)(inner, self._guard)
+
     def guard(self) -> OutputGuard:
         """The current guard (refreshed when the workspace changed; the last one if the database is busy)."""
         import sqlite3

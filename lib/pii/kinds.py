@@ -23,7 +23,7 @@ import random
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from lib.pii.base import AnalyzerConfig, Recognizer
@@ -55,6 +55,38 @@ _KINDS: dict[str, KindSpec] = {}
 _RECOGNIZERS: dict[str, RecognizerSpec] = {}
 _lock = threading.RLock()
 _loaded = False
+
+
+class _Operator:
+    """One function of :mod:`lib.pii.operators`, imported on its first call.
+
+    Recognizer modules name their kind's mask and fake through this, so a scan (``pii-scan``, a workspace scan and
+    their forked workers), which never masks or fakes, does not import the operators module and its tables at start-up.
+    One instance per name (:func:`operator`), so a KindSpec declared twice still compares equal."""
+
+    __slots__ = ("name", "_fn")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._fn: Callable[..., object] | None = None
+
+    def __call__(self, *args: object) -> object:
+        fn = self._fn
+        if fn is None:
+            fn = self._fn = getattr(importlib.import_module("lib.pii.operators"), self.name)
+        return fn(*args)
+
+    def __repr__(self) -> str:
+        return f"operators.{self.name}"
+
+
+_OPERATORS: dict[str, _Operator] = {}
+
+
+def operator(name: str) -> Callable[..., Any]:
+    """``lib.pii.operators.<name>``, resolved on first call (see :class:`_Operator`)."""
+    with _lock:
+        return _OPERATORS.setdefault(name, _Operator(name))
 
 
 def register_kind(spec: KindSpec) -> KindSpec:

@@ -237,7 +237,8 @@ def mask(kind: str, value: str) -> str:
 
 _CN_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚"
                 "卢姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔汤")
-_CN_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红玲芬燕彬宇浩凯鹏晨欣怡婷雪琳瑶嘉俊博文轩涵雨梓睿思宁佳诗"
+_CN_GIVEN = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红玲芬燕彬"
+              "宇浩凯鹏晨欣怡婷雪琳瑶嘉俊博文轩涵雨梓睿思宁佳诗")
 _EN_FIRST = ("James", "Mary", "John", "Patricia", "Robert", "Jennifer", "Michael", "Linda", "William", "Elizabeth",
              "David", "Susan", "Richard", "Jessica", "Joseph", "Sarah", "Thomas", "Karen", "Daniel", "Emily", "Matthew",
              "Olivia", "Andrew", "Sophia", "Ryan", "Chloe", "Kevin", "Grace", "Brian", "Hannah")
@@ -245,7 +246,8 @@ _EN_LAST = ("Smith", "Johnson", "Williams", "Brown", "Jones", "Miller", "Davis",
             "Moore", "Martin", "Jackson", "Thompson", "White", "Harris", "Clark", "Lewis", "Walker", "Hall", "Young",
             "Allen", "King", "Wright", "Scott", "Green", "Baker", "Adams", "Nelson", "Carter")
 
-# (province, city, districts): consistent triples, so a fake never puts 鼓楼区 in 广州市. Municipalities have no province.
+# (province, city, districts): consistent triples, so a fake never puts 鼓楼区 in 广州市. A municipality has no
+# province.
 _CN_PLACES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("江苏省", "南京市", ("鼓楼区", "玄武区", "秦淮区", "建邺区")),
     ("浙江省", "杭州市", ("西湖区", "上城区", "拱墅区", "滨江区")),
@@ -258,7 +260,8 @@ _CN_PLACES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("", "北京市", ("朝阳区", "海淀区", "东城区", "西城区")),
     ("", "上海市", ("浦东新区", "徐汇区", "静安区", "黄浦区")),
 )
-_CN_ROADS = ("中山路", "人民路", "解放路", "建设路", "和平路", "长江路", "文化路", "新华路", "青年路", "胜利路", "学府路")
+_CN_ROADS = ("中山路", "人民路", "解放路", "建设路", "和平路", "长江路", "文化路", "新华路", "青年路", "胜利路",
+             "学府路")
 _CN_UNIT_HINT = re.compile(r"栋|幢|单元|室|楼")
 _EN_STREETS = ("Maple", "Oak", "Cedar", "Pine", "Elm", "Willow", "Birch", "Lake", "Hill", "Park", "River", "Sunset")
 _EN_SUFFIXES = ("Street", "Avenue", "Road", "Lane", "Drive", "Court")

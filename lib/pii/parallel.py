@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, TypeVar
 
 from lib.pii.analyzer import Analyzer
@@ -24,6 +26,7 @@ MAX_JOBS = 4
 T = TypeVar("T")
 
 _analyzer: Analyzer | None = None  # the worker's analyzer (inherited by fork)
+_ro: dict[str, sqlite3.Connection] = {}  # the worker's own read-only connections, by database path
 
 
 def jobs() -> int:
@@ -47,13 +50,24 @@ def _lines_batch(args: tuple[list[str], str | None, Callable[[Analyzer, list[str
     return fn(_analyzer, lines, before)  # type: ignore[arg-type]
 
 
+def _range_batch(args: tuple[str, Any, Callable[[Analyzer, sqlite3.Connection, Any], Any]]) -> Any:
+    path, job, fn = args
+    conn = _ro.get(path)
+    if conn is None:
+        # a connection of its own: the parent's must never be used across fork; read-only, so the parent stays the
+        # only writer (WAL: this reader sees committed rows and never blocks the parent's batch commits)
+        conn = sqlite3.connect(f"{Path(path).as_uri()}?mode=ro", uri=True, check_same_thread=False, timeout=30)
+        _ro[path] = conn
+    return fn(_analyzer, conn, job)  # type: ignore[arg-type]
+
+
 class AnalyzerPool:
     """``with AnalyzerPool(analyzer, n) as pool: for hits in pool.map(batches): ...`` — results in input order.
 
     ``n`` is the number of messages that will go through it (decides whether workers are worth starting).
     """
 
-    def __init__(self, analyzer: Analyzer, n: int, processes: int | None = None) -> None:
+    def __init__(self, analyzer: Analyzer, n: int, processes: int | None = None, own_reads: bool = False) -> None:
         self.analyzer = analyzer
         self.processes = processes or jobs()
         self._pool = None
@@ -62,7 +76,9 @@ class AnalyzerPool:
         # A scan that only looks for known names and values (Analyzer._pure: one regex pass per batch) stays in
         # process too: shipping its texts to workers and back costs more than the scan (0.45 s vs 0.32 s for the
         # workspace benchmark's 175k messages).
-        if self.processes > 1 and n >= MIN_PARALLEL and not getattr(analyzer, "_pure", False) \
+        # Workers that read their own messages (``own_reads``: :meth:`map_ranges`) ship only hits back, so there the
+        # pure scan is worth spreading too.
+        if self.processes > 1 and n >= MIN_PARALLEL and (own_reads or not getattr(analyzer, "_pure", False)) \
                 and threading.active_count() == 1 and "fork" in mp.get_all_start_methods():
             global _analyzer
             _analyzer = analyzer  # inherited by the forked workers
@@ -103,6 +119,18 @@ class AnalyzerPool:
             return
         yield from _ordered(self._pool, _lines_batch, ((lines, before, fn) for lines, before in batches),
                             2 * self.processes)
+
+    def map_ranges(self, path: str, jobs: Iterable[Any], fn: Callable[[Analyzer, sqlite3.Connection, Any], T],
+                   conn: sqlite3.Connection) -> Iterator[T]:
+        """``fn(analyzer, connection, job)`` for each job (an id range), in order. In workers each opens its own
+        read-only connection to the database at ``path`` and reads the messages itself, so the parent only sends
+        ranges and receives hits (reading every text in the parent and pickling it over cost more than the detection
+        it fed); in process ``conn`` is used. ``fn`` must be module-level (it travels by name)."""
+        if self._pool is None:
+            for job in jobs:
+                yield fn(self.analyzer, conn, job)
+            return
+        yield from _ordered(self._pool, _range_batch, ((path, job, fn) for job in jobs), 2 * self.processes)
 
 
 def _ordered(pool: Any, fn: Callable, items: Iterable, window: int) -> Iterator:

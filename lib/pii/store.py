@@ -52,7 +52,7 @@ class ScanReport:
     seconds: float = 0.0
 
 
-# The text a message has now: the owner's edit (lib/curation.py) when there is one. Spans are offsets into it.
+# The text a message has now: the owner's edit (lib/curate/store.py) when there is one. Spans are offsets into it.
 EDITS_JOIN = "LEFT JOIN message_edits e ON e.message_id = m.id"
 EFFECTIVE_TEXT = "COALESCE(e.text, m.text)"
 
@@ -197,7 +197,8 @@ class PiiStore:
     @staticmethod
     def fingerprint(cfg: AnalyzerConfig) -> str:
         """What forces a full rescan when it changes (additions of names, terms and allow entries do not)."""
-        return hashlib.sha256(json.dumps([DETECTOR_VERSION, kinds.signature(), list(cfg.regions), cfg.threshold]).encode()).hexdigest()[:16]
+        return hashlib.sha256(json.dumps([DETECTOR_VERSION, kinds.signature(), list(cfg.regions),
+                                          cfg.threshold]).encode()).hexdigest()[:16]
 
     # ----- scanning -----------------------------------------------------------------------------------------------
     def _state(self) -> dict:
@@ -351,8 +352,8 @@ class PiiStore:
         # The message before each one in its chat is its context (a question it may answer). Batches go by id, which
         # follows (time, id) within a chat import by import: the last text seen per chat is the predecessor, and only
         # a chat's first message in this range (or one out of time order) asks the database, when it could be a value.
-        # Reading and writing stay in this process and thread; detection runs on every core for big ranges
-        # (lib.pii.parallel), batches coming back in order.
+        # Writing stays in this process and thread; for big ranges the workers read and analyze id ranges themselves
+        # (lib.pii.parallel.map_ranges, :func:`_read_range` keeps this predecessor rule), hits coming back in order.
         last: dict[int, tuple[str, int, str]] = {}
         read: deque = deque()
 
@@ -389,25 +390,56 @@ class PiiStore:
                 yield items
                 start = rows[-1][0]
 
+        def ranges() -> Iterator[tuple[int, int, int, bool]]:
+            # the same batches as batches() (BATCH messages with text each), found by ids alone: workers read them
+            start = lo
+            while start < hi:
+                row = self.conn.execute("SELECT id FROM messages WHERE id > ? AND id <= ? AND text != '' "
+                                        "ORDER BY id LIMIT 1 OFFSET ?", (start, hi, BATCH - 1)).fetchone()
+                end = row[0] if row else hi
+                yield lo, start, end, context
+                start = end
+
+        def from_ranges(pool: "AnalyzerPool") -> Iterator[tuple[int, int, list]]:
+            path = self.conn.execute("PRAGMA database_list").fetchone()[2]
+            ends: deque = deque()
+
+            def jobs() -> Iterator[tuple[int, int, int, bool]]:
+                for job in ranges():
+                    ends.append(job[2])
+                    yield job
+
+            for n, out in pool.map_ranges(path, jobs(), _read_range, self.conn):
+                yield n, ends.popleft(), out
+
+        def from_batches(pool: "AnalyzerPool") -> Iterator[tuple[int, int, list]]:
+            for found in pool.map(batches()):
+                rows = read.popleft()
+                yield len(rows), rows[-1][0], [(row[0], h, row[-1][h.start:h.end])
+                                               for row, hits in zip(rows, found) if hits for h in hits]
+
         from lib.pii.parallel import AnalyzerPool
 
         insert = ("INSERT OR IGNORE INTO pii_hits(message_id, start, end, value_id, score, reason) "
                   "VALUES (?, ?, ?, ?, ?, ?)")
-        with AnalyzerPool(analyzer, total) as pool:
-            for found in pool.map(batches()):
-                rows = read.popleft()
-                out = [(row[0], h, row[-1][h.start:h.end]) for row, hits in zip(rows, found) if hits for h in hits]
+        with AnalyzerPool(analyzer, total, own_reads=True) as pool:
+            # Workers read their own ranges (a read-only connection each, lib.pii.parallel.map_ranges): the parent
+            # reading and pickling every text kept it busy while the workers waited. In process they are read here.
+            results = from_ranges(pool) if pool.parallel else from_batches(pool)
+            for n_rows, end, out in results:
+                if not n_rows and not out:
+                    continue
                 with db.transaction(self.conn):
                     if out:
                         # values first (each may insert a row), then every hit of the batch in one executemany
                         self.conn.executemany(insert, [
                             (mid, h.start, h.end, values.get(h.kind, h.norm or default_norm(surface), surface),
                              h.score, h.reason) for mid, h, surface in out])
-                    cursor = rows[-1][0]
+                    cursor = end
                     if state is not None:
                         self.ws.set_setting(settings.PII_SCAN.key, {**state, "upto": cursor})
-                done += len(rows)
-                report.scanned += len(rows)
+                done += n_rows
+                report.scanned += n_rows
                 report.hits += len(out)
                 if progress and total:
                     progress(min(1.0, done / total), what)
@@ -455,7 +487,8 @@ class PiiStore:
                     vid = values.get(h.kind, h.norm or default_norm(text[h.start:h.end]), text[h.start:h.end])
                     touched.add(vid)
                     self.conn.execute("INSERT OR IGNORE INTO pii_hits(message_id, start, end, value_id, score, "
-                                      "reason) VALUES (?, ?, ?, ?, ?, ?)", (mid, h.start, h.end, vid, h.score, h.reason))
+                                      "reason) VALUES (?, ?, ?, ?, ?, ?)", (mid, h.start, h.end, vid, h.score,
+                                                                            h.reason))
                     report.hits += 1
                 report.scanned += 1
             self._refresh_aggregates(touched)
@@ -466,11 +499,7 @@ class PiiStore:
 
     def _previous_text(self, chat_id: int, t: str, mid: int) -> str | None:
         """The (effective) text of the message before ``(t, mid)`` in its chat, skipping media without text."""
-        row = self.conn.execute(
-            f"SELECT {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} WHERE m.chat_id = ? AND m.text != '' "
-            "AND (m.time < ? OR (m.time = ? AND m.id < ?)) ORDER BY m.time DESC, m.id DESC LIMIT 1",
-            (chat_id, t, t, mid)).fetchone()
-        return row[0] if row else None
+        return _previous_text(self.conn, chat_id, t, mid)
 
     def _drop_allowed(self, norms: Iterable[str]) -> None:
         norms = set(norms)
@@ -768,3 +797,47 @@ class _ValueIndex:
             self.ids[key] = vid
         return vid
 
+
+def _previous_text(conn, chat_id: int, t: str, mid: int) -> str | None:
+    """The (effective) text of the message before ``(t, mid)`` in its chat, skipping media without text."""
+    row = conn.execute(
+        f"SELECT {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} WHERE m.chat_id = ? AND m.text != '' "
+        "AND (m.time < ? OR (m.time = ? AND m.id < ?)) ORDER BY m.time DESC, m.id DESC LIMIT 1",
+        (chat_id, t, t, mid)).fetchone()
+    return row[0] if row else None
+
+
+def _read_range(analyzer: Analyzer, conn, job: tuple[int, int, int, bool]) -> tuple[int, list]:
+    """Read and analyze the messages ``start < id <= end`` of a scan over ``lo < id <= hi`` (in a worker, on its own
+    read-only connection): ``(messages read, [(message id, hit, surface)])``.
+
+    The predecessor rule is :meth:`PiiStore._scan_range`'s over the whole range, so a range gives byte-identical
+    hits wherever it runs: a chat's message seen earlier in the scan (the last one by id in ``lo < id <= start``)
+    is the context when it is older, else the database's predecessor when the analyzer wants one."""
+    lo, start, end, context = job
+    cols = "m.id, m.chat_id, m.time" if context else "m.id"
+    rows = conn.execute(f"SELECT {cols}, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} "
+                        "WHERE m.id > ? AND m.id <= ? AND m.text != '' ORDER BY m.id", (start, end)).fetchall()
+    if not context:
+        found = analyzer.analyze_batch([(text, None) for _, text in rows])
+    else:
+        last: dict[int, tuple[str, int, str] | None] = {}
+        items = []
+        for mid, chat_id, t, text in rows:
+            if chat_id in last:
+                seen = last[chat_id]
+            elif start > lo:  # what the scan saw of this chat before this range
+                seen = conn.execute(
+                    f"SELECT m.time, m.id, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} WHERE m.chat_id = ? "
+                    "AND m.id > ? AND m.id <= ? AND m.text != '' ORDER BY m.id DESC LIMIT 1",
+                    (chat_id, lo, start)).fetchone()
+            else:
+                seen = None
+            if seen is not None and (seen[0], seen[1]) < (t, mid):
+                prev = seen[2]
+            else:
+                prev = _previous_text(conn, chat_id, t, mid) if analyzer.wants_prev(text) else None
+            last[chat_id] = (t, mid, text)
+            items.append((text, prev))
+        found = analyzer.analyze_batch(items)
+    return len(rows), [(row[0], h, row[-1][h.start:h.end]) for row, hits in zip(rows, found) if hits for h in hits]

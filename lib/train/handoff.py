@@ -9,8 +9,8 @@ Writes, next to an export's ``dataset_info.json``:
 
 The YAML keys and values are LLaMA-Factory's (``llamafactory-cli train FILE``): tests/test_llamafactory_compat.py
 parses every generated file with LLaMA-Factory's own argument classes (unknown keys refused), checks enum and literal
-values against its value sets, and the template against its registry. Values are written by hand, not with a YAML library: every value here is a number, a
-boolean or a quoted string, so the format cannot drift.
+values against its value sets, and the template against its registry. Values are written by hand, not with a YAML
+library: every value here is a number, a boolean or a quoted string, so the format cannot drift.
 """
 from __future__ import annotations
 
@@ -198,9 +198,10 @@ def write(export_dir: Path, cfg: HandoffConfig) -> list[Path]:
 
 def instructions(cfg: HandoffConfig, has_val: bool) -> str:
     template = cfg.template or template_for(cfg.base_model)
+    guessed = "" if cfg.template else " -- guessed: check it matches the model"
     return f"""# Training this dataset
 
-Base model: `{cfg.base_model}` (LLaMA-Factory template `{template}`{' -- guessed: check it matches the model' if not cfg.template else ''}).
+Base model: `{cfg.base_model}` (LLaMA-Factory template `{template}`{guessed}).
 Settings: {cfg.epochs:g} epochs, learning rate {cfg.lr:g}, LoRA rank {cfg.lora_rank} / alpha {cfg.lora_alpha}, cutoff
 {cfg.cutoff_len} tokens{', validation split included' if has_val else ''}. A small learning rate and few epochs: a twin
 overfits fast (fewer than 500 records and more than 3 epochs starts to parrot).

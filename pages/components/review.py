@@ -20,7 +20,8 @@ from pages import md_escape
 ss = st.session_state
 # One document-wide key listener per browser tab; no network, no markup from chat text.
 key_queue = st.components.v2.component(
-    "metwin_key_queue", js=(Path(__file__).resolve().parents[1] / "assets" / "key_queue.js").read_text(encoding="utf-8"),
+    "metwin_key_queue",
+    js=(Path(__file__).resolve().parents[1] / "assets" / "key_queue.js").read_text(encoding="utf-8"),
     isolate_styles=False)
 
 

@@ -1,8 +1,8 @@
 """Screenshots of pages on the sample workspace for the README: ``python -m tests.e2e.screenshot``.
 
 Starts a fresh server on a temporary data folder (so the bundled sample is seeded), opens each page of :data:`SHOTS`
-at 1280x900 in Debian's chromium and writes ``data/screenshots/<name>.png``. Needs a CJK font for the sample's Chinese names
-(``apt-get install fonts-noto-cjk``).
+at 1280x900 in Debian's chromium and writes ``data/screenshots/<name>.png``. Needs a CJK font for the sample's
+Chinese names (``apt-get install fonts-noto-cjk``).
 """
 from __future__ import annotations
 

@@ -28,10 +28,10 @@ def expected(data: Path, page: str, n: int) -> list[int]:
     ws = Workspace(data / "workspaces" / "sample")
     try:
         if page == "labelling":
-            from lib.labels import LabelStore
+            from lib.label.store import LabelStore
             df, _ = LabelStore(ws).queue("unlabelled", offset=0, limit=n)
         elif page == "curation":
-            from lib.curation import CurationStore
+            from lib.curate.store import CurationStore
             cur = CurationStore(ws)
             df, _ = cur.queue("suggested" if cur.counts()["suggested"] else "undecided", offset=0, limit=n)
         else:
@@ -102,7 +102,7 @@ def expected_first(data: Path, got: list[int]) -> list[int]:
     try:
         first = int(ws.conn.execute("SELECT MIN(m.id) FROM messages m JOIN emotion_labels l ON l.message_id = m.id")
                     .fetchone()[0] or 0)
-        from lib.labels import LabelStore
+        from lib.label.store import LabelStore
         df, _ = LabelStore(ws).queue("all", offset=0, limit=1)
         return [int(df["id"].iloc[0])] if first else []
     finally:

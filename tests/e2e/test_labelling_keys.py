@@ -6,8 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from lib.curation import CurationStore
-from lib.labels import LabelStore
+from lib.curate.store import CurationStore
+from lib.label.store import LabelStore
 from lib.workspace import Workspace
 from tests.e2e.server import wait_for_app
 from tests.e2e.test_redaction_keys import press

@@ -99,7 +99,7 @@ def ws_path(tmp_path: Path) -> Path:
     return tmp_path / "ws"
 
 
-# ----- the lock itself -------------------------------------------------------------------------------------------------
+# ----- the lock itself ------------------------------------------------------------------------------------------------
 def test_writer_lock_is_exclusive_across_threads_reentrant_within_one(ws_path: Path, monkeypatch):
     ws_path.mkdir()
     monkeypatch.setattr(locking, "BUSY_WAIT_S", 0.1)
@@ -136,7 +136,7 @@ def test_lock_of_a_killed_process_is_free_at_once(ws_path: Path, chat: Path):
         pass
 
 
-# ----- imports ---------------------------------------------------------------------------------------------------------
+# ----- imports --------------------------------------------------------------------------------------------------------
 def test_two_imports_of_one_file_in_threads_queue_then_skip(ws_path: Path, chat: Path, monkeypatch):
     a, b = Workspace(ws_path), Workspace(ws_path)  # two tabs: two handles
     inside, release, results = threading.Event(), threading.Event(), {}
@@ -275,7 +275,7 @@ def test_opening_sweeps_orphan_raw_files_but_never_owned_ones(ws_path: Path, cha
     assert leftovers(ws_path) == []
 
 
-# ----- scans -----------------------------------------------------------------------------------------------------------
+# ----- scans ----------------------------------------------------------------------------------------------------------
 def test_two_concurrent_scans_one_runs_the_other_is_busy(ws_path: Path, chat: Path, monkeypatch):
     ws = Workspace(ws_path)
     ws.import_paths([chat])
@@ -288,8 +288,10 @@ def test_two_concurrent_scans_one_runs_the_other_is_busy(ws_path: Path, chat: Pa
     with pytest.raises(WorkspaceBusy, match="a redaction scan is running"):
         PiiStore(ws).scan()  # a second tab opening Redaction
     cli = subprocess.run([sys.executable, "-m", "lib", "redact", "--workspace", str(ws_path)], cwd=ROOT,
-                         capture_output=True, text=True, timeout=STEP_S, env={**os.environ, "METWIN_BUSY_WAIT_S": "0.2"})
-    assert cli.returncode == 2 and cli.stderr.count("\n") == 1 and "busy" in cli.stderr and "Traceback" not in cli.stderr
+                         capture_output=True, text=True, timeout=STEP_S,
+                         env={**os.environ, "METWIN_BUSY_WAIT_S": "0.2"})
+    assert cli.returncode == 2 and cli.stderr.count("\n") == 1 and "busy" in cli.stderr
+    assert "Traceback" not in cli.stderr
     assert first.resume()["hits"] == expected > 0
     again = PiiStore(ws).scan()  # now free: nothing left to do, no IntegrityError
     assert again.scanned == 0 and PiiStore(ws).is_current()
@@ -329,7 +331,7 @@ def test_decisions_keep_working_while_a_scan_holds_the_lock(ws_path: Path, chat:
     ws.close()
 
 
-# ----- exports ---------------------------------------------------------------------------------------------------------
+# ----- exports --------------------------------------------------------------------------------------------------------
 @pytest.fixture
 def exported(ws_path: Path, chat: Path) -> tuple[Path, dict[str, bytes]]:
     """A workspace with an export (train and val) in its exports/ folder, and that export's bytes."""

@@ -30,7 +30,8 @@ from lib import demo
 from lib.chat.emoji import to_unicode
 from lib.demo_http import refusal
 from lib.errors import BadInputError
-from lib.eval import game, holdout
+from lib.curate import holdout
+from lib.eval import game
 from lib.workspace import Workspace, load_sample
 from tests.e2e.server import free_port
 from tests.helpers import start
@@ -361,7 +362,8 @@ def game_ws(tmp_path: Path) -> Iterator[Workspace]:
 def test_demo_items_show_only_the_owners_lines_unless_approved(game_ws):
     full = game.items(game_ws, n=10, seed=3)
     shown = game.items(game_ws, n=10, seed=3, demo=True)
-    assert [it.key for it in full] == [it.key for it in shown] and len(shown) >= 5  # fewer than 10: no answer may show in another pair's context
+    # fewer than 10: no answer may show in another pair's context
+    assert [it.key for it in full] == [it.key for it in shown] and len(shown) >= 5
     theirs = {m["content"] for it in full for m in it.context if m["role"] == "user"}
     assert theirs and all(it.visible == it.context for it in full)  # the owner's own game is unchanged
     for it in shown:

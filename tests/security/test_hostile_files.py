@@ -308,7 +308,8 @@ def test_file_cap_leaves_the_workspace_untouched(tmp_path: Path, strict) -> None
     path.write_text(whatsapp(200), "utf-8")
     ws = Workspace(tmp_path / "ws")
     report = ws.import_paths([path])
-    assert report.failed and re.match(r"chat\.txt: the file is [\d.]+ KB, more than the 4\.0 KB", report.files[0].message)
+    assert report.failed
+    assert re.match(r"chat\.txt: the file is [\d.]+ KB, more than the 4\.0 KB", report.files[0].message)
     assert_untouched(ws)
     ws.close()
 

@@ -1,15 +1,14 @@
 """QQ numbers and WeChat IDs: shapes that collide with ordinary numbers and words, so a context word is required.
 
-Follows JioNLP's "strict" mode (docs/pii.md, "Shapes that need context"): a 5–11 digit number is a QQ number only right after ``QQ``/``扣扣``/
-``加(我)q``; a letter-led 6–20 character token is a WeChat ID only right after ``微信号``/``vx``/``wechat``. The one shape
-that needs no context is the internal ``wxid_…`` id that exports carry.
+Follows JioNLP's "strict" mode (docs/pii.md, "Shapes that need context"): a 5–11 digit number is a QQ number only right
+after ``QQ``/``扣扣``/``加(我)q``; a letter-led 6–20 character token is a WeChat ID only right after
+``微信号``/``vx``/``wechat``. The one shape that needs no context is the internal ``wxid_…`` id that exports carry.
 """
 from __future__ import annotations
 
 import re
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_VALIDATED, Hit
 
 # Context, then up to 8 characters of anything but digits/@ (``QQ号：``, ``qq是``, ``加我QQ ``), then the number. The
@@ -113,7 +112,7 @@ def _explicit(ctx: str) -> bool:
 
 
 # --- registration (lib/pii/kinds.py): the kinds this module finds, and how a scan builds its recognizers ---
-register_kind(KindSpec("QQ", order=80, fake=ops.fake_qq))
-register_kind(KindSpec("WECHAT_ID", order=90, fake=ops.fake_wechat))
+register_kind(KindSpec("QQ", order=80, fake=operator("fake_qq")))
+register_kind(KindSpec("WECHAT_ID", order=90, fake=operator("fake_wechat")))
 register_recognizer("qq", 80, lambda config: [QqRecognizer()])
 register_recognizer("wechat_id", 90, lambda config: [WechatIdRecognizer()])

@@ -1,6 +1,7 @@
 """Street addresses: a Chinese administrative chain down to road + number (+ building/unit/room), or an English street
-line. No regex can be complete here (docs/pii.md, "Addresses"); this one aims at precision so that ordinary chat (``我在杭州``,
-``西湖区很好玩``, ``302室``, ``12号见``) is never flagged, and proposes candidates for review rather than certainty.
+line. No regex can be complete here (docs/pii.md, "Addresses"); this one aims at precision so that ordinary chat
+(``我在杭州``, ``西湖区很好玩``, ``302室``, ``12号见``) is never flagged, and proposes candidates for review rather than
+certainty.
 
 Chinese spans are built from Han characters minus a stop set of pronouns, verbs and particles (``我住在``, ``寄到``,
 ``地址是``) that never occur in place names, so the span starts at the place name without a word segmenter.
@@ -11,17 +12,18 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, Hit, context_word
 
 # --- Chinese ------------------------------------------------------------------------------------------------------
 # Characters that end a place name on the left: pronouns, verbs of living/sending, particles. None of them occurs in
 # a province, city, district or road name that matters (和/家/来/于/从/那/里/都 do, so they are not here).
-_STOP = "我你您他她它们咱在住到寄送发是的了去回就也还要想说这哪呢吗吧啊呀哦嗯给把被让跟搬址递收货填写改看玩刚才已经请帮找见着过不没很"
+_STOP = ("我你您他她它们咱在住到寄送发是的了去回就也还要想说这哪呢吗吧啊呀哦嗯"
+         "给把被让跟搬址递收货填写改看玩刚才已经请帮找见着过不没很")
 _H = rf"(?:(?![{_STOP}])[\u4e00-\u9fff])"
 # 区/市/乡/镇 preceded by these are ordinary words (小区, 超市, 城市, 家乡, 城镇), not administrative units.
-_ADMIN_UNIT = (r"(?:特别行政区|自治区|自治州|自治县|地区|省|(?<![超城门股夜早菜集])市|(?<![小社景校厂片郊营园])区|县|旗|盟"
+_ADMIN_UNIT = (r"(?:特别行政区|自治区|自治州|自治县|地区|省|(?<![超城门股夜早菜集])市|(?<![小社景校厂片郊营园])区|县|"
+               r"旗|盟"
                r"|(?<![城乡古小])镇|(?<![家老故城同])乡|街道)")
 _ADMIN = rf"(?:{_H}{{2,8}}?{_ADMIN_UNIT} ?)"
 _ROAD = rf"(?:{_H}{{2,6}}?(?:大道|大街|胡同|路|街|巷|道)(?:[东西南北中]?段|[一二三四五六七八九十0-9]{{1,2}}段)? ?)"
@@ -130,7 +132,8 @@ _GLUED = ("strasse", "straße", "str.", "gasse", "weg", "platz", "allee", "damm"
           "straeti", "stræde", "vegur", "braut", "vænget", "utca", "útja", "ulica", "ulice", "cesta", "sokak",
           "caddesi")
 _TYPE_WORDS = frozenset(_PREFIX_TYPES) | {"u.", "utca", "út", "útja", "tér", "rkp.", "krt.", "str.", "str", "gate",
-                                          "vei", "vej", "gata", "gatan", "terrasse", "straat", "laan", "weg", "kapu", "tee", "wei",
+                                          "vei", "vej", "gata", "gatan", "terrasse", "straat", "laan", "weg", "kapu",
+                                          "tee", "wei",
                                           "sor", "köz", "fasor", "street", "road", "avenue", "lane", "drive"}
 _SEP_PC = re.compile(r",[ \t]*[0-9]{4,6}[ \t]")  # ``Elm Street 3, 10115 Berlin``
 _EN_TYPES = frozenset({"street", "road", "avenue", "lane", "drive"})  # also everyday words: ``test drive 2``
@@ -158,13 +161,15 @@ _UNIT_NAMES = frozenset({"apt", "apt.", "apartment", "suite", "ste", "ste.", "un
 # the plain 3-6 digit codes of most other countries (only ever taken after a street line or a context word).
 _UK_PC = r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][ABD-HJLNP-UW-Z]{2}"
 _CA_PC = r"[ABCEGHJ-NPRSTVXY][0-9][A-Z] ?[0-9][A-Z][0-9]"
-# Irish Eircode (``P24 X5Y2``, ``D6W 1234``): routing key, then four characters from a set without B G I J L M O Q S U Z.
+# Irish Eircode (``P24 X5Y2``, ``D6W 1234``): routing key, then four characters, none of B G I J L M O Q S U Z.
 _IE_PC = r"(?:[AC-FHKNPRTV-Y][0-9]{2}|D6W) ?[0-9AC-FHKNPRTV-Y]{4}"
-_POSTCODE = re.compile(rf"(?:{_UK_PC}|{_CA_PC}|{_IE_PC}|[A-Z]{{2}}[ \t]+[0-9]{{3,6}}(?:-[0-9]{{4}})?|[0-9]{{4,5}}-[0-9]{{3}}|[0-9]{{2}}-[0-9]{{3}}"
+_POSTCODE = re.compile(rf"(?:{_UK_PC}|{_CA_PC}|{_IE_PC}|[A-Z]{{2}}[ \t]+[0-9]{{3,6}}(?:-[0-9]{{4}})?|"
+                       rf"[0-9]{{4,5}}-[0-9]{{3}}|[0-9]{{2}}-[0-9]{{3}}"
                        rf"|[0-9]{{1,6}}(?:-[0-9]{{4}})?)(?![^\W_\u2e80-\u9fff])")
 _POSTCODE_I = re.compile(_POSTCODE.pattern, re.IGNORECASE)
 # A dot ends the address unless a unit follows (Hungarian and Slavic house numbers carry one: ``utca 76. Apt. 289``).
-_SEP = re.compile(r"\.?[ \t]*[,\r\n][ \t>,\r\n]*|[ \t]+|(?<=Co)\.[ \t]+(?=[A-Z])|\.[ \t]+(?=(?:Apt|Suite|Ste|Unit|Flat)\b)", re.IGNORECASE)
+_SEP = re.compile((r"\.?[ \t]*[,\r\n][ \t>,\r\n]*|[ \t]+|(?<=Co)\.[ \t]+(?=[A-Z])|\.[ \t]+(?=(?:Apt|Suite|Ste|Unit|"
+                   r"Flat)\b)"), re.IGNORECASE)
 _PLACE = re.compile(rf"{_WORD}|\({_WORD}\)")
 _PARTICLES = frozenset({"de", "da", "do", "di", "del", "della", "dei", "delle", "degli", "dal", "dalla", "des", "du",
                         "la", "le", "los", "las", "el", "al", "dos", "das", "von", "van", "der", "den", "ter", "te",
@@ -192,7 +197,8 @@ _US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND OH OK OR "
     "PA RI SC SD TN TX UT VT VA WA WV WI WY PR GU VI AS MP".split())
 _TOWN_PC = re.compile(rf"(?P<town>[A-Z][A-Za-z'’.-]+(?: [A-Z][A-Za-z'’.-]+){{0,2}})(?:,? )"
-                      rf"(?:(?P<st>[A-Z]{{2}}) (?P<zip>[0-9]{{5}}(?:-[0-9]{{4}})?)|(?P<pc>{_UK_PC}|{_CA_PC}|{_IE_PC}))(?![^\W_\u2e80-\u9fff])")
+                      rf"(?:(?P<st>[A-Z]{{2}}) (?P<zip>[0-9]{{5}}(?:-[0-9]{{4}})?)"
+                      rf"|(?P<pc>{_UK_PC}|{_CA_PC}|{_IE_PC}))(?![^\W_\u2e80-\u9fff])")
 # Cheap first tests, so most lines pay for one or two searches only.
 _NUMBER_WORD = re.compile(r"[0-9][A-Za-z]?,? [^\W_]")
 _WORD_NUMBER = re.compile(r"[^\W\d_]\.?,? [0-9]")  # ``rkp. 18``: an abbreviated type ends in a dot
@@ -310,11 +316,12 @@ def _extend(text: str, end: int, lower_ok: bool) -> tuple[int, set[str]]:
                 low = w.casefold()
                 if _is_cap(w) and low not in _STOP_CAP:
                     lower_run = 0
-                elif lower_ok and low not in _STOP_LOWER and (broke or after_unit or 0 < lower_run < 4) and len(w) > 1 or (
+                elif lower_ok and low not in _STOP_LOWER and (broke or after_unit or 0 < lower_run < 4) \
+                        and len(w) > 1 or (
                         low in _PARTICLES and _PLACE.match(text, m.end() + 1) and _is_cap(text[m.end() + 1])):
                     lower_run += 1
-                elif len(w) <= 4 and (low not in _STOP_LOWER or broke and len(w) == 2 and w.isupper()) and (nxt := _SEP.match(text, m.end())) and (pc := _PC_TAIL.match(
-                        text, nxt.end())):
+                elif len(w) <= 4 and (low not in _STOP_LOWER or broke and len(w) == 2 and w.isupper()) \
+                        and (nxt := _SEP.match(text, m.end())) and (pc := _PC_TAIL.match(text, nxt.end())):
                     # ``KNIVSTA, nan 18237``, ``Toronto\n, on\n 82269``: a short region word whose postcode follows
                     kinds.update(("place", "postcode"))
                     end = pc.end()
@@ -480,7 +487,8 @@ def _name_number_hits(text: str) -> list[Hit]:
         if text[end:end + 1] == "." and any(w in _DOT_TYPES for w in lows):
             end += 1
         h = _line_hit(text, start, end, glued or typed, proper, lead, lower_ok=not cap)
-        if h is None and (glued or typed) and not cap and _cue(text, _left(text, start)) and _number_ends(text, m.end()) \
+        if h is None and (glued or typed) and not cap and _cue(text, _left(text, start)) and _number_ends(text,
+                                                                                                          m.end()) \
                 and any(w in _TYPE_WORDS or w.endswith(_GLUED) for w in lows if w not in _EN_TYPES):
             # ``enter on hegyalja út 98.``: a foreign type word, a house number and a place word before them
             e, _ = _extend(text, end, True)
@@ -489,7 +497,8 @@ def _name_number_hits(text: str) -> list[Hit]:
             if h is not None and proper and h.score < SCORE_CONTEXT and (lead or _cue(text, h.start, word=True)):
                 # type word, house number and a place word or leading number (``lives on Rua Mina 50``): as strong
                 # as a person's name read over the same words (``Rua Mina``), which would otherwise take the span
-                h = Hit("ADDRESS", h.start, h.end, SCORE_CONTEXT, "street name, type and house number after a place word")
+                h = Hit("ADDRESS", h.start, h.end, SCORE_CONTEXT,
+                        "street name, type and house number after a place word")
             if h is not None:
                 hits.append(h)
             continue
@@ -774,5 +783,5 @@ def _outermost(hits: list[Hit]) -> list[Hit]:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("ADDRESS", order=120, fake=ops.fake_address))
+register_kind(KindSpec("ADDRESS", order=120, fake=operator("fake_address")))
 register_recognizer("address", 120, lambda config: [AddressRecognizer()])

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_VALIDATED, SCORE_WEAK, Hit
 from lib.pii.checksums import iban_ok, luhn_ok
 from lib.pii.recognizers.cn_id import id_context, is_valid_cn_id, looks_like_cn_id
@@ -172,5 +171,6 @@ class BankCardRecognizer:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("BANK_CARD", order=50, mask=ops.mask_card, fake=ops.fake_card, valid=ops.valid_card))
+register_kind(KindSpec("BANK_CARD", order=50, mask=operator("mask_card"), fake=operator("fake_card"),
+                       valid=operator("valid_card")))
 register_recognizer("bank_card", 50, lambda config: [BankCardRecognizer()])

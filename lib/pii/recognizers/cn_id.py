@@ -9,8 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_VALIDATED, SCORE_WEAK, Hit
 from lib.pii.checksums import gb11643_check_ok
 
@@ -94,5 +93,5 @@ def id_context(text: str, start: int) -> str | None:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("CN_ID", order=30, mask=ops.mask_cn_id, fake=ops.fake_cn_id))
+register_kind(KindSpec("CN_ID", order=30, mask=operator("mask_cn_id"), fake=operator("fake_cn_id")))
 register_recognizer("cn_id", 30, lambda config: [CnIdRecognizer()])

@@ -43,7 +43,8 @@ class CustomRecognizer:
                 if t.norm:
                     self._norms[(t.kind, default_norm(word))] = t.norm
         for kind, words in literals.items():
-            self._rules.append((kind, re.compile(literal_alternation(words, alnum_boundary=True), re.IGNORECASE), reason))
+            self._rules.append((kind, re.compile(literal_alternation(words, alnum_boundary=True), re.IGNORECASE),
+                                reason))
         self.kinds: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _, _ in self._rules))
 
     def analyze(self, text: str) -> list[Hit]:

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import SCORE_VALIDATED, SCORE_WEAK, Hit
 
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -53,5 +52,5 @@ class EmailRecognizer:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("EMAIL", order=20, mask=ops.mask_email, fake=ops.fake_email))
+register_kind(KindSpec("EMAIL", order=20, mask=operator("mask_email"), fake=operator("fake_email")))
 register_recognizer("email", 20, lambda config: [EmailRecognizer()])

@@ -37,7 +37,8 @@ _QUESTION_TAIL = 80  # a question ends its message: only the end of a long previ
 _EN = r"(?<![A-Za-z])"   # English keywords start at a word start (they may touch Chinese)
 _ENE = r"(?![A-Za-z])"
 _ASKS: tuple[tuple[str, str], ...] = (
-    ("EMAIL", rf"{_EN}(?:e-?mail|gmail|hotmail|outlook)(?: ?address| ?addy| ?id)?{_ENE}|邮箱(?:地址)?|电子邮件|电邮|邮件地址"),
+    ("EMAIL",
+     rf"{_EN}(?:e-?mail|gmail|hotmail|outlook)(?: ?address| ?addy| ?id)?{_ENE}|邮箱(?:地址)?|电子邮件|电邮|邮件地址"),
     ("CN_ID", rf"身份证(?:号码?)?|证件号码?|{_EN}(?:id|identity) ?(?:card )?(?:number|no\.?|#){_ENE}"),
     ("US_SSN", rf"{_EN}(?:ssn|social security(?: number| no\.?)?){_ENE}"),
     ("PASSPORT", rf"{_EN}passport(?: number| no\.?| #)?{_ENE}|护照(?:号码?)?"),
@@ -73,7 +74,8 @@ _NOT_ASKED = re.compile(
 _ASKING = re.compile(
     rf"[?？]|{_EN}(?:what|whats|wat|wats|which|where|send|give|share|tell|text|dm|drop|need|remind|gimme|lemme|forgot"
     rf"|got|have|pls|plz|please|again|can i|could i|may i){_ENE}"
-    r"|多少|是什么|是啥|啥|什么|几|呢|吗|发我|发给我|发一下|发下|给我|告诉我|说一下|说下|报一下|报下|在哪|哪里|来一下|私我"
+    r"|多少|是什么|是啥|啥|什么|几|呢|吗|发我|发给我|发一下|发下|给我|告诉我|说一下|说下|报一下|报下|在哪|哪里|来一下|"
+    r"私我"
     r"|发个|求|给下|多少来着|来着",
     re.IGNORECASE,
 )
@@ -81,9 +83,11 @@ _ASKING = re.compile(
 
 # Cheap first test: every keyword above contains one of these (in lower case). Most messages ask for nothing.
 _ASK_HINT = re.compile(r"number|no\.|#|digits|phone|mobile|cell|tel|whatsapp|pass|pw|pin|code|otp|2fa|wi-?fi|wlan"
-                       r"|router|network|hotspot|address|addy|addr|postcode|post code|zip|live|stay|where|mail|outlook|ssn"
+                       r"|router|network|hotspot|address|addy|addr|postcode|post code|zip|live|stay|where|mail|outlook|"
+                       r"ssn"
                        r"|social|qq|wechat|weixin|wx|vx|details|iban|routing|card|acc|a/c"
-                       r"|号码|手机|电话|联系方式|卡号|银行卡|账号|帐号|账户|帐户|微信|威信|v信|邮箱|电邮|邮件|地址|住址|住哪|住在哪|家在哪"
+                       r"|号码|手机|电话|联系方式|卡号|银行卡|账号|帐号|账户|帐户|微信|威信|v信|邮箱|电邮|邮件|地址|"
+                       r"住址|住哪|住在哪|家在哪"
                        r"|邮编|密码|口令|验证码|校验码|动态码|短信码|取件码|门禁码|开门码|提货码|pin码|身份证|证件号|护照|qq号|扣扣|vx号|wx号")
 
 
@@ -126,7 +130,8 @@ _LEAD = re.compile(
     re.IGNORECASE,
 )
 _TRAIL = re.compile(
-    r"(?:[\s,，.。!！~～]*(?:(?<![A-Za-z0-9])(?:lol|haha+|hehe|thx|thanks|ty|x+|:\)|:d)|哈+|嘿+|呀|啊|哦|噢|呢|吧|哟|喔|啦|了|嗯|"
+    r"(?:[\s,，.。!！~～]*(?:(?<![A-Za-z0-9])(?:lol|haha+|hehe|thx|thanks|ty|x+|:\)|:d)|哈+|嘿+|呀|啊|哦|噢|呢|吧|哟|"
+    r"喔|啦|了|嗯|"
     r"发你了|给你了?|收到|谢谢)(?![A-Za-z0-9]))*[\s,，.。;；~～…]*$",
     re.IGNORECASE,
 )
@@ -157,7 +162,8 @@ _EN_STREET = re.compile(
 _POSTCODE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}|[A-Z]{2} [0-9]{5}(?:-[0-9]{4})?)"
                        r"(?![A-Za-z0-9])", re.IGNORECASE)
 _CN_MARK = re.compile(r"省|市|区|县|镇|乡|村|路|街|巷|弄|号|栋|幢|楼|室|单元|小区|花园|大厦|公寓|苑")
-_CN_STREET = re.compile(r"[路街巷弄道][0-9一二三四五六七八九十]|[0-9一二三四五六七八九十]+号|[0-9]+(?:栋|幢|单元|室|号楼)")
+_CN_STREET = re.compile((r"[路街巷弄道][0-9一二三四五六七八九十]|[0-9一二三四五六七八九十]+号|[0-9]+(?:栋|幢|单元|室|"
+                         r"号楼)"))
 _CN_NOT_ADDRESS = re.compile(r"[我你他她它了吗呢吧啊么去到来想要说看等下]")
 # Every value this module takes holds a digit, an @, a Chinese address character, or is a password-built token.
 _ANSWER_GATE = re.compile(r"[0-9@]|[省市区县镇乡村路街巷弄号栋幢楼室]|[a-z][A-Z]|[A-Za-z][-_!#$%^&*.+=][A-Za-z0-9]")

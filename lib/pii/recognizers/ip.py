@@ -9,8 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, SCORE_WEAK, Hit
 
 _DIGIT = re.compile(r"[0-9]")  # the cheap gate: an address without digits is not worth a scan
@@ -98,5 +97,5 @@ class IpRecognizer:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("IP", order=60, mask=ops.mask_ip, fake=ops.fake_ip))
+register_kind(KindSpec("IP", order=60, mask=operator("mask_ip"), fake=operator("fake_ip")))
 register_recognizer("ip", 60, lambda config: [IpRecognizer()])

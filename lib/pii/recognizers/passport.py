@@ -1,15 +1,14 @@
 """Passport and travel-permit numbers: a letter or two plus digits, which collides with order, model and error codes.
 
-Only the PRC passport shapes ``E``/``G`` + 8 digits are distinctive enough to stand alone (docs/pii.md, "Shapes that need context", notes that
-even these are from memory, not a primary source). Everything else needs 护照/通行证/passport nearby; without it the
-permit shapes are reported below the threshold and the generic shape is not reported at all.
+Only the PRC passport shapes ``E``/``G`` + 8 digits are distinctive enough to stand alone (docs/pii.md, "Shapes that
+need context", notes that even these are from memory, not a primary source). Everything else needs 护照/通行证/passport
+nearby; without it the permit shapes are reported below the threshold and the generic shape is not reported at all.
 """
 from __future__ import annotations
 
 import re
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import (
     NOT_ALNUM_AFTER,
     SCORE_CONTEXT,
@@ -76,5 +75,5 @@ class PassportRecognizer:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("PASSPORT", order=110, fake=ops.fake_passport))
+register_kind(KindSpec("PASSPORT", order=110, fake=operator("fake_passport")))
 register_recognizer("passport", 110, lambda config: [PassportRecognizer()])

@@ -10,8 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import SCORE_VALIDATED, Batch, Hit, default_norm, fold_width
 
 # Kinship and endearment words people save as nicknames (备注 "老公", "妈妈"). Redacting them everywhere would gut the
@@ -111,10 +110,10 @@ class PersonRecognizer:
     """Known names and their parts, matched CJK-safely (``我是张三啊`` finds ``张三``).
 
     Known names come from the import (senders, chat names, remarks, nicknames, usernames), the owner's list and names
-    found in free text anywhere in the workspace. Each is matched with its parts (:mod:`lib.pii.names`): "Emma" and
-    "Mrs Rossi" for Emma Rossi, "晓明" and "王老师" for 王晓明. A hit's ``norm`` is its full name's, so all of them are one
-    value with one placeholder. A one-word Latin name that is also an everyday word ("Will", "Mark") is matched only
-    as written with a capital, so "will do" stays text.
+    found in free text anywhere in the workspace. Each is matched with its parts (:mod:`lib.pii.names`): "Emma" and "Mrs
+    Rossi" for Emma Rossi, "晓明" and "王老师" for 王晓明. A hit's ``norm`` is its full name's, so all of them are one
+    value with one placeholder. A one-word Latin name that is also an everyday word ("Will", "Mark") is matched only as
+    written with a capital, so "will do" stays text.
 
     Names that start with an ASCII letter are kept in separate patterns behind a cheap word-set check: ``re`` would
     otherwise try every Latin letter of every English line against the trie.
@@ -183,5 +182,5 @@ def _key(surface: str) -> str:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("PERSON", order=130, mask=ops.mask_person, fake=ops.fake_person))
+register_kind(KindSpec("PERSON", order=130, mask=operator("mask_person"), fake=operator("fake_person")))
 register_recognizer("person_known", 170, lambda config: [PersonRecognizer(config.names)] if config.names else [])

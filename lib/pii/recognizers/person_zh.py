@@ -5,9 +5,9 @@ or two given-name characters. Chinese has no spaces, and most surname characters
 于, 江), so a candidate is kept only when
 - it neither starts an everyday word (高手, 方向, 林荫道) nor ends one (大家, 关于): a word list built from jieba's
   dictionary (``lib/pii/data/words_zh.txt``, see ``gen_words_zh.py``);
-- the context supports a person: a title or role next to it (医生, 老师, 房东, 同事, 表姐), a verb of meeting, calling or
-  speaking (跟, 约, 找, 嫁给, 说), 叫 / 名字是, a colon after a name that opens a line, quotes; or, with no context, three
-  typical given-name characters in a row where a sentence starts.
+- the context supports a person: a title or role next to it (医生, 老师, 房东, 同事, 表姐), a verb of meeting,
+  calling or speaking (跟, 约, 找, 嫁给, 说), 叫 / 名字是, a colon after a name that opens a line, quotes; or, with no
+  context, three typical given-name characters in a row where a sentence starts.
 Its length (2 or 3 characters) ends early at a particle or where the third character starts a word (张伟一起 → 张伟).
 
 Speed: this runs on every chat line, so a line pays for one regex search (a surname character followed by a possible
@@ -89,24 +89,29 @@ ROLES_BEFORE: tuple[str, ...] = tuple("""
 表叔 表姑 侄子 侄女 外甥 外甥女 儿子 女儿 师傅 师父 教练 导师 班主任 校长 同桌 学长 学姐 学弟 学妹 网友 律师 会计 助理
 秘书 司机 保姆 月嫂 家教 老乡 合伙人 搭档 队友 组长 队长 新来的 实习生 亲家 岳父 岳母 公公 婆婆 嫂子 姐夫 妹夫 弟媳
 """.split())
-NAMING_BEFORE: tuple[str, ...] = ("名叫", "叫做", "名字是", "名字叫", "姓名", "姓名是", "叫", "署名", "联系人", "收件人",
-                                  "签名", "本人", "我是", "这是", "他是", "她是", "就是", "是", "我叫", "他叫", "她叫")
+NAMING_BEFORE: tuple[str, ...] = ("名叫", "叫做", "名字是", "名字叫", "姓名", "姓名是", "叫", "署名", "联系人",
+                                  "收件人", "签名", "本人", "我是", "这是", "他是", "她是", "就是", "是", "我叫",
+                                  "他叫", "她叫")
 VERBS_BEFORE: tuple[str, ...] = tuple("""
-跟 和 同 与 约 见 找 问 给 陪 带 告诉 记得 想起 提到 听说 等下 等会 说起 梦到 看见 遇见 打给 回复 转给 嫁给 娶 喊 请 让 通知 联系 打给 碰到 遇到 看到 认识 介绍 被 帮 等 催 谢谢 感谢 @
+跟 和 同 与 约 见 找 问 给 陪 带 告诉 记得 想起 提到 听说 等下 等会 说起 梦到 看见 遇见 打给 回复 转给 嫁给 娶 喊 请 让
+通知 联系 打给 碰到 遇到 看到 认识 介绍 被 帮 等 催 谢谢 感谢 @
 约了 见了 找了 问了 陪着 带着 还有 以及 或者 转告 提醒 麻烦 拜托 想念 想 喜欢 爱 恨 讨厌 嫁 追 夸 骂 求 送 接 叫上 喊上
 把 替 向 对 由 问问 找找 约约 看看 一起 电话 微信 加了 加 拉黑 删了 分手 结婚 离婚 相亲 表白 暗恋 对象是 关于
 """.split())
 VERBS_AFTER: tuple[str, ...] = tuple("""
-说 讲 问 告诉 让 叫 打 发 来 去 回 请 和 跟 也 刚 今天 明天 昨天 后天 在 要 想 觉得 他 她 的 是 呢 吗 啊 呀 吧 还 又 都 就
-已经 一直 最近 突然 居然 竟然 好像 非常 特别 真 太 总是 从来 不 没 给 把 被 帮 约 找 带 陪 送 借 欠 住 结婚 离婚 生 去世 走了
-那边 这边 家 一起 会 那个 这个 打电话 发消息 发微信 回消息 他们 她们 几个 同学 同事 医生 老师 和我 跟我 对我 给我 也是 这个人 这人 人 本人 先 后来 ，
+说 讲 问 告诉 让 叫 打 发 来 去 回 请 和 跟 也 刚 今天 明天 昨天 后天 在 要 想 觉得 他 她 的 是 呢 吗 啊 呀 吧 还 又 都
+就 已经 一直 最近 突然 居然 竟然 好像 非常 特别 真 太 总是 从来 不 没 给 把 被 帮 约 找 带 陪 送 借 欠 住 结婚 离婚 生
+去世 走了 那边 这边 家 一起 会 那个 这个 打电话 发消息 发微信 回消息 他们 她们 几个 同学 同事 医生 老师 和我 跟我 对我
+给我 也是 这个人 这人 人 本人 先 后来 ，
 """.split()) + ("，", "。", "！", "？", ",", ".", "!", "?", "、", "~", " ")
 QUOTES = ("“", "「", "『", '"', "‘", "《")
 COLONS = (":", "：")
 
 # jieba tags these everyday words as person names (nr): they never count as plausible names.
-_NR_MISTAGS = frozenset("马虎 张罗 许可 林荫道 高潮 白白 张口 高耸 黄蜂 马尾 金玉 黄石 魏晋 金陵 王宫 孔道 沈思 施恩 马拉 何曾 "
-                        "白虎 卫戍 马扎 华硕 王储 金龟 黄芩 马科 卫尉 陈迹 金汤 黄叶 卫护 高堂 白芷 白霜 白毛 金碧 林苑 高胡 韩日 "
+_NR_MISTAGS = frozenset("马虎 张罗 许可 林荫道 高潮 白白 张口 高耸 黄蜂 马尾 金玉 黄石 魏晋 金陵 王宫 孔道 沈思 施恩 "
+                        "马拉 何曾 "
+                        "白虎 卫戍 马扎 华硕 王储 金龟 黄芩 马科 卫尉 陈迹 金汤 黄叶 卫护 高堂 白芷 白霜 白毛 金碧 "
+                        "林苑 高胡 韩日 "
                         "黄毛 高汤 江米 何堪 高昂 万一 黄金 石头 田野 高大 白天".split())
 # Title words appended to a surname for the forms a person is called by later (张老师, 老张); shared by name_parts.
 TITLE_WORDS: tuple[str, ...] = ("老师", "医生", "大夫", "先生", "女士", "阿姨", "叔叔", "老板", "经理", "主任", "教授",
@@ -357,12 +362,15 @@ _SINGLE_TITLES = frozenset("总")
 _TITLE_FALSE = frozenset(("总是", "总共", "总之", "总算", "总结", "工作", "工资", "工具", "姐妹", "哥们", "叔侄"))
 _BEFORE_CHARS = frozenset(v[-1] for v in VERBS_BEFORE + NAMING_BEFORE + ROLES_BEFORE)
 _ASPECT = ("了", "着", "过")
-_NOT_TITLE_FORMS = frozenset("小张 小于 老于 小白 老白 小米 小钱 小孔 小程 小苏 小金 小周 小叶 老汤 小方 老方 小石 小田 老田 "
+_NOT_TITLE_FORMS = frozenset("小张 小于 老于 小白 老白 小米 小钱 小孔 小程 小苏 小金 小周 小叶 老汤 小方 老方 小石 "
+                             "小田 老田 "
                               "小黄 老黄 小龙 小万 小向 小江 小高 老史 小史 小严 老严 小武 小熊 小董 小姚".split())
-_NAMING_STRONG = ("名叫", "叫做", "名字是", "名字叫", "姓名", "姓名是", "叫", "署名", "联系人", "收件人", "我是", "我叫")
+_NAMING_STRONG = ("名叫", "叫做", "名字是", "名字叫", "姓名", "姓名是", "叫", "署名", "联系人", "收件人",
+                  "我是", "我叫")
 # Verbs and phrases after a name that speak for a person ("刘洋说", "余彤打电话给我", "陈浩那个人").
 _SPEECH_AFTER: tuple[str, ...] = tuple("""
-说 讲 问 告诉 打电话 发消息 发微信 回消息 回我 让我 叫我 喊我 给我 跟我 和我 对我 找我 约我 请我 帮我 会来 那个人 这个人 那人
+说 讲 问 告诉 打电话 发消息 发微信 回消息 回我 让我 叫我 喊我 给我 跟我 和我 对我 找我 约我 请我 帮我 会来 那个人 这个人
+那人
 刚刚 刚才 已经 居然 竟然 突然 今天 明天 昨天 也来 都来 和 跟 他们 她们 家 吗 呢 说过
 """.split())
 _OPENERS = frozenset(" \n\t，。！？、；,.!?;“「『\"'（(【[")

@@ -13,8 +13,7 @@ import re
 
 import phonenumbers
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, SCORE_VALIDATED, Hit
 
 _DIGIT = re.compile(r"[0-9]")
@@ -68,9 +67,11 @@ _CONTEXT_AFTER = re.compile(
 # Words that say the digits are something else; the nearer of a positive and a negative word wins.
 _CONTEXT_NEGATIVE = re.compile(
     r"(?<![A-Za-z])(?:qq|card|cc(?![a-z])|account|acct|order|tracking|invoice|iban|ssn|social security|"
-    r"passport|id(?![a-z])|licen[cs]e|plate|verification|pin(?![a-z])|password|zip|postal|postcode|version|ver(?![a-z])|amount|"
+    r"passport|id(?![a-z])|licen[cs]e|plate|verification|pin(?![a-z])|password|zip|postal|postcode|version|"
+    r"ver(?![a-z])|amount|"
     r"price|total)"
-    r"|卡号|银行卡|账号|帐号|驾驶证|车牌|订单|单号|快递|运单|物流|流水号|交易号|身份证|证件|验证码|密码|邮编|护照|版本|金额|价格",
+    r"|卡号|银行卡|账号|帐号|驾驶证|车牌|订单|单号|快递|运单|物流|流水号|交易号|身份证|证件|验证码|密码|邮编|护照|版本|"
+    r"金额|价格",
     re.IGNORECASE,
 )
 
@@ -155,7 +156,8 @@ class PhoneRecognizer:
                 continue
             taken.append((start, end))
             national = re.sub(r"[ -]", "", m.group(1))
-            hits.append(Hit("PHONE", start, end, SCORE_PATTERN, "Chinese mobile shape 1[3-9]x, not validated by phonenumbers",
+            hits.append(Hit("PHONE", start, end, SCORE_PATTERN,
+                            "Chinese mobile shape 1[3-9]x, not validated by phonenumbers",
                             "+86" + national))
 
     @staticmethod
@@ -288,5 +290,6 @@ def _context(text: str, start: int, end: int) -> str | None:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("PHONE", order=10, mask=ops.mask_phone, fake=ops.fake_phone, valid=ops.valid_phone))
+register_kind(KindSpec("PHONE", order=10, mask=operator("mask_phone"), fake=operator("fake_phone"),
+                       valid=operator("valid_phone")))
 register_recognizer("phone", 10, lambda config: [PhoneRecognizer(regions=config.regions)])

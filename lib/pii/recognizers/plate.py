@@ -1,4 +1,4 @@
-"""Chinese motor-vehicle plates (GA 36): province abbreviation + issuing-office letter + 5 (or 6, new energy) characters.
+"""Chinese motor-vehicle plates (GA 36): province abbreviation + office letter + 5 (or 6, new energy) characters.
 
 The shape is distinctive on its own (a Han province character glued to a capital letter and digits), so it scores as a
 pattern; ``车牌``/``plate`` nearby raises it. Letters I and O never appear on plates (they read as 1 and 0).
@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import (
     NOT_ALNUM_AFTER,
     SCORE_CONTEXT,
@@ -48,5 +47,5 @@ class PlateRecognizer:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("PLATE", order=100, fake=ops.fake_plate))
+register_kind(KindSpec("PLATE", order=100, fake=operator("fake_plate")))
 register_recognizer("plate", 100, lambda config: [PlateRecognizer()])

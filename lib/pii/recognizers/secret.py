@@ -11,8 +11,7 @@ import re
 from collections import Counter
 from itertools import pairwise
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, SCORE_VALIDATED, Hit
 
 # (a) password / PIN right before its value. English words need ASCII boundaries; Chinese ones don't.
@@ -68,7 +67,8 @@ _HAS_LETTER = re.compile(r"[A-Za-z]")
 _MIN_ENTROPY = 4.0
 _MIN_CHANGES = 0.3  # random base62/64 changes case/digit class at ~60% of positions; CamelCase words at ~30% or less
 _SEPARATORS = re.compile(r"[/_.-]")
-_CLASS = str.maketrans({**{c: "u" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}, **{c: "l" for c in "abcdefghijklmnopqrstuvwxyz"},
+_CLASS = str.maketrans({**{c: "u" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+                        **{c: "l" for c in "abcdefghijklmnopqrstuvwxyz"},
                         **{c: "d" for c in "0123456789"}})
 
 
@@ -192,5 +192,5 @@ def _in_url(text: str, pos: int) -> bool:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("SECRET", order=140, fake=ops.fake_secret))
+register_kind(KindSpec("SECRET", order=140, fake=operator("fake_secret")))
 register_recognizer("secret", 130, lambda config: [SecretRecognizer()])

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, Hit
 
 # ASCII URL characters only: the URL stops at whitespace, Han text, quotes, brackets and angle brackets.
@@ -69,5 +68,5 @@ class UrlRecognizer:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("URL", order=70, fake=ops.fake_url))
+register_kind(KindSpec("URL", order=70, fake=operator("fake_url")))
 register_recognizer("url", 70, lambda config: [UrlRecognizer()])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lib.pii import operators as ops
-from lib.pii.kinds import KindSpec, register_kind, register_recognizer
+from lib.pii.kinds import KindSpec, operator, register_kind, register_recognizer
 from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, Hit
 
 _DIGIT = re.compile(r"[0-9]")  # the cheap gate: most chat lines have no digits
@@ -61,5 +60,5 @@ class UsSsnRecognizer:
 
 
 # --- registration (lib/pii/kinds.py): the kind this module finds, and how a scan builds its recognizer ---
-register_kind(KindSpec("US_SSN", order=40, mask=ops.mask_ssn, fake=ops.fake_ssn))
+register_kind(KindSpec("US_SSN", order=40, mask=operator("mask_ssn"), fake=operator("fake_ssn")))
 register_recognizer("us_ssn", 40, lambda config: [UsSsnRecognizer()])

@@ -11,7 +11,7 @@ through the database, not through this module:
 - splits and merges: ``conv_bounds`` holds manual boundaries that :func:`lib.segment.segment` honours, so they
   survive any later change of the segmentation settings.
 
-Suggested drops come from :mod:`lib.curation_rules`; they are suggestions only.
+Suggested drops come from :mod:`lib.curate.rules`; they are suggestions only.
 """
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ class CurationStore:
         return new is not None
 
     def _after_edits(self, message_ids: list[int]) -> None:
-        from lib.labels import LabelStore
+        from lib.label.store import LabelStore
         from lib.pii.store import PiiStore
 
         PiiStore(self.ws).rescan_messages(message_ids)
@@ -224,7 +224,7 @@ class CurationStore:
         return shared_cache(self.ws, "curation.suggestions", content_stamp(self.ws), self._suggest)
 
     def _suggest(self) -> pd.DataFrame:
-        from lib.curation_rules import suggest_drops
+        from lib.curate.rules import suggest_drops
 
         msgs = pd.read_sql_query(
             "SELECT m.id, m.conv_id, m.time, m.is_me, m.kind, COALESCE(e.text, m.text) AS text, m.turn "

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from lib.errors import BadInputError
 from lib.textio import decode_bytes
 
-if TYPE_CHECKING:  # lib.traits pulls in pandas; restyle only reads attributes
-    from lib.traits import Traits
+if TYPE_CHECKING:  # lib.persona.traits pulls in pandas; restyle only reads attributes
+    from lib.persona.traits import Traits
 
 MAX_BYTES = 50 * 1024 * 1024  # the largest real file is 14.8 MB; anything far bigger is the wrong file
 

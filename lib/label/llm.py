@@ -1,4 +1,4 @@
-"""Emotion suggestions from a language model (issue 4): a second opinion next to the rules in ``lib.emotion``.
+"""Emotion suggestions from a language model (issue 4): a second opinion next to the rules in ``lib.label.emotion``.
 
 What comes back are *suggestions to review* (``Suggestion`` with reasons ``("llm",)``), never final labels: the owner
 confirms or corrects each one, like the rule-based ones.
@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lib.emotion import LABEL_ZH, Suggestion
+from lib.label.emotion import LABEL_ZH, Suggestion
 from lib.errors import BadInputError
 from lib.llm import Endpoint, chat
 

@@ -7,9 +7,9 @@ low confidence can be read off the reasons.
 
 Cues and weights (score per label, summed):
 
-- WeChat bracket emoji (``[流泪]``, ``[流淚]``, ``[Sob]``, ``[旺柴]``...): 1.0, 0.5 when the emoji means neutral. Names and
-  labels live in ``data/lexicon/wechat_emoji.tsv`` (column ``emotion``, filled by hand for how people *use* them:
-  ``[微笑]`` is read as passive-aggressive, ``[捂脸]`` as playful).
+- WeChat bracket emoji (``[流泪]``, ``[流淚]``, ``[Sob]``, ``[旺柴]``...): 1.0, 0.5 when the emoji means neutral.
+  Names and labels live in ``data/lexicon/wechat_emoji.tsv`` (column ``emotion``, filled by hand for how people *use*
+  them: ``[微笑]`` is read as passive-aggressive, ``[捂脸]`` as playful).
 - Unicode emoji, variation selectors and skin tones ignored (❤️ == ❤): 1.0 (neutral 0.5).
 - Kaomoji (``QAQ``, ``T_T``, ``orz``, ``(｡•́︿•̀｡)``...): 1.0.
 - Keywords, zh and en: 0.8 (single-character ones 0.5, neutral ones 0.4). Longer keywords win over the ones they
@@ -48,7 +48,7 @@ LABEL_ZH: dict[str, str] = {
     "anger": "生气", "fear": "害怕", "surprise": "惊讶", "neutral": "平静",
 }
 
-LEXICON_PATH = Path(__file__).resolve().parent.parent / "data" / "lexicon" / "wechat_emoji.tsv"
+LEXICON_PATH = Path(__file__).resolve().parents[2] / "data" / "lexicon" / "wechat_emoji.tsv"
 NAME_COLUMNS: tuple[str, ...] = ("cn", "hk_tw", "en_us", "en_alias_from_memotrace")  # earlier column wins a clash
 
 W_EMOJI, W_KAOMOJI, W_KEYWORD, W_SHORT_KEYWORD, W_LAUGH = 1.0, 1.0, 0.8, 0.5, 0.8
@@ -145,7 +145,7 @@ IGNORED_CHARS = re.compile("[\ufe0e\ufe0f\U0001f3fb-\U0001f3ff]")  # variation s
 
 
 # Every reason in ``Suggestion.reasons`` is "<cue kind> <token>" with one of these kinds ("keyword lol"): the token is
-# the user's own text, the kind a word lib.i18n_messages translates (``evidence.<kind>``) when a page shows it.
+# the user's own text, the kind a word lib.i18n.messages translates (``evidence.<kind>``) when a page shows it.
 CUE_KINDS = ("keyword", "kaomoji", "emoji", "laughter", "punctuation")
 
 
@@ -201,7 +201,8 @@ def _literal_table() -> dict[str, tuple[str, str, float]]:
     table.update({w: ("shadow", "", 0.0) for w in SHADOWS})
     table.update({k: ("kaomoji", label, W_KAOMOJI) for k, label in {**KAOMOJI, **KAOMOJI_ASCII}.items()})
     table.update({e: ("emoji", label, _weighted(label, W_EMOJI)) for e, label in UNICODE_EMOJI.items()})
-    table.update({n: ("emoji", label, _weighted(label, W_EMOJI)) for n, label in _bracket_names(_read_lexicon()).items()})
+    brackets = _bracket_names(_read_lexicon())
+    table.update({n: ("emoji", label, _weighted(label, W_EMOJI)) for n, label in brackets.items()})
     return table
 
 

@@ -1,5 +1,6 @@
 """MBTI augmentation in a workspace: imported Machine-Mindset records, the owner's type, and the records an export
-mixes in. Parsing, sampling and restyling are in :mod:`lib.mbti`; this module only stores and picks.
+mixes in (:func:`augmenter`, which the export's callers pass to it). Parsing, sampling and restyling are in
+:mod:`lib.persona.mbti`; this module only stores and picks.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ MAX_BYTES = 50 * 1024 * 1024
 
 def import_bytes(ws, data: bytes, name: str) -> int:
     """Store one MBTI file's records (again importing the same file adds nothing). Returns records stored."""
-    from lib import mbti
+    from lib.persona import mbti
 
     if len(data) > MAX_BYTES:
         raise BadInputError(f"{name}: {len(data) / 1024**2:.0f} MB is more than the 50 MB an MBTI file may have")
@@ -42,13 +43,13 @@ def remove_file(ws, name: str) -> None:
 
 def chosen_type(ws) -> str:
     """The type set for augmentation, else the one on the trait card (without -A/-T), else ""."""
-    from lib.traits import load_card
+    from lib.persona.traits import load_card
 
     return (settings.MBTI_TYPE.get(ws) or load_card(ws).mbti.split("-")[0])
 
 
 def set_type(ws, value: str) -> None:
-    from lib.traits import MBTI
+    from lib.persona.traits import MBTI
 
     value = value.strip().upper()
     if value and not MBTI.fullmatch(value):
@@ -67,8 +68,8 @@ def set_files(ws, names: list[str]) -> None:
 
 def preview(ws, system: str, n: int = 2, seed: int = 42) -> list[dict]:
     """A few converted pairs as the export would write them (restyled when on), for the page."""
-    from lib import mbti
-    from lib.traits import cached_traits
+    from lib.persona import mbti
+    from lib.persona.traits import cached_traits
 
     pool = _pool(ws)
     style = cached_traits(ws) if restyle_on(ws) else None
@@ -86,7 +87,7 @@ def set_restyle(ws, on: bool) -> None:
 def _pool(ws) -> list:
     """The records to sample from: the files picked by hand; else the owner's type's files when a type is chosen and
     present; else every file."""
-    from lib import mbti
+    from lib.persona import mbti
     from lib.persona import language
 
     rows = ws.conn.execute("SELECT file, instruction, output FROM mbti_records ORDER BY id").fetchall()
@@ -111,9 +112,9 @@ def _pool(ws) -> list:
 def augment(ws, n_real: int, ratio: float, system: str, seed: int = 42, redactor=None) -> list:
     """Augmented training records for an export: ``ratio`` per real training record, sampled (balanced across files)
     and turned into chat pairs under the persona's system prompt, restyled toward the owner's habits when on."""
-    from lib import mbti
+    from lib.persona import mbti
     from lib.export.records import Record, Turn
-    from lib.traits import cached_traits
+    from lib.persona.traits import cached_traits
 
     pool = _pool(ws)
     n = mbti.records_for_ratio(n_real, ratio)
@@ -126,3 +127,13 @@ def augment(ws, n_real: int, ratio: float, system: str, seed: int = 42, redactor
         turns = [Turn(t["role"], redactor.text(t["text"]) if redactor else t["text"]) for t in pair["turns"]]
         out.append(Record(-1, -1, "", "", system, turns, source="mbti"))
     return out
+
+
+def augmenter(ws, opts, real, system: str, redactor) -> list:
+    """MBTI's :class:`lib.export.records.Augmenter`: what the command line and the Export page pass to an export.
+    On only when ``opts.include_mbti``; ``opts.mbti_ratio`` records per real *training* record (validation stays the
+    owner's own), seeded by the export's seed so a rerun writes the same records."""
+    if not opts.include_mbti:
+        return []
+    n_real = sum(1 for r in real if r.split == "train")
+    return augment(ws, n_real, opts.mbti_ratio, system, seed=opts.seed, redactor=redactor)

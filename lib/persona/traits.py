@@ -103,10 +103,15 @@ def mine(messages: pd.DataFrame, top: int = 10, names: Iterable[str] = (), other
     return out
 
 
-def _phrase_counts(text: pd.Series) -> Counter[str]:
+def _phrase_counts(text: pd.Series, cjk: tuple[Counter[str], Counter[str]] | None = None) -> Counter[str]:
     """In how many messages each candidate phrase occurs: whole short messages ("好滴", "okk"), Chinese 2–4
     character pieces and English words. Bracket emoji are taken out first: their names ([旺柴]) are stickers, not
-    words the person types."""
+    words the person types.
+
+    With ``cjk = (inside, alone)``, the same pass also counts, per Chinese piece, the messages holding it
+    (``inside``) and those where it is a whole Chinese run, with no Chinese character on either side (``alone``):
+    :func:`_standalone` needs both for hundreds of candidates, and one pass here replaces a scan of every message
+    per candidate."""
     counts: Counter[str] = Counter()
     text = text.str.replace(_BRACKET, " ", regex=True)
     short = text.str.strip()
@@ -114,23 +119,31 @@ def _phrase_counts(text: pd.Series) -> Counter[str]:
     counts.update({p: int(n) for p, n in short.value_counts().items()})
     for t in text:
         seen: set[str] = set()
-        for run in _CJK_RUN.findall(t):
+        runs = _CJK_RUN.findall(t)
+        for run in runs:
             for size in (2, 3, 4):
                 seen.update(run[i:i + size] for i in range(len(run) - size + 1))
+        if cjk is not None:
+            cjk[0].update(seen)
+            cjk[1].update(set(runs))
         seen.update(w.lower() for w in _WORD.findall(t) if w.lower() not in STOP_EN)
         counts.update(seen)
     return counts
 
 
-def _standalone_share(phrase: str, text: pd.Series) -> float:
+def _standalone(phrase: str, text: pd.Series, inside: Counter[str], alone: Counter[str]) -> float:
     """Of the messages holding a Chinese ``phrase``, the share where it stands on its own (message edge, space,
     punctuation or emoji on both sides). Catchphrases do (嘿嘿, 冲呀, 好滴); topics and names sit inside sentences
-    (年糕今天学会开柜门了, 今天去爬山吗)."""
+    (年糕今天学会开柜门了, 今天去爬山吗). Pieces of 2–4 characters come from the counts of one pass; a longer phrase
+    (a whole short message) is rare among candidates and scanned for."""
+    if len(phrase) <= 4:
+        held = inside.get(phrase, 0)
+        return 1.0 if not held else min(1.0, alone.get(phrase, 0) / held)
     hits = text[text.str.contains(phrase, regex=False)]
     if hits.empty:
         return 0.0
-    alone = re.compile(rf"(?<![\u4e00-\u9fff]){re.escape(phrase)}(?![\u4e00-\u9fff])")
-    return float(hits.str.contains(alone).mean())
+    edge = rf"(?<![\u4e00-\u9fff]){re.escape(phrase)}(?![\u4e00-\u9fff])"
+    return float(hits.str.contains(edge).mean())
 
 
 STANDALONE_MIN = 0.5  # a Chinese catchphrase stands on its own in at least half the messages that hold it
@@ -161,16 +174,21 @@ def top_phrases(text: pd.Series, top: int = 10, min_count: int = 2,
     ``exclude`` (the people in the chats) are left out: a friend's name is not a catchphrase, and it must not slip
     into a persona."""
     names = [n.lower() for n in exclude if n and len(n) >= 2]
-    counts = _phrase_counts(text)
+    inside: Counter[str] = Counter()
+    alone: Counter[str] = Counter()
+    counts = _phrase_counts(text, (inside, alone))
     items = [(p, n) for p, n in counts.items() if n >= min_count]
     if others is not None and len(others):
         z = distinctive(counts, len(text), _phrase_counts(others), len(others))
         items = [(p, n) for p, n in items if z[p] > Z_MIN]
         items.sort(key=lambda pn: (-z[pn[0]], -len(pn[0]), pn[0]))
-        embedded = lambda p: bool(_CJK_RUN.fullmatch(p)) and _standalone_share(p, text) < STANDALONE_MIN  # noqa: E731
     else:
-        embedded = lambda p: False  # noqa: E731
         items.sort(key=lambda pn: (-pn[1], -len(pn[0]), pn[0]))
+
+    def embedded(p: str) -> bool:
+        """A Chinese piece that mostly sits inside sentences: a topic or a name, not a catchphrase."""
+        return others is not None and len(others) > 0 and bool(_CJK_RUN.fullmatch(p)) \
+            and _standalone(p, text, inside, alone) < STANDALONE_MIN
     # Prefer the longer phrase when a shorter one only occurs inside it ("哈哈哈" over "哈哈" when always tripled).
     picked: list[tuple[str, int]] = []
     for p, n in items:
@@ -179,7 +197,7 @@ def top_phrases(text: pd.Series, top: int = 10, min_count: int = 2,
         low = p.lower()
         if any(low in name or name in low for name in names):  # checked only for candidates, not every n-gram
             continue
-        if embedded(p):  # checked lazily too: a scan of every message per phrase
+        if embedded(p):
             continue
         picked.append((p, n))
         if len(picked) == top:
@@ -203,7 +221,7 @@ def _top(values: pd.Series, n: int) -> list[tuple[str, int]]:
     return [(str(k), int(v)) for k, v in values.value_counts().head(n).items()]
 
 
-# ----- the persona-level trait card ------------------------------------------------------------------------------------
+# ----- the persona-level trait card -----------------------------------------------------------------------------------
 MBTI = re.compile(r"[EI][SN][TF][JP](?:-[AT])?")
 
 
@@ -243,7 +261,8 @@ def clean_card(card: TraitCard) -> TraitCard:
     """Validate and tidy a card: lists de-duplicated, lengths bounded, MBTI in the 16-type notation (INFP, ENTJ-A)."""
     mbti = card.mbti.strip().upper()
     if mbti and not MBTI.fullmatch(mbti):
-        raise BadInputError(f"{card.mbti!r} is not an MBTI type: four letters such as INFP or ESTJ (optionally -A or -T)")
+        raise BadInputError(f"{card.mbti!r} is not an MBTI type: four letters such as INFP or ESTJ "
+                            "(optionally -A or -T)")
     return TraitCard(card.personality.strip()[:500], card.occupation.strip()[:100], _items(card.interests), mbti,
                      _items(card.catchphrases))
 

@@ -21,7 +21,7 @@ from typing import Callable
 
 from lib import decisions, settings
 from lib.errors import BadInputError
-from lib.traits import TraitCard, Traits, cached_traits, load_card
+from lib.persona.traits import TraitCard, Traits, cached_traits, load_card
 
 FIELDS = ("name", "personality", "occupation", "interests", "mbti", "habits", "catchphrases", "relationship")
 MAX_TEMPLATE = 6000
@@ -34,7 +34,8 @@ _NAME_SLOT = "\ue000"  # a private-use character: in no template, no message, no
 
 DEFAULT_TEMPLATES: dict[str, str] = {
     "zh": (
-        "你是{name}，正在用手机和熟悉的人聊天。请完全以{name}的身份、语气和习惯回复，像平时一样自然，不要说自己是 AI。\n"
+        "你是{name}，正在用手机和熟悉的人聊天。"
+        "请完全以{name}的身份、语气和习惯回复，像平时一样自然，不要说自己是 AI。\n"
         "性格：{personality}\n"
         "职业：{occupation}\n"
         "兴趣：{interests}\n"
@@ -108,7 +109,8 @@ def check_template(text: str) -> str:
             from None
     unknown = sorted({n for n in names if n not in FIELDS})
     if unknown:
-        raise BadInputError(f"unknown placeholder {{{unknown[0]}}}; use one of " + ", ".join(f"{{{f}}}" for f in FIELDS))
+        raise BadInputError(f"unknown placeholder {{{unknown[0]}}}; use one of "
+                            + ", ".join(f"{{{f}}}" for f in FIELDS))
     return text
 
 
