@@ -88,8 +88,11 @@ def test_unknown_cut_and_masked_forms_are_never_shown(ws: Workspace):
 def test_detected_and_known_values_are_replaced_unless_the_owner_said_not_private(ws: Workspace):
     reply = f"我手机{PHONE}，备用{OTHER_PHONE}，邮箱{EMAIL}"
     out = guard_for(ws)(reply)
-    for v in (PHONE, OTHER_PHONE, EMAIL):
-        assert v not in out and not leaks(v, out)
+    parts = out.split("，")
+    assert len(parts) == 3
+    # each value against its own place: one value's random fake may by chance share five digits with another value
+    for v, part in zip((PHONE, OTHER_PHONE, EMAIL), parts):
+        assert v not in out and not leaks(v, part)
     assert "kq7731" not in out
     store = PiiStore(ws)
     store.decide(value_id(ws, PHONE), "rejected")  # "not private": it passes
