@@ -196,13 +196,7 @@ def buttons(cur: CurationStore, conv: dict | None) -> list[review.Button]:
                       ":material/restart_alt:", disabled=not (conv and conv["decision"])),
         review.Button(rv.Action("jump", "t", act_jump, move="stay", decides=False),
                       ui.t("cur.unflag" if conv and conv["topic_jump"] else "cur.flag"), "cur_jump", ":material/flag:"),
-        review.Button(rv.Action("prev", "k", move="prev", decides=False), ui.t("lab.prev"), "cur_prev",
-                      ":material/arrow_back:", row=1),
-        review.Button(rv.Action("next", "j", move="next", decides=False), ui.t("lab.next"), "cur_next",
-                      ":material/arrow_forward:", row=1),
-        review.Button(rv.Action("undo", "u", act_undo, move="undo", decides=False), ui.t("lab.undo"), "cur_undo",
-                      ":material/undo:", row=1, disabled=not cur.undoable()),
-        review.Button(rv.Action("help", "?", move="help", decides=False), ui.t("rv.help"), "cur_help", row=1),
+        *review.moves(ui, "cur", act_undo, cur.undoable()),
     ]
 
 

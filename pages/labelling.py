@@ -162,13 +162,7 @@ def actions(s: LabelStore, current: dict | None) -> list[review.Button]:
         review.Button(rv.Action("skip", "s", skip), ui.t("lab.skip"), "lab_skip", ":material/skip_next:", row=1),
         review.Button(rv.Action("flag", "f", flag, move="stay", decides=False),
                       ui.t("lab.unflag" if flagged else "lab.flag"), "lab_flag", ":material/flag:", row=1),
-        review.Button(rv.Action("prev", "k", move="prev", decides=False), ui.t("lab.prev"), "lab_prev",
-                      ":material/arrow_back:", row=1),
-        review.Button(rv.Action("next", "j", move="next", decides=False), ui.t("lab.next"), "lab_next",
-                      ":material/arrow_forward:", row=1),
-        review.Button(rv.Action("undo", "u", undo, move="undo", decides=False), ui.t("lab.undo"), "lab_undo",
-                      ":material/undo:", row=1, disabled=not s.undoable()),
-        review.Button(rv.Action("help", "?", move="help", decides=False), ui.t("rv.help"), "lab_help", row=1),
+        *review.moves(ui, "lab", undo, s.undoable()),
     ]
     return out
 

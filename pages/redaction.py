@@ -268,15 +268,9 @@ def buttons(s: PiiStore) -> list[review.Button]:
                       ":material/close:"),
         review.Button(rv.Action("skip", "s", decide_as("skipped")), ui.t("pii.skip"), "pii_skip",
                       ":material/skip_next:"),
-        review.Button(rv.Action("prev", "k", move="prev", decides=False), ui.t("pii.prev"), "pii_prev",
-                      ":material/arrow_back:"),
-        review.Button(rv.Action("next", "j", move="next", decides=False), ui.t("pii.next"), "pii_next",
-                      ":material/arrow_forward:"),
-        review.Button(rv.Action("undo", "u", undo_last, move="undo", decides=False), ui.t("pii.undo"), "pii_undo_btn",
-                      ":material/undo:", disabled=not s.undoable()),
         review.Button(rv.Action("allow", None, allow_value), ui.t("pii.allow"), "pii_allow_btn",
                       ":material/verified_user:", help=ui.t("pii.allow_help")),
-        review.Button(rv.Action("help", "?", move="help", decides=False), ui.t("rv.help"), "pii_help"),
+        *review.moves(ui, "pii", undo_last, s.undoable(), words="pii", row=0, undo_widget="pii_undo_btn"),
     ]
 
 

@@ -375,17 +375,7 @@ class PiiStore:
                     yield [(text, None) for _, text in rows]
                     start = rows[-1][0]
                     continue
-                items = []
-                for mid, chat_id, t, text in rows:
-                    # the predecessor seen in this range costs nothing (the analyzer decides whether it matters);
-                    # only one the range has not seen is asked from the database, and only when it could matter
-                    seen = last.get(chat_id)
-                    if seen is not None and (seen[0], seen[1]) < (t, mid):
-                        prev = seen[2]
-                    else:
-                        prev = self._previous_text(chat_id, t, mid) if analyzer.wants_prev(text) else None
-                    last[chat_id] = (t, mid, text)
-                    items.append((text, prev))
+                items = _with_context(self.conn, analyzer, rows, last)
                 read.append(rows)
                 yield items
                 start = rows[-1][0]
@@ -807,6 +797,25 @@ def _previous_text(conn, chat_id: int, t: str, mid: int) -> str | None:
     return row[0] if row else None
 
 
+def _with_context(conn, analyzer: Analyzer, rows: list, last: dict[int, tuple[str, int, str]],
+                  before: Callable[[int], tuple[str, int, str] | None] | None = None) -> list[tuple[str, str | None]]:
+    """``(text, the message before it)`` for each ``(id, chat_id, time, text)`` row: the one rule for the context a
+    message is judged with, shared by the scan in process and its workers so both give the same hits. The chat's
+    message seen last in this scan (``last``, updated here; else ``before(chat_id)``, what a worker's range did not
+    see) costs nothing when it is older; otherwise the database's predecessor is read, only when the analyzer wants
+    one."""
+    items = []
+    for mid, chat_id, t, text in rows:
+        seen = last[chat_id] if chat_id in last else (before(chat_id) if before else None)
+        if seen is not None and (seen[0], seen[1]) < (t, mid):
+            prev = seen[2]
+        else:
+            prev = _previous_text(conn, chat_id, t, mid) if analyzer.wants_prev(text) else None
+        last[chat_id] = (t, mid, text)
+        items.append((text, prev))
+    return items
+
+
 def _read_range(analyzer: Analyzer, conn, job: tuple[int, int, int, bool]) -> tuple[int, list]:
     """Read and analyze the messages ``start < id <= end`` of a scan over ``lo < id <= hi`` (in a worker, on its own
     read-only connection): ``(messages read, [(message id, hit, surface)])``.
@@ -821,23 +830,14 @@ def _read_range(analyzer: Analyzer, conn, job: tuple[int, int, int, bool]) -> tu
     if not context:
         found = analyzer.analyze_batch([(text, None) for _, text in rows])
     else:
-        last: dict[int, tuple[str, int, str] | None] = {}
-        items = []
-        for mid, chat_id, t, text in rows:
-            if chat_id in last:
-                seen = last[chat_id]
-            elif start > lo:  # what the scan saw of this chat before this range
-                seen = conn.execute(
-                    f"SELECT m.time, m.id, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} WHERE m.chat_id = ? "
-                    "AND m.id > ? AND m.id <= ? AND m.text != '' ORDER BY m.id DESC LIMIT 1",
-                    (chat_id, lo, start)).fetchone()
-            else:
-                seen = None
-            if seen is not None and (seen[0], seen[1]) < (t, mid):
-                prev = seen[2]
-            else:
-                prev = _previous_text(conn, chat_id, t, mid) if analyzer.wants_prev(text) else None
-            last[chat_id] = (t, mid, text)
-            items.append((text, prev))
-        found = analyzer.analyze_batch(items)
+        def before(chat_id: int) -> tuple[str, int, str] | None:
+            """What the scan saw of this chat before this range: its last message by id in ``lo < id <= start``."""
+            if start <= lo:
+                return None
+            return conn.execute(
+                f"SELECT m.time, m.id, {EFFECTIVE_TEXT} FROM messages m {EDITS_JOIN} WHERE m.chat_id = ? "
+                "AND m.id > ? AND m.id <= ? AND m.text != '' ORDER BY m.id DESC LIMIT 1",
+                (chat_id, lo, start)).fetchone()
+
+        found = analyzer.analyze_batch(_with_context(conn, analyzer, rows, {}, before))
     return len(rows), [(row[0], h, row[-1][h.start:h.end]) for row, hits in zip(rows, found) if hits for h in hits]

@@ -39,6 +39,21 @@ class Button:
     help: str | None = None
 
 
+def moves(ui, prefix: str, undo: Callable, undoable: bool, words: str = "lab", row: int = 1,
+          undo_widget: str | None = None) -> list[Button]:
+    """The buttons every review page has, with the same keys everywhere: previous (K), next (J), undo (U) and the key
+    list (?). ``words`` is the page's i18n prefix for their labels; ``prefix`` names their widgets."""
+    return [
+        Button(rv.Action("prev", "k", move="prev", decides=False), ui.t(f"{words}.prev"), f"{prefix}_prev",
+               ":material/arrow_back:", row=row),
+        Button(rv.Action("next", "j", move="next", decides=False), ui.t(f"{words}.next"), f"{prefix}_next",
+               ":material/arrow_forward:", row=row),
+        Button(rv.Action("undo", "u", undo, move="undo", decides=False), ui.t(f"{words}.undo"),
+               undo_widget or f"{prefix}_undo", ":material/undo:", row=row, disabled=not undoable),
+        Button(rv.Action("help", "?", move="help", decides=False), ui.t("rv.help"), f"{prefix}_help", row=row),
+    ]
+
+
 @dataclass
 class Page:
     """What a review page hands the view."""
