@@ -40,12 +40,21 @@ class Analyzer:
         self._followups = [r for r in recognizers if hasattr(r, "analyze_followup")]
         recognizers = [r for r in recognizers if not hasattr(r, "analyze_followup")]
         self._wants = tuple(r.wants for r in self._followups)
+        # the longest text any of them takes for a value sent alone (``max_answer``; unbounded when one has none)
+        self._longest_answer = max((getattr(r, "max_answer", 1 << 30) for r in self._followups), default=0)
         # a plain line (no ASCII letter, digit or @) needs only a recognizer's cheaper test, when it has one
         plain_wants = tuple(getattr(r, "wants_plain", r.wants) for r in self._followups)
         self._wants_plain = plain_wants[0] if len(plain_wants) == 1 else (lambda t: any(w(t) for w in plain_wants))
         # Recognizers that run on every line and can take a whole batch in one scan (``analyze_many``): in
         # analyze_batch they run once per batch, outside the per-line plans
         self._many = [r for r in recognizers if hasattr(r, "analyze_many")]
+        # Recognizers that declare a ``hint`` (a pattern every text they find something in matches) and/or a
+        # ``hint_lower`` (the same, over the lower-cased text): in analyze_batch they run only on the lines one scan
+        # of the batch finds the hint in, so most English lines cost them no call at all
+        self._hinted = [r for r in recognizers if r not in self._many
+                        and (getattr(r, "hint", None) is not None or getattr(r, "hint_lower", None) is not None)]
+        self._hint_plan = [(r.analyze, _line_rx(getattr(r, "hint", None)), _line_rx(getattr(r, "hint_lower", None)),
+                            getattr(r, "needs", "")) for r in self._hinted]
         # nothing but batch recognizers (the scan that looks for names and values found elsewhere): no per-line work
         self._pure = len(self._many) == len(recognizers) and not self._followups
         self._calls_lines: dict[tuple[bool, bool, bool], tuple] = {}
@@ -68,7 +77,8 @@ class Analyzer:
                     recs += gated["@"] if at else []
                     self._plans[(digit, alpha, at)] = recs
                     self._calls[(digit, alpha, at)] = tuple(r.analyze for r in recs)
-                    self._calls_lines[(digit, alpha, at)] = tuple(r.analyze for r in recs if r not in self._many)
+                    self._calls_lines[(digit, alpha, at)] = tuple(r.analyze for r in recs
+                                                                  if r not in self._many and r not in self._hinted)
         self._plain = self._calls[(False, False, False)]
         self._plain_lines = self._calls_lines[(False, False, False)]
         self._asks_prev: tuple[str | None, bool] = (None, False)
@@ -122,24 +132,97 @@ class Analyzer:
 
     def analyze_batch(self, items: list[tuple[str, str | None]]) -> list[list[Hit]]:
         """``[analyze(text, prev) for text, prev in items]``, the same hits, faster: recognizers with
-        ``analyze_many`` scan the whole batch at once (most chat lines then cost no recognizer call at all)."""
+        ``analyze_many`` scan the whole batch at once, and only the lines that need one pay for a Python step: a line
+        with an ASCII letter, digit or @ (its gated recognizers), a line a batch recognizer found something in, and
+        a line that could answer the question before it. Most chat lines are none of these and cost nothing."""
         if not self._many:
             return [self.analyze(text, prev) for text, prev in items]
         if self._pure:
             return self._analyze_pure([text for text, _ in items])
-        prepared = [self._prepare(text, self._plain_lines, self._calls_lines) for text, _ in items]
-        batch = Batch([p[2] for p in prepared])
+        texts = [text for text, _ in items]
+        n = len(texts)
+        search = _ANY.search
+        if self._plain_lines:  # a recognizer with no gate runs on every line
+            special = [k for k in range(n) if texts[k]]
+        else:
+            special = [k for k, text in enumerate(texts) if search(text) is not None]
+        folds = texts
+        calls_of: dict[int, tuple] = {}
+        feats: dict[int, tuple[bool, bool, bool]] = {}
+        if special:
+            folds = list(texts)
+            digit, alpha, wide, plans = _DIGIT.search, _ALPHA.search, _WIDE.search, self._calls_lines
+            for k in special:
+                text = texts[k]
+                if search(text) is None:
+                    calls_of[k] = self._plain_lines
+                    continue
+                feat = feats[k] = (digit(text) is not None, alpha(text) is not None, "@" in text or "\uff20" in text)
+                calls_of[k] = plans[feat]
+                if wide(text):
+                    folds[k] = fold_width(text)
+        batch = Batch(folds)
         found = [rec.analyze_many(batch) for rec in self._many]
-        out: list[list[Hit]] = []
-        for i, (text, prev) in enumerate(items):
-            plain, calls, fold = prepared[i]
+        if self._hinted:
+            found.append(self._hinted_hits(batch, feats))
+        todo = {k for k, calls in calls_of.items() if calls}
+        for per_line in found:
+            todo.update(per_line)
+        want = self._wanting(batch, items, calls_of) if self._followups else set()
+        todo |= want
+        out: list[list[Hit]] = [[] for _ in range(n)]
+        for k in sorted(todo):
+            text = texts[k]
+            if not text:
+                continue
             first: list[Hit] = []
             for per_line in found:
-                if i in per_line:
-                    first += per_line[i]
-            hits = self._run(text, calls, fold, first) if calls or first else first
-            out.append(self._finish(text, prev, hits, plain) if text else [])
+                if k in per_line:
+                    first += per_line[k]
+            calls = calls_of.get(k, ())
+            hits = self._run(text, calls, folds[k], first) if calls or first else first
+            if k in want:
+                prev = items[k][1]
+                if self._prev_asks(prev):  # type: ignore[arg-type]
+                    hits = hits + self._followup_candidates(text, prev)  # type: ignore[arg-type]
+            out[k] = resolve(hits, text) if len(hits) > 1 else hits
         return out
+
+    def _hinted_hits(self, batch: Batch, feats: dict[int, tuple[bool, bool, bool]]) -> dict[int, list[Hit]]:
+        """Hits of the hinted recognizers, each called only on the lines of the batch that hold its hint and pass
+        its gate (``feats``: the digit, letter and @ features of the lines that have any)."""
+        out: dict[int, list[Hit]] = {}
+        joined, line = batch.joined, batch.line
+        lowered: str | None = None
+        for analyze, rx, rx_lower, needs in self._hint_plan:
+            lines: set[int] | range
+            if rx_lower and lowered is None:
+                lowered = joined.lower()
+            if rx_lower and len(lowered) != len(joined):  # type: ignore[arg-type]
+                lines = range(len(batch.texts))  # a letter that lowers to two: no positions to map, call every line
+            else:
+                lines = {line(m.start()) for r in rx for m in r.finditer(joined)}
+                lines.update(line(m.start()) for r in rx_lower for m in r.finditer(lowered))  # type: ignore[arg-type]
+            for k in lines:
+                if needs and not _passes(needs, feats.get(k)):
+                    continue
+                hits = analyze(batch.text(k))
+                if hits:
+                    out.setdefault(k, []).extend(hits)
+        return out
+
+    def _wanting(self, batch: Batch, items: list[tuple[str, str | None]], special: dict[int, tuple]) -> set[int]:
+        """Lines given a previous message that could be the value it asks for (:meth:`wants_prev`): the ``special``
+        lines (an ASCII letter, digit or @) one by one, the plain ones with one scan of the batch where every
+        follow-up recognizer can (``wants_plain_many``)."""
+        wants, longest = self.wants_prev, self._longest_answer
+        out = {k for k in special if items[k][1] and len(items[k][0]) <= longest and wants(batch.text(k))}
+        if all(hasattr(r, "wants_plain_many") for r in self._followups):
+            for rec in self._followups:
+                out.update(k for k in rec.wants_plain_many(batch) if k not in special and items[k][1])
+            return out
+        wants_plain = self._wants_plain
+        return out | {k for k, (text, prev) in enumerate(items) if prev and k not in special and wants_plain(text)}
 
     def _analyze_pure(self, texts: list[str]) -> list[list[Hit]]:
         """analyze_batch when every recognizer takes the batch at once: lines without a hit cost nothing. The batch
@@ -169,7 +252,10 @@ class Analyzer:
         return asks
 
     def wants_prev(self, text: str) -> bool:
-        """Whether the previous message could change what ``text`` holds: callers fetch it only then."""
+        """Whether the previous message could change what ``text`` holds: callers fetch it only then. Read as the
+        recognizers read it (width-folded: ``１３８…`` sent alone is a number too)."""
+        if _WIDE.search(text):
+            text = fold_width(text)
         wants = self._wants
         if len(wants) == 1:
             return wants[0](text)
@@ -187,6 +273,25 @@ class Analyzer:
     def analyze_many(self, texts: Iterable[str]) -> Iterator[list[Hit]]:
         for t in texts:
             yield self.analyze(t)
+
+
+def _line_rx(hint: re.Pattern[str] | tuple[re.Pattern[str], ...] | None) -> tuple[re.Pattern[str], ...]:
+    """Each pattern of ``hint`` and the rest of its text: one match per text of a batch that holds it (texts are
+    joined with NUL). A recognizer may give several patterns: a literal-led pattern scans fast, and one that starts
+    with a character class would slow it down if they were one alternation."""
+    if hint is None:
+        return ()
+    hints = hint if isinstance(hint, tuple) else (hint,)
+    return tuple(re.compile(f"(?:{h.pattern})[^\\x00]*", h.flags) for h in hints)
+
+
+def _passes(needs: str, feat: tuple[bool, bool, bool] | None) -> bool:
+    """Whether a line with features ``feat`` (digit, letter, @; None: none of them) passes the gate ``needs``."""
+    if feat is None:
+        return needs not in GATES[1:]
+    digit, alpha, at = feat
+    return {"digit": digit, "alpha": alpha, "alnum": digit or alpha, "digit+alpha": digit and alpha,
+            "@": at}.get(needs, True)
 
 
 def resolve(hits: list[Hit], text: str) -> list[Hit]:

@@ -9,12 +9,14 @@ single-threaded process such as the command line; the app's server has threads, 
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 import sqlite3
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,6 +41,21 @@ def jobs() -> int:
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
     return max(1, min(MAX_JOBS, cores))
+
+
+@contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a scan: its rows, tuples and hits make no reference cycles
+    (reference counting frees them), yet every few thousand of them set off a collection that walks every live
+    object, the recognizers' word lists included (about a tenth of a scan's time). Workers forked inside inherit the
+    pause. The previous state comes back however the scan ends."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _analyze_batch(items: list[tuple[str, str | None]]) -> list[list[Hit]]:

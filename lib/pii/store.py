@@ -241,7 +241,9 @@ class PiiStore:
 
         One scan at a time per workspace (the writer lock: :class:`lib.errors.WorkspaceBusy` while an import, an
         export or another tab's scan runs): two scans would both rebuild the same hits. Decisions stay unlocked."""
-        with self.ws.writer("a redaction scan"):
+        from lib.pii.parallel import no_cycle_collection
+
+        with self.ws.writer("a redaction scan"), no_cycle_collection():
             return self._scan(progress, full)
 
     def _scan(self, progress: Callable[[float, str], None] | None, full: bool) -> ScanReport:

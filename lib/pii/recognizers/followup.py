@@ -23,7 +23,7 @@ from collections.abc import Callable
 import phonenumbers
 
 from lib.pii.kinds import register_recognizer
-from lib.pii.base import SCORE_CONTEXT, Hit, fold_width
+from lib.pii.base import SCORE_CONTEXT, Batch, Hit, fold_width
 from lib.pii.recognizers import accounts, cn_id, email, passport, us_ssn
 from lib.pii.recognizers.phone import national_mobile_norm
 
@@ -169,6 +169,8 @@ _CN_NOT_ADDRESS = re.compile(r"[我你他她它了吗呢吧啊么去到来想要
 _ANSWER_GATE = re.compile(r"[0-9@]|[省市区县镇乡村路街巷弄号栋幢楼室]|[a-z][A-Z]|[A-Za-z][-_!#$%^&*.+=][A-Za-z0-9]")
 _PLAIN_GATE = re.compile(r"[省市区县镇乡村路街巷弄号栋幢楼室]")
 _MAX_SPACES = 8  # "Flat 2, 14 Elm Road, Leeds LS6 2AB" has 6; more is a sentence
+# the plain gate, then the rest of the text: one match per text of a batch that passes it (joined with NUL)
+_PLAIN_LINE = re.compile(f"{_PLAIN_GATE.pattern}[^\\x00]*")
 
 
 class FollowupRecognizer:
@@ -193,6 +195,18 @@ class FollowupRecognizer:
         the cheap test callers use before they fetch the previous message."""
         return (len(text) <= MAX_ANSWER and _ANSWER_GATE.search(text) is not None
                 and text.count(" ") <= _MAX_SPACES)
+
+    @staticmethod
+    def wants_plain_many(batch: Batch) -> set[int]:
+        """The texts of ``batch`` :meth:`wants_plain` accepts, found with one scan of the whole batch (a character
+        class scan, fast in C). The analyzer uses it for its plain lines and asks :meth:`wants` of the others."""
+        texts, line, out = batch.texts, batch.line, set()
+        for m in _PLAIN_LINE.finditer(batch.joined):
+            k = line(m.start())
+            text = texts[k]
+            if len(text) <= MAX_ANSWER and text.count(" ") <= _MAX_SPACES:
+                out.add(k)
+        return out
 
     @staticmethod
     def wants_plain(text: str) -> bool:

@@ -155,7 +155,11 @@ class PersonRecognizer:
         heads = self._latin_heads.intersection(map(str.lower, _LETTER_RUNS.findall(batch.joined)))
         if not heads:
             return out
-        lowered = batch.joined.translate(_ASCII_LOWER)
+        # where the heads are (a superset is fine: each text found is matched exactly below). ``lower`` is C-fast on
+        # CJK text where ``translate`` looks up every character; it keeps positions unless a letter lowers to two
+        lowered = batch.joined.lower()
+        if len(lowered) != len(batch.joined):
+            lowered = batch.joined.translate(_ASCII_LOWER)
         lines: set[int] = set()
         for head in heads:
             pos = lowered.find(head)
