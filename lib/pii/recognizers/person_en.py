@@ -195,6 +195,10 @@ class EnglishNameRecognizer:
         self._t_context = frozenset(w for w in (TITLES | RELATIONS | CONTACT | GREETINGS | STRONG_SAID | INTRO_ONE
                                                 | {"name", "is", "am", "me", "m"}) if "'" not in w and "’" not in w)
         self._t_contact = frozenset(CONTACT)
+        # what may stand right before a lowercase name that is also a word, for :meth:`_judge` to take it: a contact
+        # verb, a greeting, a title, a relation or an introduction (as plain words: "i'm" is "i", "m")
+        intro = {part for w in INTRO_ONE for part in re.split("['’]", w)} | {p1 for _, p1 in INTRO_TWO}
+        self._t_before_common = frozenset(CONTACT | GREETINGS | TITLES | RELATIONS | intro)
 
     def _worth_a_look(self, text: str, words: list[str]) -> bool:
         if ":" in text:
@@ -210,8 +214,15 @@ class EnglishNameRecognizer:
             return False
         if any(lw not in self.rank for lw in caps):  # "Hi Manlio", "Vsevolod said", "I'm Kasia"
             return True
-        # a lowercase name that is also a word is a name only right after a contact verb ("text mark")
-        return not self._t_contact.isdisjoint(lows) and not self._t_common_names.isdisjoint(lows)
+        # a lowercase name that is also a word is a name only right after a contact verb ("text mark"), and then only
+        # next to what _judge takes as its context (a contact verb, greeting, title, relation or introduction before
+        # it, or "said" after it): "thanks, the meeting can wait" holds a contact verb and two such words, no name
+        common = self._t_common_names
+        if self._t_contact.isdisjoint(lows) or common.isdisjoint(lows):
+            return False
+        seq = [w.lower() for w in words]
+        before = self._t_before_common
+        return any((b in common and a in before) or (a in common and b in STRONG_SAID) for a, b in zip(seq, seq[1:]))
 
     def analyze_many(self, batch: Batch) -> dict[int, list[Hit]]:
         """:meth:`analyze` for every text of ``batch`` (the analyzer's batch path): the look above runs only on the
