@@ -66,3 +66,43 @@ def test_batch_offsets_are_per_text() -> None:
     found = ChineseNameRecognizer().analyze_many(batch)
     assert {k: [(h.start, h.end) for h in hits] for k, hits in found.items()} == {1: [(3, 6)], 3: [(0, 3)]}
     assert batch.text(1) == texts[1] and batch.line(batch.starts[3]) == 3 and batch.line(batch.starts[3] - 1) == 2
+
+
+HINT_LINES = LINES + [
+    "wx: rain_2024", "加我微信 rain_2024", "WeChat ID is Rain_2024", "VX号 abc_123456", "wxid_abcdefg123 是我",
+    "密码是 hunter22", "the PIN is 4821", "Password: s3cr3t!x", "验证码 482913", "your otp code is 123456",
+    "https://user:pa55@example.com/x", "see https://example.com/cb?access_token=abcDEF123456 ok",
+    "token ghp_abcdefghijklmnopqrstuvwxyz0123456789", "AKIAABCDEFGHIJKLMNOP", "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dE3fG5",
+    "İstanbul PIN 4821", "ＰＡＳＳＷＯＲＤ：abc12345",
+]
+
+
+def test_every_hint_holds_in_every_text_its_recognizer_finds_something_in() -> None:
+    """A recognizer's ``hint`` / ``hint_lower`` must match every text it finds a value in: the batch path calls it
+    only on texts that hold the hint, so a hint that missed would be a silent leak."""
+    from lib.pii.analyzer import _line_rx
+    from lib.pii.base import fold_width
+    from lib.pii.registry import default_recognizers
+
+    hinted = [r for r in default_recognizers(AnalyzerConfig(regions=("CN", "GB")))
+              if getattr(r, "hint", None) is not None or getattr(r, "hint_lower", None) is not None]
+    assert {type(r).__name__ for r in hinted} >= {"UrlRecognizer", "WechatIdRecognizer", "SecretRecognizer"}
+    for rec in hinted:
+        found = 0
+        for line in HINT_LINES:
+            text = fold_width(line)
+            if not rec.analyze(text):
+                continue
+            found += 1
+            hit = any(rx.search(text) for rx in _line_rx(getattr(rec, "hint", None))) or any(
+                rx.search(text.lower()) for rx in _line_rx(getattr(rec, "hint_lower", None)))
+            assert hit, (type(rec).__name__, line)
+        assert found, type(rec).__name__  # the lines exercise it
+
+
+def test_answer_gate_over_a_batch_equals_the_gate_per_text() -> None:
+    from lib.pii.recognizers.followup import FollowupRecognizer
+
+    texts = [t for t, _ in stream(5, 300)] + ["abcDef", "a.b", "路口", "x" * 130 + "1", "1 2 3 4 5 6 7 8 9 10"]
+    batch = Batch(texts)
+    assert FollowupRecognizer.wants_many(batch) == {k for k, t in enumerate(texts) if FollowupRecognizer.wants(t)}

@@ -40,8 +40,6 @@ class Analyzer:
         self._followups = [r for r in recognizers if hasattr(r, "analyze_followup")]
         recognizers = [r for r in recognizers if not hasattr(r, "analyze_followup")]
         self._wants = tuple(r.wants for r in self._followups)
-        # the longest text any of them takes for a value sent alone (``max_answer``; unbounded when one has none)
-        self._longest_answer = max((getattr(r, "max_answer", 1 << 30) for r in self._followups), default=0)
         # a plain line (no ASCII letter, digit or @) needs only a recognizer's cheaper test, when it has one
         plain_wants = tuple(getattr(r, "wants_plain", r.wants) for r in self._followups)
         self._wants_plain = plain_wants[0] if len(plain_wants) == 1 else (lambda t: any(w(t) for w in plain_wants))
@@ -212,17 +210,17 @@ class Analyzer:
         return out
 
     def _wanting(self, batch: Batch, items: list[tuple[str, str | None]], special: dict[int, tuple]) -> set[int]:
-        """Lines given a previous message that could be the value it asks for (:meth:`wants_prev`): the ``special``
-        lines (an ASCII letter, digit or @) one by one, the plain ones with one scan of the batch where every
-        follow-up recognizer can (``wants_plain_many``)."""
-        wants, longest = self.wants_prev, self._longest_answer
-        out = {k for k in special if items[k][1] and len(items[k][0]) <= longest and wants(batch.text(k))}
-        if all(hasattr(r, "wants_plain_many") for r in self._followups):
+        """Lines given a previous message that could be the value it asks for (:meth:`wants_prev` on the ``special``
+        lines, those with an ASCII letter, digit or @; the cheaper plain test on the others), with one scan of the
+        batch where every follow-up recognizer can (``wants_many``)."""
+        if all(hasattr(r, "wants_many") for r in self._followups):
+            out: set[int] = set()
             for rec in self._followups:
-                out.update(k for k in rec.wants_plain_many(batch) if k not in special and items[k][1])
-            return out
-        wants_plain = self._wants_plain
-        return out | {k for k, (text, prev) in enumerate(items) if prev and k not in special and wants_plain(text)}
+                out |= rec.wants_many(batch)
+            return {k for k in out if items[k][1]}
+        wants, wants_plain = self.wants_prev, self._wants_plain
+        return {k for k, (text, prev) in enumerate(items)
+                if prev and (wants(batch.text(k)) if k in special else wants_plain(text))}
 
     def _analyze_pure(self, texts: list[str]) -> list[list[Hit]]:
         """analyze_batch when every recognizer takes the batch at once: lines without a hit cost nothing. The batch
