@@ -191,16 +191,14 @@ class Analyzer:
         its gate (``feats``: the digit, letter and @ features of the lines that have any)."""
         out: dict[int, list[Hit]] = {}
         joined, line = batch.joined, batch.line
-        lowered: str | None = None
         for analyze, rx, rx_lower, needs in self._hint_plan:
-            lines: set[int] | range
-            if rx_lower and lowered is None:
-                lowered = joined.lower()
-            if rx_lower and len(lowered) != len(joined):  # type: ignore[arg-type]
-                lines = range(len(batch.texts))  # a letter that lowers to two: no positions to map, call every line
-            else:
-                lines = {line(m.start()) for r in rx for m in r.finditer(joined)}
-                lines.update(line(m.start()) for r in rx_lower for m in r.finditer(lowered))  # type: ignore[arg-type]
+            lines: set[int] | range = {line(m.start()) for r in rx for m in r.finditer(joined)}
+            if rx_lower:
+                lowered = batch.lowered()
+                if lowered is None:  # a letter that lowers to two: no positions to map, call every line
+                    lines = range(len(batch.texts))
+                else:
+                    lines.update(line(m.start()) for r in rx_lower for m in r.finditer(lowered))
             for k in lines:
                 if needs and not _passes(needs, feats.get(k)):
                     continue

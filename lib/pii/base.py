@@ -80,12 +80,22 @@ class Batch:
     def __init__(self, texts: list[str]) -> None:
         self.texts = texts
         self.joined = self.SEP.join(texts)
+        self._lowered: str | None = None
         # text k starts after the k texts before it and their k separators (C loops: no Python step per text)
         self.starts = list(map(add, accumulate(map(len, texts[:-1]), initial=0), range(len(texts)))) if texts else []
 
     def fold(self) -> None:
         """Width-fold every text (:func:`fold_width`: one character for one, so offsets stay)."""
         self.joined = fold_width(self.joined)
+        self._lowered = None
+
+    def lowered(self) -> str | None:
+        """The joined texts lower-cased, computed once for every recognizer that looks for words in any case; None
+        when a letter lowers to more than one character (``İ``), so positions would not carry over."""
+        if self._lowered is None:
+            low = self.joined.lower()
+            self._lowered = low if len(low) == len(self.joined) else ""
+        return self._lowered or None
 
     def text(self, k: int) -> str:
         """Text ``k`` as the recognizers read it (folded when the batch is)."""

@@ -157,9 +157,7 @@ class PersonRecognizer:
             return out
         # where the heads are (a superset is fine: each text found is matched exactly below). ``lower`` is C-fast on
         # CJK text where ``translate`` looks up every character; it keeps positions unless a letter lowers to two
-        lowered = batch.joined.lower()
-        if len(lowered) != len(batch.joined):
-            lowered = batch.joined.translate(_ASCII_LOWER)
+        lowered = batch.lowered() or batch.joined.translate(_ASCII_LOWER)
         lines: set[int] = set()
         for head in heads:
             pos = lowered.find(head)

@@ -231,8 +231,8 @@ class EnglishNameRecognizer:
         them. That is a superset of the texts worth a look, so each is still judged by :meth:`analyze`, and the
         hits are the same as line by line."""
         joined = batch.joined
-        lowered = joined.lower()
-        if len(lowered) != len(joined):  # a letter whose lower case is longer (İ): positions would not carry over
+        lowered = batch.lowered()
+        if lowered is None:  # a letter whose lower case is longer (İ): positions would not carry over
             lines: set[int] | range = range(len(batch.texts))
         else:
             lines = self._lines_to_look_at(batch, joined, lowered)
