@@ -90,7 +90,18 @@ HARD_NEGATIVES = [
     # a verb of meeting that makes a word with the surname character (加班, 上班) is no context
     "还在加班明天见没问题", "还在加班新年快乐", "好的等我一下还在加班发生什么了", "还在加班信号不好",
     "还在加班真的假的",
+    # a doubled character is a word, also before a title ("thanks, boss"; "obviously the teacher said")
+    "谢谢老板", "好的谢谢老板！", "谢谢老师", "谢谢师傅", "谢谢阿姨", "明明老师说过要交", "常常老师会提醒",
 ]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("谢谢王老板", []),  # 谢谢 + 王老板 (a surname and its title), not a name 谢王
+    ("谢谢张伟老师", ["张伟"]),  # not 谢张伟
+    ("谢婷婷老师好", ["谢婷婷"]),
+])
+def test_thanks_before_a_name_or_title(analyzer: Analyzer, text: str, expected: list[str]) -> None:
+    assert names(analyzer, text) == expected
 
 
 @pytest.mark.parametrize("text", HARD_NEGATIVES)

@@ -148,6 +148,7 @@ def _surname_pattern() -> str:
 
 _CANDIDATE = re.compile(_surname_pattern())
 _COMPOUND = frozenset(COMPOUND_SURNAMES)
+_SURNAME_SET = frozenset(SINGLE_SURNAMES)
 _COMPOUND_ONLY = frozenset(c[0] for c in COMPOUND_SURNAMES) - set(SINGLE_SURNAMES)
 
 
@@ -289,6 +290,10 @@ class ChineseNameRecognizer:
         c1 = text[j]
         if c1 in STOP_CHARS or text[j:j + 2] in _TITLE_SET or c1 in _SINGLE_TITLES:
             return None  # 王总, 张医生: a title form, not a full name
+        if j == i + 1 and c1 == surname:
+            return None  # 谢谢老板, 明明老师说: a doubled character is a word (thanks, obviously), not a name
+        if i and text[i - 1:i + 1] in words and c1 in _SURNAME_SET:
+            return None  # 谢谢王老板, 谢谢张伟老师: the character ends a word (谢谢), and a surname follows it
         # Length: three characters unless the third is a particle, starts a title or a word (张伟一起, 张伟医生).
         end = j + 1
         c2 = text[j + 1] if j + 1 < n else ""
