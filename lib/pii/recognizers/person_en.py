@@ -199,6 +199,8 @@ class EnglishNameRecognizer:
         # verb, a greeting, a title, a relation or an introduction (as plain words: "i'm" is "i", "m")
         intro = {part for w in INTRO_ONE for part in re.split("['’]", w)} | {p1 for _, p1 in INTRO_TWO}
         self._t_before_common = frozenset(CONTACT | GREETINGS | TITLES | RELATIONS | intro)
+        # a lowercase function word is never a name for _judge ("me the", "is the": The is a surname)
+        self._t_common_lower = frozenset(w for w in self._t_common_names if not self._function(w))
 
     def _worth_a_look(self, text: str, words: list[str]) -> bool:
         if ":" in text:
@@ -217,7 +219,7 @@ class EnglishNameRecognizer:
         # a lowercase name that is also a word is a name only right after a contact verb ("text mark"), and then only
         # next to what _judge takes as its context (a contact verb, greeting, title, relation or introduction before
         # it, or "said" after it): "thanks, the meeting can wait" holds a contact verb and two such words, no name
-        common = self._t_common_names
+        common = self._t_common_lower
         if self._t_contact.isdisjoint(lows) or common.isdisjoint(lows):
             return False
         seq = [w.lower() for w in words]
