@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from lib.pii.kinds import register_recognizer
-from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, SCORE_WEAK, Batch, Hit, default_norm
+from lib.pii.base import SCORE_CONTEXT, SCORE_PATTERN, SCORE_WEAK, Hit, default_norm
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 # Words this frequent (rank among English words) are function-level words even when they are also names (an, will,
@@ -92,7 +92,6 @@ NOT_PEOPLE_PHRASES = frozenset({
 _LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _TOKEN = re.compile(rf"[{_LETTER}]+(?:['’\-][{_LETTER}]+)*")
 _WORD = re.compile(rf"[{_LETTER}]+")
-_ALPHA_GATE = re.compile("[A-Za-z\uff21-\uff3a\uff41-\uff5a]")  # lib.pii.analyzer's "alpha" feature
 _LABEL_VALUE = re.compile(r"\s*(?:https?://|www\.|[0-9#@$£€¥+(])")  # what follows a label's colon, not a speaker's
 _SENTENCE_END = frozenset(".!?:;\"“”()[]…\n\r\t*>-•|")
 
@@ -162,7 +161,7 @@ def name_parts(full: str) -> list[str]:
 
 
 class _Tok:
-    __slots__ = ("text", "start", "end", "low", "cap", "initial", "poss", "gap_before")
+    __slots__ = ("text", "start", "end", "low", "cap", "poss", "gap_before", "_line")
 
     def __init__(self, m: re.Match[str], text: str, prev_end: int) -> None:
         raw = m.group()
@@ -174,8 +173,16 @@ class _Tok:
         self.low = _fold(core)
         self.cap = core[0].isupper()
         self.gap_before = text[prev_end:self.start]
-        before = text[:self.start].rstrip()
-        self.initial = not before or before[-1] in _SENTENCE_END or not before[-1].isascii()
+        self._line = text
+
+    @property
+    def initial(self) -> bool:
+        """Whether the token opens a sentence: what stands before it, spaces skipped, is nothing, a sentence end or
+        not ASCII. Read only for the few tokens judged, by looking back from the token (no copy of the text)."""
+        text, k = self._line, self.start - 1
+        while k >= 0 and text[k].isspace():
+            k -= 1
+        return k < 0 or text[k] in _SENTENCE_END or not text[k].isascii()
 
 
 class EnglishNameRecognizer:
@@ -225,64 +232,6 @@ class EnglishNameRecognizer:
         seq = [w.lower() for w in words]
         before = self._t_before_common
         return any((b in common and a in before) or (a in common and b in STRONG_SAID) for a, b in zip(seq, seq[1:]))
-
-    def analyze_many(self, batch: Batch) -> dict[int, list[Hit]]:
-        """:meth:`analyze` for every text of ``batch`` (the analyzer's batch path): the look above runs only on the
-        texts that can pass it, found for the whole batch at once. Which listed names, capitalised words and colons
-        the batch holds is a few set operations over its distinct words; ``str.find`` then says which texts hold
-        them. That is a superset of the texts worth a look, so each is still judged by :meth:`analyze`, and the
-        hits are the same as line by line."""
-        joined = batch.joined
-        lowered = batch.lowered()
-        if lowered is None:  # a letter whose lower case is longer (İ): positions would not carry over
-            lines: set[int] | range = range(len(batch.texts))
-        else:
-            lines = self._lines_to_look_at(batch, joined, lowered)
-        out: dict[int, list[Hit]] = {}
-        for k in sorted(lines):
-            text = batch.text(k)
-            if _ALPHA_GATE.search(text) is None:  # what the analyzer's "alpha" gate lets through line by line
-                continue
-            hits = self.analyze(text)
-            if hits:
-                out[k] = hits
-        return out
-
-    def _lines_to_look_at(self, batch: Batch, joined: str, lowered: str) -> set[int]:
-        """Every text of the batch :meth:`_worth_a_look` could accept (and a few more): those with a colon, a listed
-        name in any case, a capitalised listed or unknown word, or a contact verb beside a name that is a word."""
-        line, found = batch.line, set()
-
-        def holding(hay: str, needle: str) -> set[int]:
-            lines: set[int] = set()
-            pos = hay.find(needle)
-            while pos >= 0:
-                k = line(pos)
-                lines.add(k)
-                end = hay.find("\x00", pos)  # the next text: one hit per text is enough
-                if end < 0:
-                    break
-                pos = hay.find(needle, end + 1)
-            return lines
-
-        found |= holding(joined, ":")
-        words = set(_WORD.findall(joined))
-        lows = set(map(str.lower, words))
-        for name in lows & self._t_names:
-            found |= holding(lowered, name)
-        for word in words:
-            if word[0].isupper():
-                low = word.lower()
-                if low in self._t_common_names or (low not in self.rank and low != "i"):
-                    found |= holding(joined, word)
-        contact, common = lows & self._t_contact, lows & self._t_common_names
-        if contact and common:
-            near: set[int] = set()
-            for word in contact:
-                near |= holding(lowered, word)
-            for word in common:
-                found |= near & holding(lowered, word)
-        return found
 
     # -- word classes -------------------------------------------------------------------------------------------
     def _common(self, low: str) -> bool:
