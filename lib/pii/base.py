@@ -65,6 +65,10 @@ class Recognizer(Protocol):
     # batch (keyed by its index; texts without hits left out), found with one scan over the whole batch. The analyzer
     # uses it for batches of messages; it is worth it for a recognizer that runs on every line (``needs = ""``) and
     # whose pattern is rare: the per-line Python calls cost more than the scan.
+    #
+    # Optional: ``hint`` (a compiled pattern, or a tuple of them) and/or ``hint_lower`` (searched in the lower-cased
+    # text): a pattern that every text ``analyze`` finds something in matches. In a batch the analyzer calls the
+    # recognizer only on the texts one scan finds a hint in (tests/test_pii_batch.py checks each hint holds).
 
 
 class Batch:
