@@ -90,3 +90,26 @@ def test_workspace_scan_on_every_core_finds_what_one_process_finds(tmp_path: Pat
             ws.close()
     assert results[0] == results[1]
     assert {k for k, _, _ in results[0][0]} >= {"PHONE", "BANK_CARD", "PERSON"}
+
+
+def test_a_scan_pauses_cycle_collection_and_restores_it_however_it_ends() -> None:
+    """The scan pauses Python's cyclic collector (its rows and hits make no cycles); the app's server must get it
+    back after the scan, also when the scan fails."""
+    import gc
+
+    import pytest
+
+    assert gc.isenabled()
+    with parallel.no_cycle_collection():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), parallel.no_cycle_collection():
+        raise RuntimeError("a scan that fails")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with parallel.no_cycle_collection():
+            pass
+        assert not gc.isenabled()  # a caller that had it off keeps it off
+    finally:
+        gc.enable()
