@@ -5,8 +5,9 @@
 
 1. Uses the synthetic workspace of bench/bench_labelling.py (``bench/.data/label_data_100000/workspaces/sample``;
    generated and imported when absent) and builds the twin's index: the export records once (timed), the BM25 index
-   over them (timed), then ``OfflineTwin.from_workspace`` cold (records + index + cache) and warm (the per-process
-   cache).
+   over them with the learned re-ranker (timed, and without it: what the training adds), then
+   ``OfflineTwin.from_workspace`` cold (records + index + training), cold again as a new process would (the
+   re-ranker stored in the workspace is reused, no training) and warm (the per-process cache).
 2. Replies to ``--queries`` real conversation contexts from the workspace: for a random reply of the owner's, the
    turns before it (up to ``ChatParams.history`` messages, ending with the message it answered) as the chat page
    would send them. Latency is per reply with the whole ``stream()`` consumed, at the default parameters
@@ -104,18 +105,43 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     recs = records(ws, export_options())[0]
     records_s = time.perf_counter() - t0
+    from lib.chat import offline, rerank
+    from lib import workspace as workspace_mod
+
+    floor, rerank.MIN_EXCHANGES = rerank.MIN_EXCHANGES, 10 ** 9
+    try:  # the index alone, with the hand-set score (no re-ranker to learn): what the training adds is the rest
+        t0 = time.perf_counter()
+        OfflineTwin.from_records(recs)
+        hand_s = time.perf_counter() - t0
+    finally:
+        rerank.MIN_EXCHANGES = floor
     t0 = time.perf_counter()
     twin = OfflineTwin.from_records(recs)
     index_s = time.perf_counter() - t0
+    ranker = twin._ranker
+    t0 = time.perf_counter()
+    OfflineTwin.from_records(recs, model=ranker.to_dict(twin.size) if ranker else None)
+    stored_index_s = time.perf_counter() - t0
+    # The first build after a change of the data (no stored re-ranker: it trains), then a new process on the same
+    # data (the in-memory cache emptied: the re-ranker stored in the workspace is reused), then the same process.
+    (ws.path / offline.MODEL_FILE).unlink(missing_ok=True)
     t0 = time.perf_counter()
     OfflineTwin.from_workspace(ws)
     cold_s = time.perf_counter() - t0
+    workspace_mod._SHARED.pop((str(ws.path.resolve()), "chat.offline"), None)  # the twin only: records stay cached
+    t0 = time.perf_counter()
+    restored = OfflineTwin.from_workspace(ws)
+    stored_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     OfflineTwin.from_workspace(ws)
     warm_s = time.perf_counter() - t0
     print(f"workspace: {n_msgs:,} messages, {len(recs):,} records; {twin.check()}, {len(twin._vocab):,} tokens; "
-          f"redaction scan {pii_s:.2f} s (once), records {records_s:.2f} s, index {index_s:.2f} s, "
-          f"from_workspace cold {cold_s:.2f} s, warm {warm_s * 1000:.1f} ms")
+          f"redaction scan {pii_s:.2f} s (once), records {records_s:.2f} s, index {index_s:.2f} s (hand-set score "
+          f"only {hand_s:.2f} s; re-ranker: {ranker.queries if ranker else 0} queries, "
+          f"{ranker.train_s if ranker else 0:.2f} s wall, {ranker.train_cpu_s if ranker else 0:.2f} s CPU; with it "
+          f"stored {stored_index_s:.2f} s), "
+          f"from_workspace cold {cold_s:.2f} s, cold with the stored re-ranker {stored_s:.2f} s "
+          f"(restored: {restored._ranker_restored}), warm {warm_s * 1000:.1f} ms")
 
     params = ChatParams()
     queries = make_queries(recs, args.queries, params.history)
@@ -183,7 +209,12 @@ def main(argv: list[str] | None = None) -> int:
         "workspace": {"messages": n_msgs, "records": len(recs), "replies_indexed": twin.size,
                       "tokens": len(twin._vocab)},
         "build_s": {"redaction_scan_once": round(pii_s, 3), "records": round(records_s, 3),
-                    "index": round(index_s, 3), "from_workspace_cold": round(cold_s, 3),
+                    "index": round(index_s, 3), "index_hand_set_only": round(hand_s, 3),
+                    "index_stored_reranker": round(stored_index_s, 3),
+                    "rerank_train": {"queries": ranker.queries, "wall": round(ranker.train_s, 3),
+                                     "cpu": round(ranker.train_cpu_s, 3)} if ranker else None,
+                    "from_workspace_cold": round(cold_s, 3),
+                    "from_workspace_cold_stored_reranker": round(stored_s, 3),
                     "from_workspace_warm": round(warm_s, 4)},
         "queries": {"n": len(lat), "by_script": kinds, "params": {"temperature": params.temperature,
                                                                    "history": params.history}},

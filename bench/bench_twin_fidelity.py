@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Does the offline twin say what its owner would say? The acceptance flow of issue 19, on real two-person chats.
 
-    python bench/bench_twin_fidelity.py [--replies 300] [--seeds 5] [--serve] [--chat PATH ...]
+    python bench/bench_twin_fidelity.py [--replies 300] [--seeds 5] [--serve] [--hand] [--chat PATH ...]
+    python bench/bench_twin_fidelity.py --sweep-recency | --test-recency R/S
 
 For each long real WhatsApp chat in ``/work/shared/fixtures/whatsapp/real_chats/`` (or ``--chat`` files):
 
@@ -19,7 +20,13 @@ For each long real WhatsApp chat in ``/work/shared/fixtures/whatsapp/real_chats/
    the share of distinct replies (target >= 80 %); mean reply length of twin, real and random (a twin cannot win by
    length); two ways of gaming it (always the owner's most frequent reply; the longest of the top candidates), and the
    style detector's accuracy (:mod:`lib.eval.style`) on twin, real and random replies. Writes
-   ``bench/results/twin_fidelity.json``.
+   ``bench/results/twin_fidelity.json``. The twin orders its candidates with the re-ranker it learned from the
+   training side (:mod:`lib.chat.rerank`); ``--hand`` measures the hand-set score instead (the before). Choose
+   changes on the dev half (the earlier held-out items) and read the test half (the later ones) once.
+5. ``--sweep-recency`` tries the recency prior's strengths (``lib.chat.offline.RECENCY`` x ``RECENCY_SCORE``) on
+   the dev halves only, three sampling seeds each, and names the best that keeps >= 80 % distinct and the twin's
+   mean length within 15 % of the owner's; ``--test-recency R/S`` then reads the test halves once, for that setting
+   against none. A prior is worth turning on only when both chats' test halves improve.
 """
 from __future__ import annotations
 
@@ -150,11 +157,18 @@ def measure_chat(path: Path, args) -> dict:
         rand_chrf = float(np.mean(rand_scores))
         # The earlier half of the held-out items is the dev split (tune there), the later half the test split.
         half = len(pairs) // 2
-        halves = {}
+        halves, half_stats = {}, {}
         for part, sl in (("dev", slice(0, half)), ("test", slice(half, None))):
             r_part = float(np.mean([metrics.corpus_chrf(x[sl], real[sl]) for x in rand_sets]))
             halves[part] = round(metrics.corpus_chrf(replies[sl], real[sl]) / r_part, 3) if r_part else None
+            twin_len = float(np.mean([len(x) for x in replies[sl]]))
+            real_len = float(np.mean([len(x) for x in real[sl]]))
+            half_stats[part] = {"distinct": round(len(set(replies[sl])) / max(1, len(replies[sl])), 4),
+                                "mean_len_ratio_twin_real": round(twin_len / max(1e-9, real_len), 3)}
+        ranker = getattr(twin, "_ranker", None)
         row = {
+            "scorer": "learned" if ranker is not None else "hand-set",
+            "rerank": {"train_queries": ranker.queries, "train_s": round(ranker.train_s, 2)} if ranker else None,
             "chat": path.name[:12] + "…", "messages": ws.conn.execute(
                 "SELECT COUNT(*) FROM messages").fetchone()[0],
             "replies_indexed": twin.size, "held_out_conversations": len(held), "items": len(pairs),
@@ -162,7 +176,7 @@ def measure_chat(path: Path, args) -> dict:
             "chrf_twin": round(twin_chrf, 4), "chrf_random": round(rand_chrf, 4),
             "chrf_random_seeds": [round(x, 4) for x in rand_scores],
             "ratio": round(twin_chrf / rand_chrf, 3) if rand_chrf else None,
-            "ratio_dev_test": halves,
+            "ratio_dev_test": halves, "dev_test": half_stats,
             "distinct": round(len(set(replies)) / max(1, len(replies)), 4),
             "mean_len_ratio_twin_real": round(float(np.mean([len(x) for x in replies]))
                                               / max(1e-9, float(np.mean([len(x) for x in real]))), 3),
@@ -200,6 +214,88 @@ def measure_chat(path: Path, args) -> dict:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+RECENCY_GRID = (0.0, 1.0, 2.0, 4.0, 8.0, 16.0)  # offline.RECENCY values tried by --sweep-recency
+RECENCY_SCORE_GRID = (0.0, 0.05, 0.1, 0.2)  # offline.RECENCY_SCORE values tried
+SWEEP_SEEDS = 3  # sampling seeds averaged per setting (one draw of 150 dev items moves the ratio by ~0.05)
+
+
+def sweep_recency(path: Path, args, settings: list[tuple[float, float]] | None = None, part: str = "dev") -> dict:
+    """The recency prior's strengths on the **dev half only** (the earlier held-out items): per (RECENCY,
+    RECENCY_SCORE), the ratio to a random reply, the share of distinct replies and the length ratio. The test half
+    is never answered here, so choosing a strength from this table cannot tune on it."""
+    import numpy as np
+
+    from lib import chat as chat_lib
+    from lib.chat import offline
+    from lib.chat.base import ChatParams
+    from lib.chat.offline import OfflineTwin
+    from lib.eval import metrics
+    from lib.eval.report import answer_all, items
+    from lib.workspace import Workspace
+
+    tmp = Path(tempfile.mkdtemp(prefix="twinsweep_"))
+    saved = offline.RECENCY, offline.RECENCY_SCORE
+    try:
+        ws = Workspace(tmp / "ws")
+        ws.import_paths([path])
+        held = hold_out_latest(ws, args.replies)
+        check_no_leak(ws, held)
+        pairs = items(ws, args.replies)
+        dev = pairs[:len(pairs) // 2] if part == "dev" else pairs[len(pairs) // 2:]
+        real = [r for _, r in dev]
+        twin = OfflineTwin.from_workspace(ws)
+        backend = chat_lib.get_backend("offline", ws)
+        pool = [twin._turns[r] for r in twin._reply.tolist()]
+        rand = float(np.mean([metrics.corpus_chrf([pool[int(i)] for i in np.random.default_rng(1000 + s).integers(
+            len(pool), size=len(dev))], real) for s in range(args.seeds)]))
+        real_len = float(np.mean([len(x) for x in real]))
+        mine = float(np.mean([len(x.strip()) for x in pool]))
+        table = {}
+        for rec, rs in settings or [(a, b) for a in RECENCY_GRID for b in RECENCY_SCORE_GRID]:
+            if True:
+                offline.RECENCY, offline.RECENCY_SCORE = rec, rs
+                ratio, distinct, length = [], [], []
+                for seed in range(SWEEP_SEEDS):
+                    with twin._lock:  # a fresh start for every draw: nothing said before, nothing remembered
+                        twin._memo.clear()
+                        twin._recent.clear()
+                        twin._recent_count.clear()
+                    replies = answer_all(backend, dev, ChatParams(seed=seed))
+                    ratio.append(metrics.corpus_chrf(replies, real) / rand if rand else 0.0)
+                    distinct.append(len(set(replies)) / max(1, len(replies)))
+                    length.append(float(np.mean([len(x) for x in replies])))
+                table[f"{rec}/{rs}"] = {
+                    "ratio": round(float(np.mean(ratio)), 3), "distinct": round(float(np.mean(distinct)), 3),
+                    "len_ratio": round(float(np.mean(length)) / max(1e-9, real_len), 3),
+                    # The length bound is against my mean reply length on the training side (the dev half's own
+                    # real replies may be shorter or longer than usual): the twin must not win by length.
+                    "len_vs_mine": round(float(np.mean(length)) / max(1e-9, mine), 3)}
+        ws.close()
+        return {"chat": path.name[:12] + "…", "part": part, "items": len(dev), "table": table}
+    finally:
+        offline.RECENCY, offline.RECENCY_SCORE = saved
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def print_sweep(sweeps: list[dict]) -> int:
+    """Each setting's ratio per chat (on the dev halves, or the test halves with --test-recency), and the best: the
+    best mean ratio over the chats among the settings that keep >= 80 % distinct and the twin's mean length within
+    15 % of my mean reply length on every chat."""
+    keys = list(sweeps[0]["table"])
+    print(f"{'RECENCY/RECENCY_SCORE':22}" + "".join(f" {s['chat']:>26}" for s in sweeps) + "   mean")
+    best, choice = -1.0, None
+    for k in keys:
+        cells = [s["table"][k] for s in sweeps]
+        mean = sum(c["ratio"] or 0 for c in cells) / len(cells)
+        ok = all(c["distinct"] >= TARGET_DISTINCT and abs(c["len_vs_mine"] - 1) <= 0.15 for c in cells)
+        print(f"{k:22}" + "".join(f" {c['ratio']:6.3f} d{c['distinct']:.2f} len{c['len_vs_mine']:.2f}      "
+                                   for c in cells) + f" {mean:6.3f}{'' if ok else ' (out)'}")
+        if ok and mean > best:
+            best, choice = mean, k
+    print(f"best: RECENCY/RECENCY_SCORE = {choice} (mean ratio {best:.3f}, {sweeps[0]['part']} halves)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--replies", type=int, default=300, help="held-out replies of the owner per chat (default 300)")
@@ -209,16 +305,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chat", type=Path, action="append", help="a WhatsApp export (default: the real_chats fixtures)")
     ap.add_argument("--check", action="store_true", help="exit 1 when a chat misses ratio 1.5 or 80 % distinct")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--hand", action="store_true", help="the hand-set score only (no learned re-ranker): the before")
+    ap.add_argument("--test-recency", metavar="R/S", help="the test halves at RECENCY/RECENCY_SCORE R/S and at 0/0")
+    ap.add_argument("--sweep-recency", action="store_true",
+                    help="try the recency prior's strengths on the dev halves only, print the table and the choice")
     args = ap.parse_args(argv)
+    if args.hand:
+        from lib.chat import rerank
+
+        rerank.MIN_EXCHANGES = 10 ** 9  # every history counts as too small to learn from: today's hand-set score
     chats = args.chat or sorted(REAL.glob("*.txt"))
     if not chats:
         print(f"no chats found in {REAL}", file=sys.stderr)
         return 2
+    if args.sweep_recency:
+        return print_sweep([sweep_recency(path, args) for path in chats])
+    if args.test_recency:  # read the test halves once, for the setting chosen on dev against none
+        chosen = tuple(float(x) for x in args.test_recency.split("/"))
+        print("TEST halves (read once, for the setting chosen on dev):")
+        return print_sweep([sweep_recency(path, args, [(0.0, 0.0), chosen], "test") for path in chats])
     rows = []
     for path in chats:
         row = measure_chat(path, args)
         rows.append(row)
-        print(f"{row['chat']}: {row['items']} held-out replies, {row['replies_indexed']} indexed | chrF twin "
+        print(f"{row['chat']} [{row['scorer']}]: {row['items']} held-out replies, {row['replies_indexed']} indexed | "
+              f"chrF twin "
               f"{row['chrf_twin'] * 100:.1f} vs random {row['chrf_random'] * 100:.1f} -> ratio {row['ratio']} (dev "
               f"{row['ratio_dev_test']['dev']}, test {row['ratio_dev_test']['test']}) | "
               f"distinct {row['distinct']:.0%} | mean len twin/real {row['mean_len_ratio_twin_real']} (twin "

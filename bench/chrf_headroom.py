@@ -14,14 +14,21 @@ holds nothing from them), on the held-out items, corpus chrF (x100) of:
 * ``random_meanband``: a random training reply within 0.8..1.25 times the owner's mean reply length (length
   concentration alone, with nothing but the training side known);
 * ``recent_random``: a random reply from the latest 10 % of the index (do topics cluster in time?);
-* ``twin_t0`` / ``twin``: the twin at temperature 0 and at the default 0.9;
+* ``twin_t0`` / ``twin``: the twin at temperature 0 and at the default 0.9; ``twin_hand``: the twin at 0.9 with the
+  hand-set score only (without the re-ranker it learned, :mod:`lib.chat.rerank`); ``twin_recency``: the twin at 0.9
+  with the recency prior (``lib.chat.offline.RECENCY``, off by default) at the strength chosen on the dev halves;
 and the twin's loss against oracle@40 by the last message's kind and by the real reply's length. Each figure is
-also given on the dev half (earlier items) and test half (later items), so a change is chosen on dev only.
+also given on the dev half (earlier items) and test half (later items), so a change is chosen on dev only; ``top``
+is the share of items given a row's most frequent reply. Corpus chrF sums n-grams over items, so one very long
+reply can carry a half: the nn_*recency rows' 1.6 on the second chat is one item (a 2,226-character reply of the
+owner's against a 1,933-character real one: 88 % of the matched n-grams gained on that test half), and the same
+rows lose on the first chat (0.93-0.96).
 """
 from __future__ import annotations
 
 import argparse
 import shutil
+from collections import Counter
 import sys
 import tempfile
 from pathlib import Path
@@ -33,6 +40,8 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from bench_twin_fidelity import REAL, check_no_leak, hold_out_latest  # noqa: E402
+
+RECENCY_DEV_CHOICE = (2.0, 0.2)  # (RECENCY, RECENCY_SCORE) chosen on the dev halves (bench_twin_fidelity.py)
 
 
 def _stats(h: str, r: str) -> np.ndarray:
@@ -76,6 +85,33 @@ def analyse(path: Path, n: int) -> dict:
         backend = chat_lib.get_backend("offline", ws)
         twin_warm = answer_all(backend, pairs, ChatParams())
         twin_cold = answer_all(backend, pairs, ChatParams(temperature=0))
+        # The same index with the hand-set score only (no learned re-ranker): what the learned order is worth.
+        from lib.chat import rerank
+        from lib.chat.offline import export_options
+        from lib.export import records
+        from lib.pii.guard import OutputGuard, guarded
+
+        floor, rerank.MIN_EXCHANGES = rerank.MIN_EXCHANGES, 10 ** 9
+        try:
+            hand = OfflineTwin.from_records(records(ws, export_options())[0],
+                                            private=OutputGuard.for_workspace(ws).holds_private)
+        finally:
+            rerank.MIN_EXCHANGES = floor
+        twin_hand = answer_all(guarded(hand, ws), pairs, ChatParams())
+        # The twin with the recency prior at the strength the dev halves chose (bench_twin_fidelity.py
+        # --sweep-recency; off by default, lib.chat.offline.RECENCY): the nn_*recency rows below are its crude form.
+        from lib.chat import offline
+
+        saved = offline.RECENCY, offline.RECENCY_SCORE
+        offline.RECENCY, offline.RECENCY_SCORE = RECENCY_DEV_CHOICE
+        try:
+            with twin._lock:  # a fresh start: nothing said before, nothing remembered
+                twin._memo.clear()
+                twin._recent.clear()
+                twin._recent_count.clear()
+            twin_recency = answer_all(backend, pairs, ChatParams())
+        finally:
+            offline.RECENCY, offline.RECENCY_SCORE = saved
         rng = np.random.default_rng(7)
         lens = np.array([len(x) for x in replies])
         # Replies within 0.8..1.25 times my mean length: what length alone is worth, knowing only my mean.
@@ -100,7 +136,8 @@ def analyse(path: Path, n: int) -> dict:
                     out.append(i)
             return out
 
-        rows: dict[str, list[str]] = {"twin": twin_warm, "twin_t0": twin_cold}
+        rows: dict[str, list[str]] = {"twin": twin_warm, "twin_t0": twin_cold, "twin_hand": twin_hand,
+                                      "twin_recency": twin_recency}
         for name in ("nn_last_prompt", "nn_decay_prompt", "nn_decay_both", "nn_decay_both_recency0.5",
                      "nn_decay_both_recency1", "nn_decay_both_recency2", "oracle@40", "oracle@200",
                      "recent_random", "random_lenmatch", "random_meanband"):
@@ -143,6 +180,9 @@ def analyse(path: Path, n: int) -> dict:
                            "test": round(_corpus(st[half:]), 2),
                            "ratio": round(_corpus(st) / rand["all"], 3),
                            "distinct": round(len(set(rows[name])) / len(pairs), 3),
+                           # the share of the items given the row's most frequent reply (one reply said to a third
+                           # of the items can carry a whole half's score)
+                           "top": round(Counter(rows[name]).most_common(1)[0][1] / len(pairs), 3),
                            "mean_len": round(float(np.mean([len(x) for x in rows[name]])), 1)}
         # The twin's loss against oracle@40, by the kind of the last message and by the real reply's length.
         by: dict[str, dict] = {}
@@ -179,10 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== {res['chat']} items {res['items']} indexed {res['indexed']} real mean len "
               f"{res['real_mean_len']} lines/reply real {res['lines_per_reply']['real']} twin "
               f"{res['lines_per_reply']['twin']} pool40 {res['pool40_mean']}")
-        print(f"{'method':28} {'all':>6} {'dev':>6} {'test':>6} {'ratio':>6} {'dist':>5} {'len':>6}")
+        print(f"{'method':28} {'all':>6} {'dev':>6} {'test':>6} {'ratio':>6} {'dist':>5} {'top':>5} {'len':>6}")
         for name, r in res["table"].items():
             print(f"{name:28} {r['all']:6.2f} {r['dev']:6.2f} {r['test']:6.2f} {r.get('ratio', 1.0):6.3f} "
-                  f"{r.get('distinct', 0):5.2f} {r['mean_len']:6.1f}")
+                  f"{r.get('distinct', 0):5.2f} {r.get('top', 0):5.2f} {r['mean_len']:6.1f}")
         print(f"{'bucket':20} {'n':>4} {'twin':>6} {'orc40':>6} {'random':>6}")
         for key, r in res["loss"].items():
             print(f"{key:20} {r['n']:4d} {r['twin']:6.2f} {r['oracle@40']:6.2f} {r['random']:6.2f}")

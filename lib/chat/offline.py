@@ -48,6 +48,25 @@ match ``DECISIVE`` times ahead of the next one is the very exchange coming back 
 it): it gets ``DECISIVE_BONUS``, so the twin recalls what the owner said then even when that reply is long or
 unusual.
 
+*Learned order.* With at least :data:`lib.chat.rerank.MIN_EXCHANGES` exchanges indexed, the order above is not
+hand-set but learned from the owner's own history when the index is built (:mod:`lib.chat.rerank`): each sampled
+exchange of theirs is a query whose pool is retrieved as here, with its own conversation left out, and a ridge
+regression learns which features of a candidate (match, fit, kinds, echo, length, time, frequency, typicality ...)
+predict its contribution to corpus chrF against the real reply. Its length cost is chosen there too, so the picks
+keep the owner's mean length. The learned scores are mapped onto the hand-set scale, so what follows is unchanged.
+Training never sees "this very exchange again", so that stays hand-set: a decisive match still gets
+``DECISIVE_BONUS``, and one whose last two turns are the conversation's last two word for word (the exchange
+replayed) comes first. The model is part of the index and cached with it (:meth:`OfflineTwin.from_workspace`),
+in memory and as a few numbers in the workspace's ``cache/`` folder (no text), so that only the first build after a
+change of the data trains.
+
+*Recency.* The twin speaks now, after all of the owner's history, and people talk like their recent selves. The
+index is in time order, so a pair's position says how recent it is (0 the oldest, 1 the newest): its match counts
+``1 + RECENCY x position`` times (which replies enter the pool) and its final score gains ``RECENCY_SCORE x
+position``. Only at reply time: the re-ranker's training queries sit inside the history, where "now" is their own
+time. Both strengths are 0 (off): chosen on the dev halves of two real chats, the best setting did not improve
+both test halves, so no prior is applied until a measure says it helps (see ``RECENCY``).
+
 *Choice.* Replies the twin already gave in this conversation are skipped. Temperature 0 takes the best; above 0 the
 top ``TOP_K`` are sampled with a softmax over their scores (``params.top_p`` applies as nucleus sampling), from an
 RNG seeded by ``params.seed`` when given ("Regenerate" passes a new one) or else by the conversation's text: the same
@@ -66,7 +85,9 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import math
+import os
 import re
 import threading
 import time
@@ -79,6 +100,7 @@ import numpy as np
 
 from lib.bm25 import Bm25Field
 
+from lib.chat import rerank
 from lib.chat.base import ChatError, ChatParams, Message, window
 from lib.chat.reply_kinds import agreement, kinds
 from lib.segment import PLACEHOLDERS
@@ -114,6 +136,12 @@ RELEVANT = 0.2  # the penalty reorders only candidates scoring at least this sha
 MEMO = 1024  # conversations remembered with the reply they got, so asking again gives the same reply
 SHORT = 20  # characters of a "short reply" used when nothing fits
 CHUNK_CHARS = 6  # stream chunk size when no line break or punctuation comes sooner
+RECENCY = 0.0  # the match of the newest pair counts (1 + RECENCY) times the oldest's, linear in index position ...
+RECENCY_SCORE = 0.0  # ... and its re-ranked score gains this much over the oldest's (hand-set units; a fit of
+# 0.30 vs 0.32 is 0.02). Off: on the dev halves of two real chats no strength beat none by more than the noise
+# (bench_twin_fidelity.py --sweep-recency: best 2.0/0.2, mean ratio 1.190 vs 1.177), and on the test halves it
+# helped one chat and hurt the other (--test-recency 2.0/0.2: 1.159 -> 1.142, 1.056 -> 1.069).
+RECENCY_MIN_PAIRS = 200  # fewer indexed replies: no recency prior (the re-ranker's own threshold, MIN_EXCHANGES)
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
@@ -180,6 +208,102 @@ def _char_grams(text: str) -> list[Counter]:
     return [Counter(s[i:i + n] for i in range(len(s) - n + 1)) for n in range(1, FIT_ORDERS + 1)]
 
 
+Grams = tuple[np.ndarray, np.ndarray, np.ndarray]  # (n-gram keys, counts, order - 1), keys distinct
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # 64-bit multiplicative hashing (golden ratio): n-gram keys in a few array ops
+_AVALANCHE = np.uint64(0xBF58476D1CE4E5B9)
+_SALT = [np.uint64((n + 1) * 0xBF58476D1CE4E5B9 % 2 ** 64) for n in range(FIT_ORDERS)]  # one per order
+_EMPTY: Grams = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=np.int64))
+
+
+def _gram_arrays(text: str) -> Grams:
+    """:func:`_char_grams` as arrays, for vectorised comparison: each distinct n-gram's key, its count and its order
+    (0-based), keys sorted. Why arrays: the re-ranker's training compares tens of thousands of replies at build time,
+    and a Python loop per n-gram was half of it. A key is a 64-bit hash of the n-gram's code points and its order,
+    computed for every position at once (order n from order n - 1 by one multiply-add); stable across processes,
+    unlike ``hash``. Two distinct n-grams of one pool sharing a key is a 1-in-10^14 event."""
+    s = _norm(text[:FIT_CHARS])
+    if not s:
+        return _EMPTY
+    cp = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    h = np.zeros(len(cp), dtype=np.uint64)
+    keys, orders = [], []
+    for n in range(min(FIT_ORDERS, len(cp))):
+        h = h[:len(cp) - n] * _MIX + cp[n:] + np.uint64(1)  # the n-gram starting at each position (wraps mod 2^64)
+        k = h ^ _SALT[n]
+        k = (k ^ (k >> np.uint64(31))) * _AVALANCHE
+        keys.append(k ^ (k >> np.uint64(29)))
+        orders.append(np.full(len(k), n, dtype=np.int64))
+    uniq, first, counts = np.unique(np.concatenate(keys).view(np.int64), return_index=True, return_counts=True)
+    return uniq, counts.astype(np.float64), np.concatenate(orders)[first]
+
+
+def _concat(grams: Sequence[Grams]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Several texts' n-grams in one set of arrays, plus the text each n-gram came from."""
+    if not grams:
+        z = np.zeros(0, dtype=np.int64)
+        return z, np.zeros(0), z, z
+    which = np.repeat(np.arange(len(grams)), [len(g[0]) for g in grams])
+    return (np.concatenate([g[0] for g in grams]), np.concatenate([g[1] for g in grams]),
+            np.concatenate([g[2] for g in grams]), which)
+
+
+def matched(cands: Sequence[Grams], ref_keys: np.ndarray, ref_counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(matched, n-grams) per candidate and order: chrF's clipped counts of each candidate against a reference whose
+    distinct n-gram keys are ``ref_keys`` (sorted) with (possibly weighted) ``ref_counts``."""
+    keys, counts, orders, which = _concat(cands)
+    m = np.zeros(len(keys))
+    if len(ref_keys) and len(keys):
+        pos = np.minimum(np.searchsorted(ref_keys, keys), len(ref_keys) - 1)
+        m = np.where(ref_keys[pos] == keys, np.minimum(counts, ref_counts[pos]), 0.0)
+    slots = which * FIT_ORDERS + orders
+    size = len(cands) * FIT_ORDERS
+    shape = (len(cands), FIT_ORDERS)
+    return (np.bincount(slots, m, size).reshape(shape), np.bincount(slots, counts, size).reshape(shape))
+
+
+def _bm25(fld: Bm25Field, query: dict[int, float], n_docs: int) -> np.ndarray:
+    """``fld.score(query, n_docs)`` in one gather and one bincount instead of one scatter-add per query token (a
+    query of English words with their trigrams has a hundred tokens; the re-ranker's training scores a thousand)."""
+    if not query:
+        return np.zeros(n_docs, dtype=np.float32)
+    ts = np.fromiter(query.keys(), dtype=np.int64, count=len(query))
+    ws = np.fromiter(query.values(), dtype=np.float32, count=len(query))
+    lo = fld.indptr[ts]
+    n = fld.indptr[ts + 1] - lo
+    at = _gather(lo, n)
+    w = np.repeat(ws, n) * fld.weight[at]
+    return np.bincount(fld.docs[at], w, n_docs).astype(np.float32)
+
+
+MODEL_FILE = "cache/offline_ranker.json"  # the learned re-ranker of the workspace's twin (numbers only, no text)
+
+
+def _read_model(path, key: str) -> object:
+    """The stored re-ranker for ``key`` (the data's stamp and the re-ranker's version), or None: missing, stale or
+    unreadable all mean "train"."""
+    try:
+        d = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return d.get("model") if isinstance(d, dict) and d.get("key") == key else None
+
+
+def _write_model(path, key: str, model: dict) -> None:
+    """Stores the re-ranker atomically (a reader never sees half a file); a read-only workspace just trains again."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            tmp.write_text(json.dumps({"key": key, "model": model}), encoding="utf-8")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 @dataclass
 class Candidate:
     """One reply of the owner's and why it was picked: the prompt it answered, the turns before, the scores."""
@@ -230,10 +354,11 @@ class OfflineTwin:
 
     @classmethod
     def from_records(cls, records: Iterable, delay: float = 0.0,
-                     private: Callable[[str], bool] | None = None) -> OfflineTwin:
+                     private: Callable[[str], bool] | None = None, model: object = None) -> OfflineTwin:
         """From export records (:class:`lib.export.records.Record`): every gpt turn answering a human turn, train and
         validation alike; MBTI augmentation is not the owner talking and stays out. ``private`` says which replies
-        to rank lower (default: those showing a redaction form)."""
+        to rank lower (default: those showing a redaction form). ``model``: a re-ranker stored for these very
+        records (:meth:`lib.chat.rerank.Ranker.to_dict`), used instead of training when it fits the index."""
         twin = cls.__new__(cls)
         twin._private_test = private
         turns: list[str] = []
@@ -250,7 +375,7 @@ class OfflineTwin:
                     spans.append((max(base, prompt - CONTEXT_TURNS), prompt, prompt + 1))
                     convs.append(rec.conv_id)
         twin.delay = delay
-        twin._build(turns, spans, convs)
+        twin._build(turns, spans, convs, model)
         return twin
 
     @classmethod
@@ -277,7 +402,15 @@ class OfflineTwin:
 
             # Ranked lower: replies the output guard would change (a tag, or a value the export left in clear).
             private = OutputGuard.for_workspace(ws).holds_private
-            return cls.from_records(records(ws, export_options())[0], private=private)
+            # The re-ranker learned for this very data by an earlier process (the app restarted, `serve` started):
+            # reused, so only the first build after a change trains (about a second at 100,000 messages).
+            path = ws.path / MODEL_FILE
+            key = hashlib.sha256(f"{stamp}|{rerank.VERSION}".encode()).hexdigest()
+            stored = _read_model(path, key)
+            twin = cls.from_records(records(ws, export_options())[0], private=private, model=stored)
+            if twin._ranker is not None and not twin._ranker_restored:
+                _write_model(path, key, twin._ranker.to_dict(twin.size))
+            return twin
 
         twin = shared_cache(ws, "chat.offline", stamp, build)
         if delay != twin.delay:
@@ -302,7 +435,8 @@ class OfflineTwin:
         return other
 
     # ----------------------------------------------------------------------------------------------------- index
-    def _build(self, turns: list[str], spans: list[tuple[int, int, int]], convs: list[int | None]) -> None:
+    def _build(self, turns: list[str], spans: list[tuple[int, int, int]], convs: list[int | None],
+               model: object = None) -> None:
         keep = [i for i, (_, _, r) in enumerate(spans)
                 if _norm(turns[r]) and not all(ln.strip() in _PLACEHOLDER_LINES or not ln.strip()
                                                for ln in turns[r].split("\n"))]
@@ -385,7 +519,7 @@ class OfflineTwin:
         # with the real one grow about as min(mine, real); with the real length unknown that expectation is concave,
         # so for a given mean length, replies close to the mean share the most (a skewed median would be too short).
         self._target_len = LENGTH_TARGET * (float(np.mean(lengths)) if lengths else 1.0)
-        self._grams: dict[int, list[Counter]] = {}  # reply -> its character n-grams, filled as replies are compared
+        self._grams: dict[int, Grams] = {}  # reply -> its character n-grams, filled as replies are compared
         # What the twin said lately (in any conversation) and which conversation got which reply: shared by every
         # copy of this index (with_delay), guarded by one lock (the server answers several clients at once).
         self._recent: deque[str] = deque(maxlen=RECENT)
@@ -393,6 +527,29 @@ class OfflineTwin:
         self._memo: OrderedDict[bytes, int] = OrderedDict()
         self._lock = threading.Lock()
         self._draws = itertools.count()  # openers: each new chat draws afresh, even from the same empty start
+        # What the learned re-ranker reads per pair (lib.chat.rerank): reply length, how often I sent it, its script,
+        # and each pair's conversation as a range of the index (its pairs are contiguous: training leaves it out).
+        self._len = np.array(lengths, dtype=np.float64)
+        freq = Counter(self._reply_norm)
+        self._logfreq = np.log([float(freq[r]) for r in self._reply_norm]) if n else np.zeros(0)
+        self._script_of = [_script(turns[r]) for r in self._reply.tolist()]
+        first_of, end_of = np.arange(n), np.arange(1, n + 1)
+        j = 0
+        while j < n:
+            e = j + 1
+            while self._convs[j] is not None and e < n and self._convs[e] == self._convs[j]:
+                e += 1
+            first_of[j:e], end_of[j:e] = j, e
+            j = e
+        self._span_first, self._span_end = first_of, end_of
+        # Where each pair sits in my history, 0 the oldest, 1 the newest (index order is time order): the recency
+        # prior. The twin speaks now, after all of it, and people talk like their recent selves.
+        # A short history is one period: no prior there (nor does a pair's place among a few dozen say its age).
+        self._pos = (np.arange(n, dtype=np.float64) / max(1, n - 1)).astype(np.float32)
+        self._prior = n >= RECENCY_MIN_PAIRS
+        restored = rerank.restore(self, model) if model is not None else None
+        self._ranker_restored = restored is not None
+        self._ranker: rerank.Ranker | None = restored or rerank.train(self)
 
     # --------------------------------------------------------------------------------------------------- queries
     def _query(self, convo: list[Message]) -> dict[int, float]:
@@ -407,54 +564,65 @@ class OfflineTwin:
                     q[t] = q.get(t, 0.0) + w
         return q
 
-    def _ngrams(self, i: int) -> list[Counter]:
+    def _ngrams(self, i: int) -> Grams:
         g = self._grams.get(i)
         if g is None:
             if len(self._grams) > 50_000:  # bounded: a long-running server must not grow without end
                 self._grams.clear()
-            g = self._grams[i] = _char_grams(self._turns[int(self._reply[i])])
+            g = self._grams[i] = _gram_arrays(self._turns[int(self._reply[i])])
         return g
 
     def _fit(self, cands: list[int], weights: np.ndarray, last: str) -> np.ndarray:
         """How well each of the first ``CANDIDATES`` of ``cands`` fits, in [0, 1]: its expected character-n-gram F1
         against "what I would say here" -- the replies that answered the best-matching prompts (``cands``, weighted
         by their match) and the last message itself (people take up the words they answer). A reply of common
-        words of this kind of exchange beats an odd one that happened to answer a similar prompt."""
+        words of this kind of exchange beats an odd one that happened to answer a similar prompt. Vectorised: the
+        pool is one sorted key array, each candidate's clipped matches one gather and one bincount."""
         w = weights / weights.sum() * (1.0 - LAST_WEIGHT)
-        pool: list[dict[str, float]] = [{} for _ in range(FIT_ORDERS)]
-        plen = np.zeros(FIT_ORDERS)
-        sources = [(self._ngrams(i), float(x)) for i, x in zip(cands, w)]
+        sources = [self._ngrams(i) for i in cands]
+        scale = list(w)
         if last.strip():
-            sources.append((_char_grams(last), LAST_WEIGHT))
-        for grams, x in sources:
-            for n, g in enumerate(grams):
-                d = pool[n]
-                for k, c in g.items():
-                    d[k] = d.get(k, 0.0) + c * x
-                plen[n] += sum(g.values()) * x
-        out = np.zeros(min(len(cands), CANDIDATES))
-        for j, i in enumerate(cands[:CANDIDATES]):
-            prec = rec = 0.0
-            eff = 0
-            for n, g in enumerate(self._ngrams(i)):
-                h = sum(g.values())
-                if not h or plen[n] <= 0:
-                    continue
-                d = pool[n]
-                m = sum(min(c, d.get(k, 0.0)) for k, c in g.items())
-                prec += m / h
-                rec += m / plen[n]
-                eff += 1
-            if eff and prec + rec > 0:
-                b2 = FIT_BETA ** 2
-                out[j] = (1 + b2) * prec * rec / (b2 * prec + rec) / eff
-        return out
+            sources.append(_gram_arrays(last))
+            scale.append(LAST_WEIGHT)
+        keys, counts, orders, which = _concat(sources)
+        values = counts * np.asarray(scale, dtype=np.float64)[which]
+        plen = np.bincount(orders, values, FIT_ORDERS)
+        uniq, inv = np.unique(keys, return_inverse=True)
+        pool = np.bincount(inv, values, len(uniq))
+        n = min(len(cands), CANDIDATES)
+        first = which < n  # the candidates' own n-grams come first in ``keys``: ``inv`` already places them
+        slots = which[first] * FIT_ORDERS + orders[first]
+        m = np.bincount(slots, np.minimum(counts[first], pool[inv[first]]), n * FIT_ORDERS).reshape(n, FIT_ORDERS)
+        h = np.bincount(slots, counts[first], n * FIT_ORDERS).reshape(n, FIT_ORDERS)
+        ok = (h > 0) & (plen[None, :] > 0)
+        prec = np.where(ok, m / np.where(h > 0, h, 1.0), 0.0).sum(axis=1)
+        rec = np.where(ok, m / np.where(plen > 0, plen, 1.0)[None, :], 0.0).sum(axis=1)
+        eff = ok.sum(axis=1)
+        b2 = FIT_BETA ** 2
+        den = b2 * prec + rec
+        good = (eff > 0) & (prec + rec > 0)
+        return np.where(good, (1 + b2) * prec * rec / np.where(good, den, 1.0) / np.maximum(eff, 1), 0.0)
 
     @staticmethod
     def _kind_term(a: float) -> float:
         """Agreement of kinds as a score term: a small bonus when they agree, a large penalty when a good night or a
         greeting is answered with what answered something else (or the reverse)."""
         return KIND_WEIGHT * a if a >= 0 else MISMATCH_PENALTY * a
+
+    def _hand(self, idx: list[int], total: np.ndarray, fit: np.ndarray, last: str, decisive: bool) -> np.ndarray:
+        """The hand-set score of the first ``len(fit)`` candidates (used when the history is too small to learn
+        from): fit, match, the decisive bonus, agreement of kinds, distance from the target length, privacy."""
+        last_kinds = kinds(last)
+        best = float(total[idx[0]])
+        out = np.zeros(len(fit))
+        for j, i in enumerate(idx[:len(fit)]):
+            reply = self._turns[int(self._reply[i])].strip()
+            out[j] = (fit[j] + MATCH_WEIGHT * float(total[i]) / best + (DECISIVE_BONUS if decisive and j == 0 else 0.0)
+                      + self._kind_term(agreement(kinds(self._turns[int(self._prompt[i])]), last_kinds))
+                      - LENGTH_PENALTY * max(0.0, abs(math.log((len(reply) + 1) / (self._target_len + 1)))
+                                             - LENGTH_TOLERANCE)
+                      - (PRIVATE_FIT_PENALTY if self._private[i] else 0.0))
+        return out
 
     def _rank(self, messages: list[Message], params: ChatParams, k: int
               ) -> tuple[list[Candidate], np.random.Generator, bytes | None]:
@@ -487,21 +655,84 @@ class OfflineTwin:
             if pool:
                 return [self._candidate(i, 1.0, 0.0, 0.0) for i in pool[:k]], rng, None
         q = self._query(convo)
-        sp = self._fp.score(q, self.size)
-        sc = self._fc.score(q, self.size)
+        idx, total, sp, sc = self._pool(q, max(k, POOL), given, getattr(self, "_excluded", frozenset()))
+        key = hashlib.sha256(seed + b"memo").digest()[:16]
+        if not idx:  # nothing in common with the query, or every match already said: a short reply of mine
+            last = str(convo[-1].get("content", "")) if convo else ""
+            common = self._common_by_script.get(_script(last)) or self._common or [0]
+            common = [i for i in common if self._reply_norm[i] not in given] or common
+            least = min(recent[self._reply_norm[i]] for i in common)
+            common = [i for i in common if recent[self._reply_norm[i]] == least]
+            i = common[int(rng.integers(len(common)))]
+            return [self._candidate(i, 0.0, 0.0, 0.0)], rng, key
+        # A match far ahead of the next one is this very exchange coming back (the friend replays what was said, or
+        # asks about it): recall what I said then, whatever its length or its words -- and however old it is, so
+        # this is judged on the match without the recency prior, and that pair leads the pool.
+        if RECENCY and self._prior:
+            first, decisive = self._recall(total / (np.float32(1.0) + np.float32(RECENCY) * self._pos), given,
+                                           getattr(self, "_excluded", frozenset()))
+            if decisive:
+                norm = self._reply_norm[first]
+                idx = [first] + [i for i in idx if self._reply_norm[i] != norm][:len(idx) - 1]
+        else:
+            decisive = len(idx) == 1 or float(total[idx[1]]) * DECISIVE <= float(total[idx[0]])
+        last = str(convo[-1].get("content", "")) if convo else ""
+        weights = np.maximum(total[idx].astype(np.float64), 1e-9) ** POOL_POWER
+        fit = self._fit(idx, weights, last)
+        ranker = getattr(self, "_ranker", None)
+        if ranker is not None:  # learned from my own history (lib.chat.rerank); else today's hand-set weights
+            scores = ranker.score(rerank.features(self, idx, total, sp, sc, fit, last, decisive, self.size))
+            if RECENCY_SCORE and self._prior:
+                scores = scores + RECENCY_SCORE * self._pos[idx[:len(scores)]]
+            # Training leaves the query's own conversation out, so "this very exchange again" is never seen there:
+            # the recall rule stays hand-set (the scores are on the hand-set scale). A decisive match gets
+            # DECISIVE_BONUS; one whose last two turns are the conversation's last two, word for word, is the
+            # exchange replayed (a friend asks about it again) and comes first.
+            if decisive:
+                scores[0] += DECISIVE_BONUS
+                if self._replayed(idx[0], convo):
+                    scores[0] = max(scores[0], float(scores.max()) + DECISIVE_BONUS)
+            scores = scores.tolist()
+        else:
+            hand = self._hand(idx, total, fit, last, decisive)
+            prior = RECENCY_SCORE * self._pos[idx[:len(hand)]] if RECENCY_SCORE and self._prior else 0.0
+            scores = (hand + prior).tolist()
+        # What I said lately elsewhere counts against a reply, but only among those that fit about as well as the
+        # best: a good night said ten times is still a better answer to "晚安" than a film booking.
+        top = max(scores)
+        fits = [sc >= RELEVANT * top or sc == top for sc in scores]
+        scores = [sc - RECENT_PENALTY * recent[self._reply_norm[i]] if ok else sc
+                  for sc, ok, i in zip(scores, fits, idx)]
+        floor = min(sc for sc, ok in zip(scores, fits) if ok)
+        scores = [sc if ok else floor - (top - sc) for sc, ok in zip(scores, fits)]  # the rest stay below
+        order = sorted(range(len(scores)), key=lambda j: (not fits[j], -scores[j], j))
+        out = [self._candidate(idx[j], float(scores[j]), float(sp[idx[j]]), float(sc[idx[j]])) for j in order]
+        return out[:max(k, CANDIDATES)], rng, key
+
+    def _pool(self, q: dict[int, float], want: int, given: set[str] | frozenset[str] = frozenset(),
+              excluded: frozenset = frozenset(), span: tuple[int, int] | None = None
+              ) -> tuple[list[int], np.ndarray, np.ndarray, np.ndarray]:
+        """The best ``want`` distinct replies for query ``q`` (best match first) and the match scores of every pair
+        (total, prompt, context). Skipped: replies already ``given``, pairs of ``excluded`` conversations, and the pairs
+        ``span`` = [first, end) (the re-ranker's training leaves out the query's own conversation this way: a
+        conversation's pairs are contiguous in the index)."""
+        sp = _bm25(self._fp, q, self.size)
+        sc = _bm25(self._fc, q, self.size)
         total = sp + np.float32(CONTEXT_WEIGHT) * sc
         if self._private.any():
             total = np.where(self._private, total * np.float32(PRIVATE_PENALTY), total)
-        want = max(k, POOL)
+        if span is not None:
+            total = total.copy()
+            total[span[0]:span[1]] = 0
+        elif RECENCY and self._prior:  # reply time only: a training query's "now" is its own time, inside the history
+            total = total * (np.float32(1.0) + np.float32(RECENCY) * self._pos)
         idx: list[int] = []
-        seen: set[str] = set()
         positive = int(np.count_nonzero(total > 0))
         width = min(max(4 * want, 64), positive)
         while positive:
             top = np.argpartition(-total, width - 1)[:width] if width < self.size else np.arange(self.size)
             top = top[np.lexsort((top, -total[top]))]  # best first; ties: the earlier pair
             idx, seen = [], set()
-            excluded = getattr(self, "_excluded", frozenset())
             for i in top.tolist():
                 if total[i] <= 0:
                     break
@@ -515,43 +746,35 @@ class OfflineTwin:
             if len(idx) == want or width >= positive:
                 break
             width = min(width * 4, positive)
-        key = hashlib.sha256(seed + b"memo").digest()[:16]
-        if not idx:  # nothing in common with the query, or every match already said: a short reply of mine
-            last = str(convo[-1].get("content", "")) if convo else ""
-            common = self._common_by_script.get(_script(last)) or self._common or [0]
-            common = [i for i in common if self._reply_norm[i] not in given] or common
-            least = min(recent[self._reply_norm[i]] for i in common)
-            common = [i for i in common if recent[self._reply_norm[i]] == least]
-            i = common[int(rng.integers(len(common)))]
-            return [self._candidate(i, 0.0, 0.0, 0.0)], rng, key
-        last = str(convo[-1].get("content", "")) if convo else ""
-        weights = np.maximum(total[idx].astype(np.float64), 1e-9) ** POOL_POWER
-        fit = self._fit(idx, weights, last)
-        best = float(total[idx[0]])
-        # A match far ahead of the next one is this very exchange coming back (the friend replays what was said, or
-        # asks about it): recall what I said then, whatever its length or its words.
-        decisive = len(idx) == 1 or float(total[idx[1]]) * DECISIVE <= best
-        last_kinds = kinds(last)
-        scores = []
-        for j, i in enumerate(idx[:len(fit)]):
-            reply = self._turns[int(self._reply[i])].strip()
-            s = (fit[j] + MATCH_WEIGHT * float(total[i]) / best + (DECISIVE_BONUS if decisive and j == 0 else 0.0)
-                 + self._kind_term(agreement(kinds(self._turns[int(self._prompt[i])]), last_kinds))
-                 - LENGTH_PENALTY * max(0.0, abs(math.log((len(reply) + 1) / (self._target_len + 1)))
-                                        - LENGTH_TOLERANCE)
-                 - (PRIVATE_FIT_PENALTY if self._private[i] else 0.0))
-            scores.append(s)
-        # What I said lately elsewhere counts against a reply, but only among those that fit about as well as the
-        # best: a good night said ten times is still a better answer to "晚安" than a film booking.
-        top = max(scores)
-        fits = [sc >= RELEVANT * top or sc == top for sc in scores]
-        scores = [sc - RECENT_PENALTY * recent[self._reply_norm[i]] if ok else sc
-                  for sc, ok, i in zip(scores, fits, idx)]
-        floor = min(sc for sc, ok in zip(scores, fits) if ok)
-        scores = [sc if ok else floor - (top - sc) for sc, ok in zip(scores, fits)]  # the rest stay below
-        order = sorted(range(len(scores)), key=lambda j: (not fits[j], -scores[j], j))
-        out = [self._candidate(idx[j], float(scores[j]), float(sp[idx[j]]), float(sc[idx[j]])) for j in order]
-        return out[:max(k, CANDIDATES)], rng, key
+        return idx, total, sp, sc
+
+    def _recall(self, match: np.ndarray, given: set[str] | frozenset[str], excluded: frozenset
+                ) -> tuple[int, bool]:
+        """The best ``match`` among replies that may be given, and whether it is ``DECISIVE`` times ahead of the
+        best match with another reply (this very exchange again)."""
+        top = np.argpartition(-match, 255)[:256] if len(match) > 256 else np.arange(len(match))
+        best = -1
+        for i in top[np.lexsort((top, -match[top]))].tolist():  # best first, ties: the earlier pair (as _pool)
+            if match[i] <= 0:
+                break
+            if self._reply_norm[i] in given or (excluded and self._convs[i] in excluded):
+                continue
+            if best < 0:
+                best = i
+            elif self._reply_norm[i] != self._reply_norm[best]:
+                return best, float(match[i]) * DECISIVE <= float(match[best])
+        return best, best >= 0
+
+    def _replayed(self, i: int, convo: list[Message]) -> bool:
+        """Whether pair ``i``'s prompt and the turn before it (if any) are the conversation's last two messages."""
+        lo, p = int(self._lo[i]), int(self._prompt[i])
+        mine = [_norm(t).lower() for t in self._turns[max(lo, p - 1):p + 1]]
+        theirs = [_norm(str(m.get("content", ""))).lower() for m in convo[-len(mine):]]
+        return len(theirs) == len(mine) and mine == theirs and any(mine)
+
+    def _conv_span(self, i: int) -> tuple[int, int]:
+        """[first, end) of the pairs of pair ``i``'s conversation (a pair without one: itself)."""
+        return int(self._span_first[i]), int(self._span_end[i])
 
     def _candidate(self, i: int, score: float, sp: float, sc: float) -> Candidate:
         lo, p, r = int(self._lo[i]), int(self._prompt[i]), int(self._reply[i])
