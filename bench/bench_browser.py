@@ -33,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -116,9 +117,22 @@ def first_load(context, url: str) -> float:
         page.close()
 
 
+# Every page records when each websocket message arrives (a run's last message is its end), and when a key goes down.
+_RECORD = """(() => {
+  const W = window.WebSocket;
+  window.__metwinMsgs = [];
+  window.WebSocket = class extends W {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", () => window.__metwinMsgs.push(performance.now()));
+    }
+  };
+  document.addEventListener("keydown", () => { window.__metwinKey = performance.now(); }, true);
+})();"""
+
 _WATCH = """() => {
   const app = document.querySelector("[data-testid='stApp']");
-  window.__metwinRun = {ran: false, done: false};
+  window.__metwinRun = {ran: false, done: false, since: window.__metwinMsgs ? window.__metwinMsgs.length : 0};
   const obs = new MutationObserver(() => {
     const state = app.getAttribute("data-test-script-state");
     if (state === "running") window.__metwinRun.ran = true;
@@ -126,19 +140,35 @@ _WATCH = """() => {
   });
   obs.observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
 }"""
+# A run the browser drew in one go: messages came after the key, the app is idle, and none came for 200 ms.
+_QUIET = """() => {
+  const m = window.__metwinMsgs || [], r = window.__metwinRun;
+  const idle = document.querySelector("[data-testid='stApp']").getAttribute("data-test-script-state") === "notRunning";
+  return r.ran || (m.length > r.since && idle && performance.now() - m[m.length - 1] > 200);
+}"""
 
 
 def running_then_settled(page, action) -> float:
     """Seconds from ``action()`` to the end of the script run it causes (a MutationObserver sees every state).
 
-    Raises RuntimeError when no run starts within 3 s: the action did nothing, and its figure would be meaningless.
+    A run short enough for React to draw "running" and "not running" in one commit never shows the running state;
+    then the run ends with the last websocket message it brought, timed in the page from the key going down (for a key
+    action) or from the action. Raises RuntimeError when nothing comes within 3 s: the action did nothing, and its
+    figure would be meaningless.
     """
     page.evaluate(_WATCH)
+    page.evaluate("() => { window.__metwinKey = null; window.__metwinAt = performance.now(); }")
     t0 = time.perf_counter()
     action()
-    page.wait_for_function("() => window.__metwinRun.ran", timeout=3_000)
-    page.wait_for_function("() => window.__metwinRun.done", timeout=30_000)
-    return time.perf_counter() - t0
+    try:
+        page.wait_for_function(_QUIET, timeout=3_000)
+    except Exception as exc:  # playwright's TimeoutError
+        raise RuntimeError("the action started no script run within 3 s") from exc
+    if page.evaluate("() => window.__metwinRun.ran"):
+        page.wait_for_function("() => window.__metwinRun.done", timeout=30_000)
+        return time.perf_counter() - t0
+    return page.evaluate("() => (window.__metwinMsgs[window.__metwinMsgs.length - 1] - "
+                         "(window.__metwinKey ?? window.__metwinAt)) / 1000")
 
 
 def home_rerun(context, url: str, repeat: int) -> float:
@@ -158,21 +188,34 @@ def home_rerun(context, url: str, repeat: int) -> float:
         page.close()
 
 
-def key_actions(context, base: str, repeat: int) -> dict[str, float]:
-    out = {}
+def key_actions(context, bases: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
+    """Median seconds per key page, per server: one tab per server, presses alternating between them."""
+    out: dict[str, dict[str, float]] = {who: {} for who in bases}
     for name, key in KEYS.items():
-        page = context.new_page()
+        pages = {}
         try:
-            page.goto(f"{base}/{name}?ws={WS_NAME}")
-            settled(page)
-            page.wait_for_timeout(500)
-            times = []
-            for _ in range(repeat):
-                times.append(running_then_settled(page, lambda k=key, p=page: p.keyboard.press(k)))
-            out[name] = round(statistics.median(times), 3)
+            for who, base in bases.items():
+                pages[who] = page = context.new_page()
+                page.goto(f"{base}/{name}?ws={WS_NAME}")
+                settled(page)
+                page.wait_for_timeout(500)
+            times: dict[str, list[float]] = {who: [] for who in bases}
+            for i in range(repeat):
+                for who in _order(bases, i):
+                    times[who].append(running_then_settled(pages[who],
+                                                           lambda k=key, p=pages[who]: p.keyboard.press(k)))
+            for who in bases:
+                out[who][name] = round(statistics.median(times[who]), 3)
         finally:
-            page.close()
+            for page in pages.values():
+                page.close()
     return out
+
+
+def _order(bases: dict[str, str], i: int) -> list[str]:
+    """Which server goes first in round ``i``: alternating, so neither always gets the warmer or quieter moment."""
+    names = list(bases)
+    return names if i % 2 == 0 else names[::-1]
 
 
 def upload_preview(context, base: str, file: Path, repeat: int) -> float:
@@ -202,6 +245,8 @@ def main() -> int:
     ap.add_argument("--pages", default=",".join(PAGES), help="comma-separated page URLs to load")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    ap.add_argument("--against", type=Path, help="another checkout (e.g. the last release) served beside this one; "
+                    "every figure is measured on both, alternately, and written under \"against\"")
     args = ap.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -214,23 +259,46 @@ def main() -> int:
                     "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                 "loadavg_1m": round(os.getloadavg()[0], 2)},
                     "messages": args.messages, "repeat": args.repeat, "targets": TARGETS}
-    with streamlit_server(data, log=DATA / "browser_streamlit.log") as base, sync_playwright() as pw:
+    with ExitStack() as stack:
+        bases = {"this": stack.enter_context(streamlit_server(data, log=DATA / "browser_streamlit.log"))}
+        if args.against:
+            bases["against"] = stack.enter_context(streamlit_server(
+                data, log=DATA / "browser_streamlit_against.log", root=args.against.resolve()))
+        pw = stack.enter_context(sync_playwright())
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-        first_load(context, f"{base}/?ws={WS_NAME}")  # warm: the server's first session opens the workspace
-        result["home_rerun_s"] = round(home_rerun(context, f"{base}/?ws={WS_NAME}", args.repeat), 3)
-        loads = {}
+        context.add_init_script(_RECORD)
+        for base in bases.values():
+            first_load(context, f"{base}/?ws={WS_NAME}")  # warm: the server's first session opens the workspace
+        figures: dict[str, dict] = {who: {"first_load_s": {}} for who in bases}
+        for who, base in bases.items():
+            figures[who]["home_rerun_s"] = round(home_rerun(context, f"{base}/?ws={WS_NAME}", args.repeat), 3)
         for name in [p for p in args.pages.split(",") if p]:
             path = "" if name == "home" else name
-            loads[name] = round(statistics.median(first_load(context, f"{base}/{path}?ws={WS_NAME}")
-                                                  for _ in range(args.repeat)), 3)
-            print(f"first load {name:14s} {loads[name]:.2f} s", flush=True)
-        result["first_load_s"] = loads
-        result["key_s"] = key_actions(context, base, args.repeat)
-        print("keys", result["key_s"], flush=True)
-        result["upload_preview_s"] = round(upload_preview(context, base, upload, args.repeat), 3)
-        print(f"upload → preview {result['upload_preview_s']:.2f} s", flush=True)
+            times: dict[str, list[float]] = {who: [] for who in bases}
+            for i in range(args.repeat):
+                for who in _order(bases, i):
+                    times[who].append(first_load(context, f"{bases[who]}/{path}?ws={WS_NAME}"))
+            for who in bases:
+                figures[who]["first_load_s"][name] = round(statistics.median(times[who]), 3)
+            print(f"first load {name:14s} " + "  ".join(f"{who} {figures[who]['first_load_s'][name]:.2f} s"
+                                                        for who in bases), flush=True)
+        for who, keys in key_actions(context, bases, args.repeat).items():
+            figures[who]["key_s"] = keys
+        print("keys", {who: figures[who]["key_s"] for who in bases}, flush=True)
+        times = {who: [] for who in bases}
+        for i in range(args.repeat):
+            for who in _order(bases, i):
+                times[who].append(upload_preview(context, bases[who], upload, 1))
+        for who in bases:
+            figures[who]["upload_preview_s"] = round(statistics.median(times[who]), 3)
+        print("upload → preview " + "  ".join(f"{who} {figures[who]['upload_preview_s']:.2f} s" for who in bases),
+              flush=True)
         browser.close()
+    result.update(figures["this"])
+    loads = result["first_load_s"]
+    if args.against:
+        result["against"] = {"root": str(args.against.resolve()), **figures["against"]}
     base_s = result["home_rerun_s"]
     result["ratios_to_home_rerun"] = {
         "first_load": {k: round(v / base_s, 2) for k, v in loads.items()},

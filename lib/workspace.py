@@ -573,6 +573,14 @@ class Workspace:
                     del _SHARED_AGG[next(iter(_SHARED_AGG))]
         return value
 
+    def per_commit(self, key: str, compute):
+        """Like :meth:`cached`, for figures that follow the owner's own decisions (a label, a keep): reused until any
+        connection commits, this one included (the WAL index header says so), and shared by every tab on the
+        workspace. Counting every candidate behind a progress bar is a full scan; a new tab or a rerun that
+        decided nothing should not pay for it again. Inside an open transaction it always computes."""
+        value = self._shared_or_compute("commit:" + key, compute)
+        return value.copy() if isinstance(value, pd.DataFrame) else value
+
     _cached = cached  # the old private name, still used by a few modules being moved to ``cached``
 
     def is_empty(self) -> bool:
@@ -666,7 +674,8 @@ class Workspace:
     def stats(self) -> dict:
         """Workspace figures for ``python -m lib stats`` and the home page."""
         c = self.conn
-        by_kind = dict(c.execute("SELECT kind, COUNT(*) FROM messages GROUP BY kind ORDER BY 2 DESC").fetchall())
+        by_kind = dict(self.cached("stats.by_kind", lambda: c.execute(  # a full scan: once per change, not per tab
+            "SELECT kind, COUNT(*) FROM messages GROUP BY kind ORDER BY 2 DESC").fetchall()))
         chats = self.chats()
         return {
             "workspace": str(self.path),
@@ -721,7 +730,12 @@ def shared_cache(ws: "Workspace", key: str, stamp: str, compute: Callable[[], ob
 
 def content_stamp(ws: "Workspace") -> str:
     """Changes whenever messages, edits, manual boundaries or segmentation settings change (not on labels or
-    curation decisions)."""
+    curation decisions). Read once per commit (:meth:`Workspace.per_commit`): it scans every message, and the
+    Curate page alone asked for it three times per rerun."""
+    return ws.per_commit("content_stamp", lambda: _content_stamp(ws))
+
+
+def _content_stamp(ws: "Workspace") -> str:
     return ws.conn.execute(
         "SELECT (SELECT COALESCE(MAX(id), 0) || ':' || COUNT(*) FROM messages) || '|' || "
         "(SELECT COUNT(*) || ':' || COALESCE(MAX(edited_at), '') || ':' || COALESCE(SUM(LENGTH(text)), 0) "

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -362,23 +361,28 @@ def funnel_frame(ui: UI) -> pd.DataFrame:
 
 def render_funnel(ui: UI) -> None:
     """The yield funnel as a horizontal bar chart (counts at the bar ends), then the drop reasons table."""
+    from pages.components.charts import draw, field, tip
+
     df = funnel_frame(ui)
     st.subheader(ui.t("home.funnel"), help=ui.t("home.funnel_help"))
     if df.empty:
         return
     stage, count = ui.t("funnel.stage"), ui.t("funnel.count")
     data = df.rename(columns={"stage": stage, "count": count})
-    base = alt.Chart(data).encode(
-        y=alt.Y(f"{stage}:N", sort=alt.SortField("order"), title=None,
-                axis=alt.Axis(labelLimit=320, labelFontSize=13, ticks=False, domain=False)),
-        x=alt.X(f"{count}:Q", title=None, axis=None, scale=alt.Scale(domainMin=0, nice=False)),
-        tooltip=[alt.Tooltip(f"{stage}:N"), alt.Tooltip(f"{count}:Q", format=",")],
-    )
-    bars = base.mark_bar(color=ACCENT, cornerRadiusEnd=4, height=22)
-    labels = base.mark_text(align="left", dx=6, fontSize=13, color="#2f3437").encode(
-        text=alt.Text(f"{count}:Q", format=","))
-    chart = (bars + labels).properties(height=44 * len(df) + 10).configure_view(stroke=None)
-    st.altair_chart(chart, width="stretch")
+    draw(data, {
+        "encoding": {
+            "y": field(stage, "nominal", sort={"field": "order"},
+                       axis={"labelLimit": 320, "labelFontSize": 13, "ticks": False, "domain": False}),
+            "x": field(count, "quantitative", axis=None, scale={"domainMin": 0, "nice": False}),
+            "tooltip": [tip(stage, "nominal", stage), tip(count, "quantitative", count, ",")],
+        },
+        "layer": [
+            {"mark": {"type": "bar", "color": ACCENT, "cornerRadiusEnd": 4, "height": 22}},
+            {"mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 13, "color": "#2f3437"},
+             "encoding": {"text": {"field": count, "type": "quantitative", "format": ","}}},
+        ],
+        "config": {"view": {"stroke": None}},
+    }, height=44 * len(df) + 10)
     render_drop_reasons(ui)
 
 

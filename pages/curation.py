@@ -21,6 +21,7 @@ from pages.components import review
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
 LIST_PAGE = 15
+TOOLS = ("note", "edit", "split", "tags")  # the card's tools (i18n: cur.tab.<tool>)
 ss = st.session_state
 
 
@@ -232,9 +233,11 @@ def tools(cur: CurationStore, conv: dict) -> None:
     msgs: pd.DataFrame = conv["messages"]
     labels = {int(r.id): f"#{r.id} · {(ui.t('common.me') if r.is_me else r.sender)}: {str(r.text)[:40]}"
               for r in msgs.itertuples()}
-    note_tab, edit_tab, split_tab, tag_tab = st.tabs([ui.t("cur.tab.note"), ui.t("cur.tab.edit"),
-                                                      ui.t("cur.tab.split"), ui.t("cur.tab.tags")])
-    with note_tab:
+    # One tool at a time, drawn only once chosen: st.tabs sends all four (forms, a message picker of every message)
+    # on every rerun, and a new tab or a key press paid for them before the owner asked for any.
+    tool = st.segmented_control(ui.t("cur.title"), TOOLS, key="cur_tool", format_func=lambda k: ui.t(f"cur.tab.{k}"),
+                                label_visibility="collapsed")
+    if tool == "note":
         with st.form(f"cur_note_{cid}", border=False):
             note = st.text_area(ui.t("cur.note"), conv["note"], placeholder=ui.t("cur.note_placeholder"),
                                 help=ui.t("cur.note_help"), max_chars=2000)
@@ -244,7 +247,7 @@ def tools(cur: CurationStore, conv: dict) -> None:
             if st.form_submit_button(ui.t("cur.save")):
                 run(cur.set_note, cid, note, placement, flash=ui.t("cur.done.note"))
                 st.rerun()
-    with edit_tab:
+    elif tool == "edit":
         mid = st.selectbox(ui.t("cur.edit_pick"), list(labels), format_func=labels.get, key=f"cur_edit_pick_{cid}")
         row = msgs.loc[msgs["id"] == mid].iloc[0]
         with st.form(f"cur_edit_{cid}_{mid}", border=False):
@@ -254,7 +257,7 @@ def tools(cur: CurationStore, conv: dict) -> None:
             if st.form_submit_button(ui.t("cur.save")):
                 run(cur.edit, int(mid), text, flash=ui.t("cur.done.edit"))
                 st.rerun()
-    with split_tab:
+    elif tool == "split":
         starts = [m for m in labels if m != cid]
         if not starts:
             st.caption(ui.t("cur.split_none"))
@@ -264,7 +267,7 @@ def tools(cur: CurationStore, conv: dict) -> None:
                               key=f"cur_split_pick_{cid}")
             st.button(ui.t("cur.split"), icon=":material/content_cut:", key=f"cur_split_{cid}", on_click=act_split,
                       args=(int(at),))
-    with tag_tab:
+    elif tool == "tags":
         tags = cur.tags("conversation", cid)
         with st.form(f"cur_tags_{cid}", border=False):
             st.caption(ui.t("cur.tags_help"))

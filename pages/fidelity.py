@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -15,6 +14,7 @@ from lib.curate import holdout
 from lib.eval import report
 from lib.i18n import EN as KNOWN_KEYS
 from pages import ACCENT, guard, md_escape, secret, setup
+from pages.components.charts import draw, field
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -115,10 +115,11 @@ with guard(ui):
                                "probe_leaks": ui.t("fid.col.probes")}), hide_index=True, width="stretch")
         long = rows.melt("label", ["chrf", "style_distance", "pick_rate"], var_name="metric", value_name="value")
         long["metric"] = [ui.t(f"fid.metric.{m}") for m in long["metric"]]
-        st.altair_chart(alt.Chart(long).mark_bar(color=ACCENT).encode(
-            x=alt.X("value:Q", title=None, scale=alt.Scale(domain=[0, 1])), y=alt.Y("label:N", title=None),
-            row=alt.Row("metric:N", title=None), tooltip=["label", "metric", "value"]).properties(height=70),
-            width="stretch")
+        draw(long, {"mark": {"type": "bar", "color": ACCENT}, "encoding": {
+            "x": field("value", "quantitative", scale={"domain": [0, 1]}), "y": field("label", "nominal"),
+            "row": field("metric", "nominal"),
+            "tooltip": [{"field": f, "type": k} for f, k in (("label", "nominal"), ("metric", "nominal"),
+                                                            ("value", "quantitative"))]}}, height=70)
         st.subheader(ui.t("fid.scores"))
         judged = [j if isinstance(j, dict) else {} for j in rows["judge"]]
         st.dataframe(pd.DataFrame({

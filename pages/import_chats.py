@@ -406,12 +406,16 @@ with guard(ui):
     st.divider()
     st.subheader(ui.t("import.in_ws"))
     render_segmentation()
+    # The yield tab is drawn only while it is open (on_change="rerun"): its chart was the one Vega chart of a new
+    # tab of this page, and the browser loads and starts Vega for it before the page settles.
     tab_chats, tab_convs, tab_yield = st.tabs([ui.t("import.tab_chats"), ui.t("import.tab_convs"),
-                                               ui.t("import.tab_yield")])
+                                               ui.t("import.tab_yield")], key=f"import_tab_{ui.lang}",
+                                              on_change="rerun")
     with tab_chats:
         render_chats()
         render_me()
     with tab_convs:
         conversation_browser()
     with tab_yield:
-        render_funnel(ui)
+        if tab_yield.open:
+            render_funnel(ui)

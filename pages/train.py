@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -17,6 +16,7 @@ from lib.settings import CHAT_BACKEND, TRAIN_BASE_MODEL
 from lib.train import device, handoff, runs
 from lib.train.config import PAGE_FIELDS, TrainConfig
 from pages import ACCENT, guard, md_escape, setup
+from pages.components.charts import draw, field
 from pages.components.fields import widget
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
@@ -114,10 +114,12 @@ def live(run: runs.Run) -> None:
         if "eval_loss" in log and log["eval_loss"].notna().any():
             ev = log.dropna(subset=["eval_loss"])[["step", "eval_loss"]].rename(columns={"eval_loss": "loss"})
             data = pd.concat([data, ev.assign(series=ui.t("train.eval_loss"))])
-        st.altair_chart(alt.Chart(data).mark_line(point=True).encode(
-            x=alt.X("step:Q", title=ui.t("train.step")), y=alt.Y("loss:Q", title=None, scale=alt.Scale(zero=False)),
-            color=alt.Color("series:N", scale=alt.Scale(range=[ACCENT, "#c9a66b"]), title=None),
-            tooltip=["step", "loss", "series"]).properties(height=240), width="stretch")
+        draw(data, {"mark": {"type": "line", "point": True}, "encoding": {
+            "x": field("step", "quantitative", ui.t("train.step")),
+            "y": field("loss", "quantitative", scale={"zero": False}),
+            "color": field("series", "nominal", scale={"range": [ACCENT, "#c9a66b"]}),
+            "tooltip": [{"field": f, "type": k} for f, k in (("step", "quantitative"), ("loss", "quantitative"),
+                                                            ("series", "nominal"))]}}, height=240)
     with st.expander(ui.t("train.logs"), icon=":material/terminal:"):
         st.code(runs.tail(run) or "…", language=None)
     if run.state == "running":

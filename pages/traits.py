@@ -5,13 +5,13 @@ The mined figures (phrases, emoji, stickers, punctuation, length, burstiness, ho
 """
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from lib.errors import BadInputError
 from lib.persona.traits import TraitCard, cached_traits, load_card, save_card
 from pages import ACCENT, guard, md_escape, require_messages, setup
+from pages.components.charts import draw, field, tip
 
 ui = setup()  # first statement of every page: sends a run that bypassed app.py through it
 
@@ -44,22 +44,22 @@ def top_table(title: str, rows: list[tuple[str, int]], col: str) -> None:
 def charts(tr) -> None:
     hours = pd.DataFrame({"hour": range(24), "messages": tr.active_hours})
     st.markdown(f"**{ui.t('tr.hours')}**")
-    st.altair_chart(alt.Chart(hours).mark_bar(color=ACCENT).encode(
-        x=alt.X("hour:O", title=ui.t("tr.hour"), axis=alt.Axis(labelAngle=0)),
-        y=alt.Y("messages:Q", title=ui.t("tr.count")),
-        tooltip=[alt.Tooltip("hour:O", title=ui.t("tr.hour")), alt.Tooltip("messages:Q", title=ui.t("tr.count"))]
-    ).properties(height=180), width="stretch")
+    draw(hours, {"mark": {"type": "bar", "color": ACCENT}, "encoding": {
+        "x": field("hour", "ordinal", ui.t("tr.hour"), axis={"labelAngle": 0}),
+        "y": field("messages", "quantitative", ui.t("tr.count")),
+        "tooltip": [tip("hour", "ordinal", ui.t("tr.hour")), tip("messages", "quantitative", ui.t("tr.count"))]}},
+        height=180)
     if tr.punctuation:
         punct = pd.DataFrame({"habit": [ui.t(f"tr.punct.{k}") for k in tr.punctuation],
                               "share": list(tr.punctuation.values())})
         st.markdown(f"**{ui.t('tr.punctuation')}**")
         # A step per bar and no label overlap check: at a fixed 220 px Vega hid every other label.
-        st.altair_chart(alt.Chart(punct).mark_bar(color=ACCENT).encode(
-            y=alt.Y("habit:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260, labelOverlap=False)),
-            x=alt.X("share:Q", title=ui.t("tr.share"), axis=alt.Axis(format="%")),
-            tooltip=[alt.Tooltip("habit:N", title=ui.t("chart.habit")),
-                     alt.Tooltip("share:Q", title=ui.t("tr.share"), format=".0%")]
-        ).properties(height=max(220, BAR_STEP * len(punct) + 40)), width="stretch")
+        draw(punct, {"mark": {"type": "bar", "color": ACCENT}, "encoding": {
+            "y": field("habit", "nominal", sort="-x", axis={"labelLimit": 260, "labelOverlap": False}),
+            "x": field("share", "quantitative", ui.t("tr.share"), axis={"format": "%"}),
+            "tooltip": [tip("habit", "nominal", ui.t("chart.habit")),
+                        tip("share", "quantitative", ui.t("tr.share"), ".0%")]}},
+            height=max(220, BAR_STEP * len(punct) + 40))
 
 
 def card_form(tr) -> None:

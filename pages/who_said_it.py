@@ -21,20 +21,43 @@ ROUND = 10
 
 
 def deal() -> None:
-    """A new round: contexts from held-out conversations, each with the twin's reply."""
-    name = CHAT_BACKEND.get(ui.ws)
-    backend = chat_lib.get_backend(name if name in tuple(chat_lib.REGISTRY) else "offline", ui.ws, secret)
-    p = chat_lib.params(ui.ws)
-    params = ChatParams(p.temperature, p.top_p, p.max_tokens, p.history, persona.prompt(ui.ws))
+    """A new round: contexts from held-out conversations. The twin answers each one when it comes on screen
+    (:func:`current`), not all ten before the first shows: a new tab waited for ten replies."""
     seen = ss.get("game_seen", [])  # earlier rounds of this session: their answers must not show up as context
-    dealt = [game.fill(it, backend, params) for it in game.items(ui.ws, ROUND, seed=ss.get("game_round", 0),
-                                                                 demo=demo.enabled(), seen=seen)]
-    ss["game_items"] = [it for it in dealt if it.twin and it.twin != it.real]
+    rnd = ss.get("game_round", 0)
+    ss["game_items"] = game.items(ui.ws, ROUND, seed=rnd, demo=demo.enabled(), seen=seen)
     ss["game_seen"] = [*seen, *ss["game_items"]]
-    ss["game_backend"] = backend.name
     ss["game_pos"] = 0
     ss.setdefault("game_session", game.new_session())
-    ss["game_round"] = ss.get("game_round", 0) + 1
+    ss["game_round"] = rnd + 1
+    ss["game_backend"] = twin()[0].name
+
+
+def twin() -> tuple:
+    """This round's backend and its parameters, made once per round (the offline twin loads its index)."""
+    if ss.get("_game_twin_round") != ss.get("game_round", 0):
+        name = CHAT_BACKEND.get(ui.ws)
+        backend = chat_lib.get_backend(name if name in tuple(chat_lib.REGISTRY) else "offline", ui.ws, secret)
+        p = chat_lib.params(ui.ws)
+        ss["_game_twin"] = (backend, ChatParams(p.temperature, p.top_p, p.max_tokens, p.history,
+                                                persona.prompt(ui.ws)))
+        ss["_game_twin_round"] = ss.get("game_round", 0)
+    return ss["_game_twin"]
+
+
+def current():
+    """The item on screen, with the twin's reply. An item the twin cannot answer, or answers with the real reply
+    word for word, is left out of the round, as before."""
+    items = ss["game_items"]
+    while ss["game_pos"] < len(items):
+        it = items[ss["game_pos"]]
+        if not it.twin:
+            game.fill(it, *twin())
+            if not it.twin or it.twin == it.real:
+                items.pop(ss["game_pos"])
+                continue
+        return it
+    return None
 
 
 def answer(picked_real: bool) -> None:
@@ -81,17 +104,18 @@ with guard(ui):
             st.success(ui.t("game.right"), icon=":material/task_alt:")
         else:
             st.warning(ui.t("game.wrong", name=md_escape(name)), icon=":material/smart_toy:")
+    with st.spinner(ui.t("game.dealing")):
+        it = current()
     items = ss["game_items"]
     if not items:
         st.info(ui.t("game.no_items"), icon=":material/hourglass_empty:")
         st.stop()
-    if ss["game_pos"] >= len(items):
+    if it is None:
         st.success(ui.t("game.done", n=len(items)), icon=":material/celebration:")
         if st.button(ui.t("game.again"), type="primary", icon=":material/replay:"):
             ss.pop("game_items")
             st.rerun()
         st.stop()
-    it = items[ss["game_pos"]]
     st.caption(ui.t("game.position", pos=ss["game_pos"] + 1, total=len(items)))
     with st.container(border=True):
         st.markdown(f"**{ui.t('game.context')}**")

@@ -107,6 +107,8 @@ def test_curation_page_drops_with_a_reason_and_the_funnel_follows(data_dir):
 def test_curation_note_and_split(data_dir):
     at = start(CURATE)
     at.selectbox(key="cur_f_view").set_value("all").run()
+    assert not any(t.label.startswith("Background") for t in at.text_area)  # issue 18: tools drawn when chosen
+    at.segmented_control(key="cur_tool").set_value("note").run()
     note = next(t for t in at.text_area if t.label.startswith("Background"))
     note.set_value("阿杰是我的大学室友")
     at.button[[b.label for b in at.button].index("Save")].click().run()
@@ -116,6 +118,7 @@ def test_curation_note_and_split(data_dir):
         [r[0] for r in ws.conn.execute("SELECT conv_id FROM curation")]).values())[0][0] == "阿杰是我的大学室友"
     n_conv = ws.conn.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
     ws.close()
+    at.segmented_control(key="cur_tool").set_value("split").run()
     split = next(b for b in at.button if b.label == "Split here")
     split.click().run()
     assert not at.exception

@@ -82,6 +82,57 @@ def _pool(ws) -> list:
     return [r for r in recs if r.source == "chat"]
 
 
+Candidate = tuple[str, tuple[dict, ...], str]  # (item key, context oldest first, the owner's real reply)
+_LAST: dict[str, tuple[object, list[Candidate]]] = {}  # workspace -> (the records built on, their candidates)
+
+
+def _build_candidates(recs: list) -> list[Candidate]:
+    """Every context a round can show, with the owner's real reply, in the pool's order. The neutral opening turn an
+    export adds ("(starts the chat)") is not part of any context: a friend would see "Friend: (starts the chat)"; an
+    item left with no line of the other side is skipped."""
+    from lib.export.records import NEUTRAL_OPENING
+
+    openings = {_norm(v) for v in NEUTRAL_OPENING.values()}
+    out: list[Candidate] = []
+    for r in recs:
+        if r.source != "chat":
+            continue
+        for i in range(1, len(r.turns), 2):
+            real = r.turns[i].text.strip()
+            if len(real) < 2 or real.startswith("["):
+                continue
+            ctx = tuple({"role": "user" if t.role == "human" else "assistant", "content": t.text}
+                        for t in r.turns[max(0, i - CONTEXT_TURNS):i]
+                        if not (t.role == "human" and _norm(t.text) in openings))
+            if not ctx or ctx[-1]["role"] != "user":
+                continue
+            out.append((f"{r.conv_id}:{r.part}:{i}", ctx, real))
+    return out
+
+
+def candidates(ws) -> list[Candidate]:
+    """The candidates of :func:`_build_candidates`, built once per change of the records they come from, not once
+    per player: every new tab of the game deals a round, and walking 4,000 contexts took a fifth of a second at
+    100,000 messages. The validation records come from the export's record cache, which hands back the very same list
+    until something changes, so that list is the key (kept alive with the result, so its id is never reused).
+    Held-out records are rebuilt on each call, so their candidates are kept until the next commit of any connection."""
+    from lib.curate.holdout import ids
+    from lib.export import ExportOptions, cached_records
+
+    if ids(ws):
+        held = ws.per_commit("game.holdout_candidates", lambda: _build_candidates(_pool(ws)))
+        if held:
+            return held
+    recs = cached_records(ws, ExportOptions(val_ratio=0.2))[0]
+    slot = str(ws.path.resolve())
+    last = _LAST.get(slot)
+    if last is not None and last[0] is recs:
+        return last[1]
+    found = _build_candidates([r for r in recs if r.split == "val"])
+    _LAST[slot] = (recs, found)
+    return found
+
+
 def _norm(text: str) -> str:
     return "".join(str(text).lower().split())
 
@@ -115,31 +166,16 @@ def items(ws, n: int = 10, seed: int = 0, demo: bool = False, seen: list[Item] |
     context of pair 2. The neutral opening turn an export adds ("(starts the chat)") is not part of any context: a
     friend would see "Friend: (starts the chat)"; an item left with no line of the other side is skipped.
     ``demo``: friends play on their own devices; unapproved items show only the owner's own lines (``Item.shown``)."""
-    from lib.export.records import NEUTRAL_OPENING
-
-    openings = {_norm(v) for v in NEUTRAL_OPENING.values()}
     seen = list(seen or [])
     seen_keys = {it.key for it in seen}
-    out: list[Item] = []
-    for r in _pool(ws):
-        for i in range(1, len(r.turns), 2):
-            real = r.turns[i].text.strip()
-            if len(real) < 2 or real.startswith("["):
-                continue
-            ctx = [{"role": "user" if t.role == "human" else "assistant", "content": t.text}
-                   for t in r.turns[max(0, i - CONTEXT_TURNS):i]
-                   if not (t.role == "human" and _norm(t.text) in openings)]
-            if not ctx or ctx[-1]["role"] != "user":
-                continue
-            key = f"{r.conv_id}:{r.part}:{i}"
-            if key not in seen_keys:
-                out.append(Item(key, ctx, real))
+    out = [c for c in candidates(ws) if c[0] not in seen_keys]
     rng = random.Random(seed)
     rng.shuffle(out)
     picked: list[Item] = []
-    for cand in out:  # greedy in the shuffled order: the round stays random, and stays honest
+    for key, ctx, real in out:  # greedy in the shuffled order: the round stays random, and stays honest
         if len(picked) >= n:
             break
+        cand = Item(key, list(ctx), real)
         if not any(_clash(cand, other) for other in (*picked, *seen)):
             picked.append(cand)
     from lib.pii.guard import guard_for

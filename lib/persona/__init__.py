@@ -69,7 +69,12 @@ class Version:
 
 
 def language(ws) -> str:
-    """zh when most letters in the owner's messages are CJK (the prompt then speaks Chinese), else en."""
+    """zh when most letters in the owner's messages are CJK (the prompt then speaks Chinese), else en. Read once per
+    change of the workspace: a Persona run asks five times, and each read is 2,000 messages."""
+    return ws.cached("persona.language", lambda: _language(ws))
+
+
+def _language(ws) -> str:
     rows = ws.conn.execute("SELECT text FROM messages WHERE is_me = 1 AND kind = 'text' ORDER BY id DESC "
                            "LIMIT 2000").fetchall()
     joined = "".join(r[0] for r in rows)

@@ -114,8 +114,9 @@ export default function (component) {
   badge.setAttribute("data-metwin-keys", page);
   S.active = { page, keys, setStateValue, badge, key: badge.firstChild, count: badge.lastChild,
                flashUntil: (S.active && S.active.flashUntil) || 0 };
-  // Keys pressed in the moment between two mounts (at most 1.5 s ago) are applied now, in order.
-  const late = S.pending.filter((p) => Date.now() - p.at < 1500 && p.key in keys);
+  // Keys pressed in the moment between two mounts are applied now, in order. The moment can last seconds on a
+  // loaded machine (a rerun that takes long), so a press is kept for 5 s; older ones were meant for something else.
+  const late = S.pending.filter((p) => Date.now() - p.at < 5000 && p.key in keys);
   S.pending = [];
   late.forEach((p) => press(page, keys, p.key));
   if (!late.length && st.queue.length) send(page); // a rerun cut short: make sure Python sees what is left

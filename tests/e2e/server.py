@@ -29,16 +29,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(data_dir: Path, log: Path | None = None) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on a free port with ``METWIN_DATA=data_dir``; yield its URL."""
+def streamlit_server(data_dir: Path, log: Path | None = None, root: Path = ROOT) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free port with ``METWIN_DATA=data_dir``; yield its URL. ``root``: the checkout
+    to serve (the browser benchmark serves an older one beside this one to compare them)."""
     port = free_port()
     env = {**os.environ, "METWIN_DATA": str(data_dir), "PYTHONUNBUFFERED": "1"}
     out = open(log, "wb") if log else subprocess.DEVNULL
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless=true",
+        [sys.executable, "-m", "streamlit", "run", str(Path(root) / "app.py"), "--server.headless=true",
          "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
          "--server.fileWatcherType=none"],
-        cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -7,6 +7,7 @@ and redaction (the rest were lost while a rerun redrew the buttons).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def decided(data: Path, page: str) -> list[int]:
         ws.close()
 
 
-def settle(data: Path, page: str, want: int, quiet: float = 4.0, limit: float = 40.0) -> list[int]:
+def settle(data: Path, page: str, want: int, quiet: float = 10.0, limit: float = 40.0) -> list[int]:
     """Poll SQLite until ``want`` decisions exist and stay put, or nothing changed for ``quiet`` seconds."""
     start = last = time.monotonic()
     seen = decided(data, page)
@@ -61,6 +62,17 @@ def settle(data: Path, page: str, want: int, quiet: float = 4.0, limit: float = 
             seen, last = now, time.monotonic()
         if (len(seen) >= want and time.monotonic() - last > 1.5) or time.monotonic() - last > quiet:
             break
+    return seen
+
+
+def until(data: Path, page: str, done: Callable[[list[int]], bool], limit: float = 30.0) -> list[int]:
+    """Poll SQLite until ``done(decisions)`` holds (a take-back has landed), or ``limit`` seconds: a loaded machine
+    may take seconds to rerun, and a fixed short wait would read the state before the press was applied."""
+    start = time.monotonic()
+    seen = decided(data, page)
+    while not done(seen) and time.monotonic() - start < limit:
+        time.sleep(0.25)
+        seen = decided(data, page)
     return seen
 
 
@@ -122,5 +134,5 @@ def test_undo_and_moves_through_the_queue(page: Page, fresh_server: str, tmp_pat
         page.wait_for_timeout(50)
     assert settle(data, "labelling", 2) == sorted([want[2], want[1]])
     page.keyboard.press("u")
-    assert settle(data, "labelling", 1, quiet=3) == [want[2]]
+    assert until(data, "labelling", lambda got: len(got) < 2) == [want[2]]
     expect(page.get_by_test_id("stException")).to_have_count(0)
