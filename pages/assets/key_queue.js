@@ -7,7 +7,7 @@
 const EPOCH = Math.random().toString(36).slice(2) + Date.now().toString(36);
 const S = (globalThis.__metwinKeyQueue ||= { pages: {}, active: null, installed: false, pending: [] });
 
-const pageState = (page) => (S.pages[page] ||= { seq: 0, queue: [], cursor: null, order: [] });
+const pageState = (page) => (S.pages[page] ||= { seq: 0, queue: [], cursor: null, order: [], run: 0, session: "" });
 
 const typing = (el) => {
   if (!el || el.nodeType !== 1) return false;
@@ -93,10 +93,18 @@ export default function (component) {
   const keys = (data && data.keys) || {};
   const st = pageState(page);
   const ack = Number(((data && data.ack) || {})[EPOCH] || 0);
-  st.queue = st.queue.filter((ev) => ev.seq > ack);
-  st.order = [...((data && data.before) || []), data ? data.item : null, ...((data && data.after) || [])]
-    .filter((x) => x !== null && x !== undefined);
-  if (!st.queue.length) st.cursor = data && data.item !== undefined ? data.item : null;
+  // Python numbers its runs (per session): the data of an older run that arrives after a newer one is stale, and
+  // must not move the cursor back to an item already decided, nor forget what is still queued.
+  const run = Number((data && data.run) || 0);
+  const session = String((data && data.session) || "");
+  if (session !== st.session) { st.session = session; st.run = 0; }
+  if (run >= (st.run || 0)) {
+    st.run = run;
+    st.queue = st.queue.filter((ev) => ev.seq > ack);
+    st.order = [...((data && data.before) || []), data ? data.item : null, ...((data && data.after) || [])]
+      .filter((x) => x !== null && x !== undefined);
+    if (!st.queue.length) st.cursor = data && data.item !== undefined ? data.item : null;
+  }
 
   let badge = parentElement.querySelector("[data-metwin-keys]");
   if (!badge) {

@@ -8,6 +8,7 @@ keeps the position and filters in the URL and the workspace so a reload comes ba
 from __future__ import annotations
 
 import html
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -173,7 +174,11 @@ def show(ui, page: Page) -> int | None:
     buttons = list(page.buttons(p.item))
     _arm(r, buttons)
     widget = f"{name}_keys"
-    data = {**r.client_data(p), "page": name}
+    # A number per run, with a token of this session: the browser ignores the data of an older run that reaches it
+    # after a newer one (a stale redraw would put its predicted card back on an item already decided).
+    run = ss[f"_rv_{name}_run"] = ss.get(f"_rv_{name}_run", 0) + 1
+    session = ss.setdefault("_rv_session", secrets.token_hex(8))
+    data = {**r.client_data(p), "page": name, "run": run, "session": session}
     key_queue(key=widget, data=data, on_events_change=lambda: _on_keys(name, widget))
     if p.item is None:
         st.success(page.empty_text, icon=":material/task_alt:")
