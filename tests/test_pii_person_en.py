@@ -153,3 +153,18 @@ def test_unlisted_names_in_chat_context(analyzer: Analyzer, text: str, name: str
                                   "Netflix said no", "Hey Google"])
 def test_greetings_and_intros_to_non_people(analyzer: Analyzer, text: str) -> None:
     assert analyzer.analyze(text) == []
+
+
+def test_capitalised_words_found_by_one_regex_are_the_words_that_start_with_a_capital() -> None:
+    """The name gate finds capitalised words with one regex instead of a Python step per word; it must find exactly
+    the _WORD tokens whose first letter is upper case, accented Latin letters and glued text included."""
+    import random
+
+    from lib.pii.recognizers.person_en import _CAP_WORD, _WORD
+
+    chars = [chr(c) for c in range(0x20, 0x250)] + list("中文’")
+    rnd = random.Random(7)
+    for _ in range(5000):
+        text = "".join(rnd.choice(chars) for _ in range(rnd.randint(0, 30)))
+        assert _CAP_WORD.findall(text) == [w for w in _WORD.findall(text) if w[0].isupper()], text
+    assert _CAP_WORD.findall("ask Émile and élodie, McDonald's ÅSA") == ["Émile", "McDonald", "ÅSA"]

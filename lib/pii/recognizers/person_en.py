@@ -93,8 +93,7 @@ _LETTER = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _TOKEN = re.compile(rf"[{_LETTER}]+(?:['’\-][{_LETTER}]+)*")
 _WORD = re.compile(rf"[{_LETTER}]+")
 # the words of _WORD that start with a capital, found by the engine (no Python step per word)
-_UPPER = "".join(c for lo, hi in ((0x41, 0x5A), (0xC0, 0xD6), (0xD8, 0x24F)) for c in map(chr, range(lo, hi + 1))
-                 if c.isupper())
+_UPPER = "".join(c for c in map(chr, range(0x250)) if c.isupper() and _WORD.fullmatch(c))  # _LETTER's capitals
 _CAP_WORD = re.compile(rf"(?<![{_LETTER}])[{_UPPER}][{_LETTER}]*")
 _LABEL_VALUE = re.compile(r"\s*(?:https?://|www\.|[0-9#@$£€¥+(])")  # what follows a label's colon, not a speaker's
 _SENTENCE_END = frozenset(".!?:;\"“”()[]…\n\r\t*>-•|")

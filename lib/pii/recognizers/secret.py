@@ -54,6 +54,9 @@ _KEYS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(rx)) fo
 ))
 _KEY_HINT = re.compile(r"sk-|k_live_|k_test_|gh[pousr]_|github_pat_|AKIA|ASIA|xox[abprs]-|AIza|eyJ|-----BEGIN")
 _MIN_KEY = 16  # no key format above is shorter (AKIA + 16)
+# The words a password or a code must follow: the cheap tests of analyze and its batch hint, from one list.
+_PW_CJK, _PW_ASCII = ("密码", "口令"), ("pass", "pwd", "pin")  # ASCII ones in the lower-cased text
+_CODE_CJK, _CODE_ASCII = ("码",), ("code", "otp")
 
 # (d) long random-looking tokens.
 # No look-arounds needed: scanning left to right, a greedy run always starts and ends at the run's edges.
@@ -126,18 +129,18 @@ class SecretRecognizer:
     needs = "alnum"  # the analyzer skips lines without this (lib.pii.analyzer.GATES)
     # what every text this finds anything in holds (the keyword tests of analyze, a key prefix, a long token): a
     # batch scan skips the rest (lib.pii.analyzer)
-    hint = (re.compile(f"密码|口令|码|{_KEY_HINT.pattern}"), _TOKEN)  # apart: a literal first character scans fast
-    hint_lower = re.compile("pass|pwd|pin|code|otp")
+    hint = (re.compile("|".join((*_PW_CJK, *_CODE_CJK, _KEY_HINT.pattern))), _TOKEN)  # apart: literal-led scans fast
+    hint_lower = re.compile("|".join((*_PW_ASCII, *_CODE_ASCII)))
 
     def analyze(self, text: str) -> list[Hit]:
         hits: list[Hit] = []
         low = text.lower()  # for the cheap keyword tests only (lower() may change the length of non-ASCII text)
-        if "密码" in text or "口令" in text or "pass" in low or "pwd" in low or "pin" in low:
+        if any(w in text for w in _PW_CJK) or any(w in low for w in _PW_ASCII):
             for m in _PW.finditer(text):
                 span = _password_value(m)
                 if span:
                     hits.append(Hit("SECRET", span[0], span[1], SCORE_CONTEXT, f"context: {m.group('ctx')}"))
-        if "码" in text or "code" in low or "otp" in low:
+        if any(w in text for w in _CODE_CJK) or any(w in low for w in _CODE_ASCII):
             hits.extend(self._codes(text))
         if len(text) < _MIN_KEY:
             return hits
