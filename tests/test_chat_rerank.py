@@ -221,3 +221,25 @@ def test_from_workspace_stores_the_model_and_a_new_process_reuses_it(tmp_path, m
     third = OfflineTwin.from_workspace(ws)
     assert calls and not third._ranker_restored and third.size < first.size
     ws.close()
+
+
+def test_typical_gain_prefers_my_everyday_words_at_the_same_length_and_never_counts_a_reply_against_itself():
+    """The typicality gain (what a random reply of mine would share with this one, weighed as chrF weighs it): of two
+    replies of one length, the one made of my everyday words gains more; a reply that is in the sample is not
+    credited for matching itself (else every sampled reply would look typical)."""
+    rng = random.Random(5)
+    everyday = ["haha yes", "see you soon", "sounds good", "yes see you", "good haha"]
+    pairs = [(f"question {k} {rng.random():.6f}", rng.choice(everyday) + f" {k % 7}") for k in range(300)]
+    pairs.append(("odd one", "qzxv jkwq pfft"))  # as long as an everyday reply, made of letters I never use
+    pairs.append(("another", "yes good haha"))
+    twin = OfflineTwin(pairs)
+    typical = rerank.Typicality(twin, sample=len(pairs))
+    assert typical.sampled.all()
+    odd = next(i for i in range(twin.size) if "qzxv" in twin._turns[int(twin._reply[i])])
+    usual = next(i for i in range(twin.size) if twin._turns[int(twin._reply[i])] == "yes good haha")
+    gain = typical.of(twin, np.array([odd, usual]))[:, 2]
+    assert len(twin._turns[int(twin._reply[odd])]) >= len(twin._turns[int(twin._reply[usual])])
+    assert gain[1] > gain[0]
+    # The odd reply shares nothing with any other: with itself left out, its expected shared n-grams are ~0.
+    m, _ = typical._expected(twin, [odd])
+    assert m[0, 2:].max() < 1e-9
