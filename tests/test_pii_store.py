@@ -271,3 +271,50 @@ def test_review_diff_uses_the_export_merge_rule():
     assert exported == "".join(t for t, _ in after)
     # a rejected focus value (no replacement) is marked before and left as it was after
     assert before_after("打13812345678", [(1, 12, 7, 1.0)], {}, focus=7)[1] == [("打", ""), ("13812345678", "")]
+
+
+def test_names_and_regions_from_the_import_are_read_again_only_when_the_import_changes(ws: Workspace, tmp_path: Path,
+                                                                                      monkeypatch):
+    """The senders' names (a pass over every message) and the inferred phone regions follow the import, not every
+    commit: a label or curation decision in any tab must not pay for them again (0.2 s at 1,000,000 messages). A new
+    import's people are known at once, and so is a change of who I am in a chat."""
+    import lib.pii.regions as regions
+
+    calls = {"names": 0, "regions": 0}
+    names, infer = PiiStore._import_names, regions.infer_regions
+
+    def count_names(self):
+        calls["names"] += 1
+        return names(self)
+
+    def count_regions(w):
+        calls["regions"] += 1
+        return infer(w)
+
+    monkeypatch.setattr(PiiStore, "_import_names", count_names)
+    monkeypatch.setattr(regions, "infer_regions", count_regions)
+    store = PiiStore(ws)
+    assert "阿杰" in store.gazetteer() and store.inferred_regions() == ("CN",)
+    other = Workspace(ws.path)  # another tab decides things: labels, settings
+    try:
+        for k in range(3):
+            other.set_setting("labels.bench_tick", k)
+            ws.set_setting("curate.bench_tick", k)
+            store.gazetteer()
+            store.inferred_regions()
+        assert calls == {"names": 1, "regions": 1}
+        other.import_paths([write(tmp_path, "WhatsApp Chat with Dana Whitfield.txt", WHATSAPP_NEW)])
+        assert "Dana Whitfield" in store.gazetteer() and calls["names"] == 2
+        assert "GB" in store.inferred_regions() and calls["regions"] == 2
+        chat = int(ws.conn.execute("SELECT id FROM chats WHERE name = 'Dana Whitfield'").fetchone()[0])
+        ws.set_me(chat, "Dana Whitfield")
+        store.gazetteer()
+        assert calls["names"] == 3
+    finally:
+        other.close()
+
+
+WHATSAPP_NEW = """01/05/2024, 09:00 - Dana Whitfield: Call me on +44 7700 900123 later
+01/05/2024, 09:01 - Rowan Pike: Will do
+01/05/2024, 09:02 - Dana Whitfield: Thanks, +44 7700 900456 is the office
+"""
