@@ -11,6 +11,16 @@ K1 = 1.2   # term-frequency saturation
 B = 0.75   # length normalisation
 
 
+def gather(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices of several slices ``[start, start + length)`` of one flat array, concatenated: how both indexes
+    lay each document's tokens out from per-text token runs without a Python step per token."""
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    return np.arange(total, dtype=np.int64) + offsets
+
+
 class Bm25Field:
     """One BM25 field as a CSR inverted index: the postings of token ``t`` are ``docs[indptr[t]:indptr[t + 1]]`` with
     their BM25 contribution (IDF and length normalisation already applied) in ``weight``."""

@@ -728,6 +728,15 @@ def shared_cache(ws: "Workspace", key: str, stamp: str, compute: Callable[[], ob
     return value.copy() if isinstance(value, pd.DataFrame) else value
 
 
+def shared_peek(ws: "Workspace", key: str, stamp: str) -> object | None:
+    """What :func:`shared_cache` holds for ``key`` if it was computed for ``stamp``, else None; computes nothing. A page
+    shows a figure of a result that takes a long build only once something else has built it."""
+    hit = _SHARED.get((str(ws.path.resolve()), key))
+    if hit is None or hit[0] != stamp:
+        return None
+    return hit[1].copy() if isinstance(hit[1], pd.DataFrame) else hit[1]
+
+
 def content_stamp(ws: "Workspace") -> str:
     """Changes whenever messages, edits, manual boundaries or segmentation settings change (not on labels or
     curation decisions). Read once per commit (:meth:`Workspace.per_commit`): it scans every message, and the

@@ -29,15 +29,25 @@ def show_exchange(ex) -> None:
     show_text("\n".join(f"{who[w]}: {text}" for w, text in ex.turns))
 
 
-def sources(index: MemoryIndex, ids: list[int]) -> None:
-    found = index.by_message(ids)
+def memory_index() -> MemoryIndex:
+    """The memory index, built when something on the page needs it (a fact's sources, a search, the model's picks),
+    not on load: at 1,000,000 messages a build takes about 40 s. Built once per process until the data changes."""
+    index = MemoryIndex.built(ui.ws)
+    if index is None:
+        with st.spinner(ui.t("mem.indexing")):
+            index = MemoryIndex.for_workspace(ui.ws)
+    return index
+
+
+def sources(ids: list[int]) -> None:
+    found = memory_index().by_message(ids) if ids else []
     if not found:
         st.caption(ui.t("mem.no_sources" if not ids else "mem.sources_outside", n=len(ids)))
     for ex in found[:5]:
         show_exchange(ex)
 
 
-def facts_tab(store: FactStore, index: MemoryIndex) -> None:
+def facts_tab(store: FactStore) -> None:
     kind = st.selectbox(ui.t("mem.kind"), ["all", *KINDS], format_func=lambda k: ui.t("mem.all") if k == "all"
                         else kind_name(k), key="mem_kind")
     facts = store.facts("accepted", None if kind == "all" else kind)
@@ -71,13 +81,13 @@ def facts_tab(store: FactStore, index: MemoryIndex) -> None:
         store.delete(fact.id)
         st.rerun()
     st.markdown(f"**{md_escape(ui.t('mem.sources', n=len(fact.sources)))}**")
-    sources(index, fact.sources)
+    sources(fact.sources)
 
 
-def add_tab(store: FactStore, index: MemoryIndex) -> None:
+def add_tab(store: FactStore) -> None:
     st.caption(ui.t("mem.add_help"))
     query = st.text_input(ui.t("mem.find_sources"), key="mem_src_q", help=ui.t("mem.find_sources_help"))
-    hits = index.search(query, 8, avoid_private=False) if query.strip() else []
+    hits = memory_index().search(query, 8, avoid_private=False) if query.strip() else []
     options = {h.exchange.id: h.exchange for h in hits}
     with st.form("mem_add", clear_on_submit=False):
         kind = st.selectbox(ui.t("mem.kind"), KINDS, format_func=kind_name)
@@ -91,7 +101,7 @@ def add_tab(store: FactStore, index: MemoryIndex) -> None:
         ids = [m for i in chosen for m in options[i].message_ids]
         auto = False
         if not ids and text.strip():  # cite the exchanges the fact itself matches best
-            ids = [m for h in index.search(text, 2) for m in h.exchange.message_ids]
+            ids = [m for h in memory_index().search(text, 2) for m in h.exchange.message_ids]
             auto = bool(ids)
         try:
             fact = store.add(kind, text, ids, subject, redact=redact)
@@ -111,7 +121,7 @@ def _short(text: str, n: int = 60) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
-def llm_tab(store: FactStore, index: MemoryIndex) -> None:
+def llm_tab(store: FactStore) -> None:
     from lib.llm import Endpoint, LLMError
     from lib.memory.propose import pick, prompt_preview, propose
 
@@ -128,7 +138,7 @@ def llm_tab(store: FactStore, index: MemoryIndex) -> None:
     if saved.get("base_url") and saved.get("model"):
         n = st.number_input(ui.t("mem.llm_n"), 1, 2000, 48, 12, key="mem_llm_n")
         cited = {m for f in store.facts(None) for m in f.sources}
-        items = pick(index, int(n), cited)
+        items = pick(memory_index(), int(n), cited)
         if not items:
             st.success(ui.t("mem.llm_nothing"), icon=":material/task_alt:")
         else:
@@ -151,10 +161,10 @@ def llm_tab(store: FactStore, index: MemoryIndex) -> None:
                     bar.empty()
     else:
         st.info(ui.t("lab.llm_setup"), icon=":material/settings:")
-    proposals(store, index)
+    proposals(store)
 
 
-def proposals(store: FactStore, index: MemoryIndex) -> None:
+def proposals(store: FactStore) -> None:
     props = store.facts("proposed")
     st.subheader(ui.t("mem.proposals", n=len(props)))
     if not props:
@@ -176,14 +186,14 @@ def proposals(store: FactStore, index: MemoryIndex) -> None:
                 store.reject(f.id)
                 st.rerun()
             with c3.popover(ui.t("mem.sources", n=len(f.sources))):
-                sources(index, f.sources)
+                sources(f.sources)
 
 
-def search_tab(index: MemoryIndex) -> None:
+def search_tab() -> None:
     query = st.text_input(ui.t("mem.search"), key="mem_search", placeholder=ui.t("mem.search_placeholder"))
     if not query.strip():
         return
-    hits = index.search(query, 10, avoid_private=False)
+    hits = memory_index().search(query, 10, avoid_private=False)
     if not hits:
         st.caption(ui.t("mem.search_none"))
     for h in hits:
@@ -196,20 +206,23 @@ st.caption(ui.t("mem.caption"))
 with guard(ui):
     require_messages(ui)
     store = FactStore(ui.ws)
-    index = MemoryIndex.for_workspace(ui.ws)
-    counts = store.counts()
-    c1, c2, c3, c4 = st.columns(4)
-    c1.metric(ui.t("mem.count.facts"), f"{counts.get('accepted', 0):,}", border=True)
-    c2.metric(ui.t("mem.count.proposed"), f"{counts.get('proposed', 0):,}", border=True)
-    c3.metric(ui.t("mem.count.exchanges"), f"{index.size:,}", border=True)
-    c4.metric(ui.t("mem.count.search"), index.embedder.name if index.embedder is not None else "BM25", border=True)
+    figures = st.container()  # filled last: a tab below may have built the index this run
     t_facts, t_add, t_llm, t_search = st.tabs([ui.t("mem.tab.facts"), ui.t("mem.tab.add"), ui.t("mem.tab.llm"),
                                                ui.t("mem.tab.search")])
     with t_facts:
-        facts_tab(store, index)
+        facts_tab(store)
     with t_add:
-        add_tab(store, index)
+        add_tab(store)
     with t_llm:
-        llm_tab(store, index)
+        llm_tab(store)
     with t_search:
-        search_tab(index)
+        search_tab()
+    counts = store.counts()
+    index = MemoryIndex.built(ui.ws)  # figures from a built index only: building one waits for a need
+    c1, c2, c3, c4 = figures.columns(4)
+    c1.metric(ui.t("mem.count.facts"), f"{counts.get('accepted', 0):,}", border=True)
+    c2.metric(ui.t("mem.count.proposed"), f"{counts.get('proposed', 0):,}", border=True)
+    c3.metric(ui.t("mem.count.exchanges"), f"{index.size:,}" if index is not None else "—", border=True,
+              help=None if index is not None else ui.t("mem.count.not_yet"))
+    c4.metric(ui.t("mem.count.search"), "BM25" if index is None or index.embedder is None else index.embedder.name,
+              border=True)

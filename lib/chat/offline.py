@@ -99,6 +99,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 
 from lib.bm25 import Bm25Field
+from lib.bm25 import gather as _gather
 
 from lib.chat import rerank
 from lib.chat.base import ChatError, ChatParams, Message, window
@@ -318,15 +319,6 @@ class Candidate:
     private: bool = False  # shows a placeholder or a masked value (ranked lower; the guard renders it)
     chosen: bool = False  # the one stream() gives for this conversation and these parameters
     index: int = -1  # the pair's position in the index
-
-
-def _gather(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """The indices of several slices ``[start, start + length)`` of one flat array, concatenated."""
-    total = int(lengths.sum())
-    if not total:
-        return np.zeros(0, dtype=np.int64)
-    offsets = np.repeat(starts - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-    return np.arange(total, dtype=np.int64) + offsets
 
 
 class OfflineTwin:

@@ -18,6 +18,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "mem.count.proposed": ("Proposals to review", "待审核的建议"),
     "mem.count.exchanges": ("Exchanges indexed", "已索引的对话片段"),
     "mem.count.search": ("Search", "检索方式"),
+    "mem.count.not_yet": (
+        "Counted once your history is indexed: when you search it, cite sources or ask a model for proposals.",
+        "在你搜索、引用来源或请模型提出建议时，聊天记录会先建索引，之后显示数量。",
+    ),
+    "mem.indexing": (
+        "Indexing your history for search (once after each change; a large history takes a while)…",
+        "正在为聊天记录建立检索索引（每次数据变化后一次；记录很多时需要一会儿）……",
+    ),
     "mem.tab.facts": ("Facts", "事实"),
     "mem.tab.add": ("Add a fact", "添加事实"),
     "mem.tab.llm": ("Proposed by a model", "模型建议"),

@@ -57,9 +57,23 @@ class _FastEmbed:
         return np.stack(list(self._model.embed(list(texts))))
 
 
+def _configured(ws) -> str:
+    return str(ws.get_setting(SETTING) or os.environ.get("METWIN_EMBED_MODEL") or "").strip()
+
+
+def peek_embedder(ws) -> tuple[bool, Embedder | None]:
+    """(known, embedder) without loading anything: ``known`` is False while a configured model has not been tried in
+    this process yet (then nothing built with it can exist either)."""
+    model = _configured(ws)
+    if not model:
+        return True, None
+    with _LOCK:
+        return (True, _LOADED[model]) if model in _LOADED else (False, None)
+
+
 def load_embedder(ws) -> Embedder | None:
     """The configured embedder, loaded once per process; None when none is configured or it cannot load."""
-    model = str(ws.get_setting(SETTING) or os.environ.get("METWIN_EMBED_MODEL") or "").strip()
+    model = _configured(ws)
     if not model:
         return None
     with _LOCK:
@@ -77,4 +91,4 @@ def load_embedder(ws) -> Embedder | None:
         return emb
 
 
-__all__ = ["SETTING", "Embedder", "available", "load_embedder"]
+__all__ = ["SETTING", "Embedder", "available", "load_embedder", "peek_embedder"]
