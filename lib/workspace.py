@@ -745,12 +745,17 @@ def content_stamp(ws: "Workspace") -> str:
 
 
 def _content_stamp(ws: "Workspace") -> str:
+    """Index reads and small tables only. Messages are only ever appended (raw imports stay as they are, nothing
+    deletes one), so their largest id says when new ones came; which side is "me" changes only through
+    :meth:`Workspace.set_me`, which names the chat's owner, so the chats' owners stand for it. A count and a sum over
+    every message did the same in 0.12 s at 1,000,000 messages, after every decision."""
     return ws.conn.execute(
-        "SELECT (SELECT COALESCE(MAX(id), 0) || ':' || COUNT(*) FROM messages) || '|' || "
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM messages) || '|' || "
         "(SELECT COUNT(*) || ':' || COALESCE(MAX(edited_at), '') || ':' || COALESCE(SUM(LENGTH(text)), 0) "
         " FROM message_edits) || '|' || (SELECT COUNT(*) || ':' || COALESCE(SUM(message_id), 0) FROM conv_bounds) "
         "|| '|' || COALESCE((SELECT value FROM settings WHERE key = 'segment'), '') "
-        "|| '|' || (SELECT COALESCE(SUM(id * is_me), 0) FROM messages)").fetchone()[0]  # who is "me" (set_me)
+        "|| '|' || (SELECT COALESCE(group_concat(id || '=' || COALESCE(me_name, ''), char(31)), '') FROM chats)"
+    ).fetchone()[0]
 
 
 def _insert_messages(c: sqlite3.Connection, cols: dict[str, "pd.Series | list"]) -> None:

@@ -247,3 +247,50 @@ def test_labels_for_many_ids_reads_the_table_once(ws: Workspace):
     store.set_label(ids["好的~"], "affection")
     many = list(range(1, 7000)) + [ids["好的~"]]
     assert store.labels_for(many) == {ids["好的~"]: "affection"} == store.labels_for([ids["好的~"], 99999])
+
+
+def test_counts_follow_every_change_and_a_label_does_not_recount_every_message(ws: Workspace, monkeypatch):
+    """The progress bar's figures are right after a label, a skip, a flag, a suggestion, a dropped conversation and
+    a change of who I am; the pass over every message (0.25 s at 1,000,000) runs again only for the last three."""
+    from lib.curate.store import CurationStore
+    from lib.label.emotion import Suggestion
+
+    store = LabelStore(ws)
+    passes = []
+    execute = type(ws.conn).execute
+
+    class Spy:  # counts the candidate pass (the only query with "IN (SELECT message_id FROM emotion_suggestions)")
+        def __init__(self, conn):
+            self._conn = conn
+
+        def execute(self, sql, *args):
+            if "IN (SELECT message_id FROM emotion_suggestions)" in sql:
+                passes.append(sql)
+            return execute(self._conn, sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._conn, name)
+
+    store.conn = Spy(ws.conn)
+    ids = mine(ws)
+    c = store.counts()
+    assert (c["total"], c["labelled"], c["unlabelled"], c["suggested"]) == (5, 0, 5, 0) and len(passes) == 1
+    store.set_label(ids["明天见"], "joy")
+    store.skip(ids["好的~"])
+    store.flag(ids["到啦 哈哈哈哈"])
+    c = store.counts()
+    assert (c["labelled"], c["skipped"], c["flagged"], c["unlabelled"]) == (1, 1, 1, 3) and len(passes) == 1
+    store.store_suggestions({ids["到啦 哈哈哈哈"]: Suggestion("joy", 0.9, ("哈哈",))})
+    assert store.counts()["suggested"] == 1 and len(passes) == 2
+    first = int(ws.conn.execute("SELECT conv_id FROM messages WHERE id = ?", (ids["好的~"],)).fetchone()[0])
+    CurationStore(ws).decide(first, "drop")
+    c = store.counts()  # the first conversation's 3 messages of mine are out, with their label and skip
+    assert (c["total"], c["labelled"], c["skipped"], c["unlabelled"]) == (2, 1, 0, 1) and len(passes) == 3
+    chat = int(ws.conn.execute("SELECT id FROM chats").fetchone()[0])
+    ws.set_me(chat, "阿杰")  # the other side is me now: other messages to label
+    c = store.counts()
+    join, where = store._where()
+    truth = ws.conn.execute(f"SELECT COUNT(*) FROM messages m {join} WHERE {where}").fetchone()[0]
+    assert c["total"] == truth and len(passes) == 4
+    assert {t for t, in ws.conn.execute("SELECT text FROM messages WHERE is_me = 1")} == {
+        "今天去爬山吗", "八点地铁站见", "你感冒好了吗", "到家了吗", "那就好"}
