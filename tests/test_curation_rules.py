@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lib.curate.rules import REASONS, DropRules, bigram_overlap, suggest_drops
+from lib.curate.rules import REASONS, DropRules, bigram_overlap, duplicates, suggest_drops
 
 DAY = "2024-05-01"
 
@@ -173,6 +173,22 @@ def test_exact_and_near_duplicates_point_to_the_earlier_conversation():
     # A stricter rule leaves the near duplicate alone but not the exact one.
     strict = suggest_drops(df, DropRules(near_duplicate=0.99))
     assert reasons_of(strict, 200) == [] and reasons_of(strict, 100) == ["duplicate"]
+
+
+def test_the_duplicates_pass_alone_gives_exactly_the_duplicate_rows_of_every_rule():
+    """The export's near-duplicate pass runs only the duplicate rule; its rows are those of the full suggestions."""
+    near = [list(r) for r in LONG]
+    near[2][3] = near[2][3].replace("七点半", "七点伴")
+    short = [("09:00", "them", "text", "在吗"), ("09:01", "me", "text", "嗯")]
+    df = frame(conv(1, LONG), conv(50, GOOD), conv(100, LONG, day="2024-06-01"), conv(150, short),
+               conv(200, [tuple(r) for r in near], day="2024-07-01"))
+    full = suggest_drops(df)
+    assert {"duplicate", "too_short"} <= set(full["reason"])  # the full pass finds more than duplicates here
+    want = full[full["reason"] == "duplicate"].reset_index(drop=True)
+    got = duplicates(df)
+    pd.testing.assert_frame_equal(got, want)
+    assert list(got["conv_id"]) == [100, 200]
+    assert duplicates(frame(conv(50, GOOD))).empty and duplicates(df.iloc[0:0]).empty
 
 
 def test_duplicates_ignore_case_and_spacing_but_not_who_said_it():

@@ -390,14 +390,14 @@ def _filter(records: list[Record], opts: ExportOptions, report: BuildReport) -> 
 def _near_dedup(records: list[Record], report: BuildReport) -> list[Record]:
     """Near-duplicate records (one character changed in a long exchange) through the same MinHash check the curation
     suggestions use; the later copy goes."""
-    from lib.curate.rules import suggest_drops
+    from lib.curate.rules import duplicates
 
     rows = []
     for i, r in enumerate(records):
         for j, t in enumerate(r.turns):
             rows.append((i * 10_000 + j, i + 1, f"2000-01-01T00:00:{j % 60:02d}", t.role == "gpt", "text", t.text, j))
     frame = pd.DataFrame(rows, columns=["id", "conv_id", "time", "is_me", "kind", "text", "turn"])
-    sugg = suggest_drops(frame)
+    sugg = duplicates(frame)
     dup = set(sugg.loc[sugg["reason"] == "duplicate", "conv_id"].astype(int) - 1)
     if dup:
         report.dropped["near duplicate"] += len(dup)
