@@ -191,6 +191,17 @@ def export_options():
     return ExportOptions(emotion=False, traits="none", notes=False, include_mbti=False)
 
 
+def index_options():
+    """The options of the records that the twin, the memory index and "Who said it?" read: :func:`export_options`
+    with a 20 % validation split. The game plays validation conversations; the twin and the memory index read
+    training and validation alike. One set of options means one cached build of the records for all three
+    (:func:`lib.export.cached_records`): at 1,000,000 messages a build takes about 18 s, and the game's first round
+    waited for two."""
+    from dataclasses import replace
+
+    return replace(export_options(), val_ratio=0.2)
+
+
 def _norm(text: str) -> str:
     return "".join(str(text).split())
 
@@ -374,7 +385,7 @@ class OfflineTwin:
     def from_workspace(cls, ws, delay: float = 0.0) -> OfflineTwin:
         """The twin of a workspace, built once per process and reused until anything that feeds the export records
         changes (messages, edits, segmentation, curation and label decisions, redaction, persona language)."""
-        from lib.export import records
+        from lib.export import cached_records
         from lib.pii.store import PiiStore
         from lib.workspace import content_stamp, shared_cache
 
@@ -399,7 +410,7 @@ class OfflineTwin:
             path = ws.path / MODEL_FILE
             key = hashlib.sha256(f"{stamp}|{rerank.VERSION}".encode()).hexdigest()
             stored = _read_model(path, key)
-            twin = cls.from_records(records(ws, export_options())[0], private=private, model=stored)
+            twin = cls.from_records(cached_records(ws, index_options())[0], private=private, model=stored)
             if twin._ranker is not None and not twin._ranker_restored:
                 _write_model(path, key, twin._ranker.to_dict(twin.size))
             return twin

@@ -74,11 +74,12 @@ def new_session() -> str:
 
 
 def _pool(ws) -> list:
-    from lib.export import ExportOptions, cached_records, holdout_records
+    from lib.chat.offline import index_options
+    from lib.export import cached_records, holdout_records
 
     recs = holdout_records(ws)
-    if not recs:
-        recs = [r for r in cached_records(ws, ExportOptions(val_ratio=0.2))[0] if r.split == "val"]
+    if not recs:  # the records the twin is built from too (one build for both)
+        recs = [r for r in cached_records(ws, index_options())[0] if r.split == "val"]
     return [r for r in recs if r.source == "chat"]
 
 
@@ -117,13 +118,14 @@ def candidates(ws) -> list[Candidate]:
     until something changes, so that list is the key (kept alive with the result, so its id is never reused).
     Held-out records are rebuilt on each call, so their candidates are kept until the next commit of any connection."""
     from lib.curate.holdout import ids
-    from lib.export import ExportOptions, cached_records
+    from lib.chat.offline import index_options
+    from lib.export import cached_records
 
     if ids(ws):
         held = ws.per_commit("game.holdout_candidates", lambda: _build_candidates(_pool(ws)))
         if held:
             return held
-    recs = cached_records(ws, ExportOptions(val_ratio=0.2))[0]
+    recs = cached_records(ws, index_options())[0]  # the records the twin is built from too (one build for both)
     slot = str(ws.path.resolve())
     last = _LAST.get(slot)
     if last is not None and last[0] is recs:

@@ -81,10 +81,10 @@ class RandomOwnerReply:
 
     @classmethod
     def from_workspace(cls, ws, seed: int = 0) -> RandomOwnerReply:
-        from lib.chat.offline import export_options
-        from lib.export import records
+        from lib.chat.offline import index_options
+        from lib.export import cached_records
 
-        return cls([t.text for r in records(ws, export_options())[0] if r.source == "chat"
+        return cls([t.text for r in cached_records(ws, index_options())[0] if r.source == "chat"
                     for i, t in enumerate(r.turns) if i and t.role == "gpt"], seed)
 
     def stream(self, messages, params):

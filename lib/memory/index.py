@@ -151,10 +151,10 @@ class MemoryIndex:
         embedder = load_embedder(ws)
 
         def build() -> MemoryIndex:
-            from lib.chat.offline import export_options
-            from lib.export import records
+            from lib.chat.offline import index_options
+            from lib.export import cached_records
 
-            recs = records(ws, export_options())[0]
+            recs = cached_records(ws, index_options())[0]  # the build the twin and the game read too
             return cls.from_records(recs, message_runs(ws, {r.conv_id for r in recs}), embedder=embedder)
 
         return shared_cache(ws, cls._key(embedder), records_stamp(ws), build)
