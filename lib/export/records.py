@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -387,18 +388,40 @@ def _filter(records: list[Record], opts: ExportOptions, report: BuildReport) -> 
     return out
 
 
+_NEAR_DUPS: dict[bytes, frozenset[int]] = {}  # digest of the records' turns -> positions of their near duplicates
+_NEAR_DUPS_KEPT = 8
+_NEAR_DUPS_LOCK = threading.Lock()  # the server builds records for several sessions at once
+
+
 def _near_dedup(records: list[Record], report: BuildReport) -> list[Record]:
     """Near-duplicate records (one character changed in a long exchange) through the same MinHash check the curation
-    suggestions use; the later copy goes."""
+    suggestions use; the later copy goes.
+
+    The answer depends only on the records' turns, in order, so it is kept per digest of them: a label, a trait tag or
+    a split changes none, and at 1,000,000 messages the check is 5 s of every rebuild of the records."""
     from lib.curate.rules import duplicates
 
-    rows = []
-    for i, r in enumerate(records):
-        for j, t in enumerate(r.turns):
-            rows.append((i * 10_000 + j, i + 1, f"2000-01-01T00:00:{j % 60:02d}", t.role == "gpt", "text", t.text, j))
-    frame = pd.DataFrame(rows, columns=["id", "conv_id", "time", "is_me", "kind", "text", "turn"])
-    sugg = duplicates(frame)
-    dup = set(sugg.loc[sugg["reason"] == "duplicate", "conv_id"].astype(int) - 1)
+    digest = hashlib.blake2b(digest_size=16)
+    for r in records:
+        for t in r.turns:
+            digest.update(f"{t.role}\x00{t.text}\x01".encode())
+        digest.update(b"\x02")
+    key = digest.digest()
+    with _NEAR_DUPS_LOCK:
+        dup = _NEAR_DUPS.get(key)
+    if dup is None:
+        rows = []
+        for i, r in enumerate(records):
+            for j, t in enumerate(r.turns):
+                rows.append((i * 10_000 + j, i + 1, f"2000-01-01T00:00:{j % 60:02d}", t.role == "gpt", "text", t.text,
+                             j))
+        frame = pd.DataFrame(rows, columns=["id", "conv_id", "time", "is_me", "kind", "text", "turn"])
+        sugg = duplicates(frame)
+        dup = frozenset(int(c) - 1 for c in sugg.loc[sugg["reason"] == "duplicate", "conv_id"])
+        with _NEAR_DUPS_LOCK:
+            while len(_NEAR_DUPS) >= _NEAR_DUPS_KEPT:
+                _NEAR_DUPS.pop(next(iter(_NEAR_DUPS)))
+            _NEAR_DUPS[key] = dup
     if dup:
         report.dropped["near duplicate"] += len(dup)
     return [r for i, r in enumerate(records) if i not in dup]
