@@ -227,7 +227,10 @@ def test_export_states_speak_chinese(data_dir):
     at = start()
     at.radio(key="lang").set_value("zh").run()
     at.switch_page("pages/export.py").run()
-    data = (FIXTURES / "mbti" / "zh_energy_extraversion.first30.json").read_bytes()
+    source = FIXTURES / "mbti" / "zh_energy_extraversion.first30.json"
+    if not source.is_file():
+        pytest.skip(f"real MBTI excerpt not present at {source}")
+    data = source.read_bytes()
     at.get("file_uploader")[0].upload("zh_energy_extraversion.json", data).run()
     at.button[[b.label for b in at.button].index("导入文件")].click().run()
     _clean(at, "export after an MBTI import")
