@@ -265,7 +265,9 @@ def connect(path: Path) -> sqlite3.Connection:
     """Open (creating if needed) a workspace database in WAL mode with foreign keys, migrated to the latest schema.
 
     ``isolation_level=None``: transactions are explicit (``with transaction(conn)``), so an import is all or nothing.
-    ``check_same_thread=False``: Streamlit reruns may land on another thread; the app serialises access per session.
+    ``check_same_thread=False``: Streamlit reruns may land on another thread. Never two at once: the app runs one
+    script at a time per session (``runner.fastReruns = false`` in ``.streamlit/config.toml``); two threads on one
+    connection crashed the server (tests/e2e/test_one_run_at_a_time.py).
     """
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
