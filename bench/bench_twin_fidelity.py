@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--memory", type=int, default=30, help="past exchanges replayed as memory questions (default 30)")
     ap.add_argument("--serve", action="store_true", help="also ask a real `python -m lib serve` with the openai client")
     ap.add_argument("--chat", type=Path, action="append", help="a WhatsApp export (default: the real_chats fixtures)")
-    ap.add_argument("--check", action="store_true", help="exit 1 when a chat misses ratio 1.5 or 80 % distinct")
+    ap.add_argument("--check", action="store_true", help="exit 1 when a chat misses ratio 1.5 or 80 %% distinct")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--hand", action="store_true", help="the hand-set score only (no learned re-ranker): the before")
     ap.add_argument("--test-recency", metavar="R/S", help="the test halves at RECENCY/RECENCY_SCORE R/S and at 0/0")

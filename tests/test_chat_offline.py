@@ -203,6 +203,54 @@ def test_the_kind_of_message_decides_and_the_reply_echoes_it():
     assert twin.reply([user("night! sleep well")], COLD) == "night night, sleep well"
 
 
+# The sample's own shape: the owner's good nights answered prompts that share no word with "晚安", while a long
+# unrelated reply answered a prompt sharing one character with it (安 of 安顿).
+IN_KIND = [
+    ("新家安顿好了吗", "差不多啦 还有几个箱子没拆 年糕已经占领了飘窗"),
+    ("快去休息 明天你可以的", "嗯嗯 晚安～"),
+    (["你看恐怖片是闭着眼睛看的", "哼"], "不跟你说了 睡觉\n晚安～明天见"),
+    ("今晚吃火锅去不", "走起！\n我要吃毛肚🍲"),
+    ("好了 14号早上 9:05 出发", "冲呀！！！我要去买荧光棒"),
+    ("Hey are you outside? I'm at the door", "Coming down now, two minutes"),
+    ("what time is the film", "hey hey! 7:30 at the odeon"),
+]
+
+
+def test_a_good_night_is_answered_in_kind_whatever_my_good_nights_once_answered():
+    """Issue 19's "晚安" -> "冲呀！！！我要去买荧光棒": BM25 finds only prompts sharing the message's words, and a match
+    on one character is not "this very exchange again"."""
+    twin = OfflineTwin(IN_KIND)
+    nights = {"嗯嗯 晚安～", "不跟你说了 睡觉\n晚安～明天见"}
+    assert twin.reply([user("晚安")], COLD) in nights
+    assert {twin.reply([user(f"今天{i}"), bot("嗯"), user("晚安啦")], ChatParams(seed=i)) for i in range(8)} <= nights
+    assert twin.reply([user("好困 我去睡了")], COLD) in nights  # a good night in other words
+
+
+def test_a_greeting_that_asks_something_else_is_not_answered_with_a_greeting():
+    from lib.chat.reply_kinds import answered_in_kind
+
+    assert answered_in_kind("晚安啦") == {"goodnight"} and answered_in_kind("hey!") == {"greeting"}
+    assert answered_in_kind("good night babe 😘") == {"goodnight"} and answered_in_kind("在干嘛") == frozenset()
+    assert answered_in_kind("Hey are you outside? I'm stuck at the door with the shopping") == frozenset()
+    assert answered_in_kind("It's already decided so no point talking about it, have fun, goodnight") == frozenset()
+    twin = OfflineTwin(IN_KIND)
+    assert twin.reply([user("Hey are you outside? I'm at the door")], COLD) == "Coming down now, two minutes"
+
+
+def test_a_good_night_nothing_answers_in_kind_gets_a_short_reply_not_a_long_wrong_one():
+    twin = OfflineTwin([p for p in IN_KIND if "晚安" not in p[1]] + [("好呀", "嗯嗯"), ("收到", "好哒")])
+    got = twin.reply([user("晚安")], COLD)
+    assert got in {"嗯嗯", "好哒"}, got  # not the flat-moving news nor the glow sticks
+
+
+def test_a_reply_that_says_good_night_to_what_was_no_good_night_ranks_below():
+    from lib.chat.reply_kinds import fit, kinds
+
+    assert fit(kinds("快去休息"), kinds("嗯嗯 晚安～"), kinds("晚安")) == 1.0  # answered in kind
+    asked = kinds("在干嘛")
+    assert fit(asked, kinds("晚安～"), asked) < 0 <= fit(asked, kinds("刚下班"), asked)
+
+
 def test_no_reply_repeated_across_conversations_while_others_fit():
     twin = OfflineTwin(PAIRS)
     warm = ChatParams(temperature=0.9)

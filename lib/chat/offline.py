@@ -37,7 +37,8 @@ re-ranked on how the **reply itself** fits: its expected character-n-gram F-scor
 beta 2) against that pool weighted by match, plus the last message itself (people take up the words they answer);
 plus ``MATCH_WEIGHT`` times its match; plus the agreement of the **kind** of message it once answered with the kind
 of the last message (:mod:`lib.chat.reply_kinds`: question, greeting, good night, thanks, apology, laughter, plan or
-time; answering a good night or a greeting with what answered neither costs ``MISMATCH_PENALTY``); minus
+time; answering a good night or a greeting with what answered neither costs ``MISMATCH_PENALTY``; a reply that itself
+says the good night or greeting the message says fits it, whatever it once answered); minus
 ``LENGTH_PENALTY`` per unit of log-distance from ``LENGTH_TARGET`` times the owner's **mean** reply length (no
 winning by length: the twin's mean length stays at the owner's; ``LENGTH_TOLERANCE`` of log-distance is free). The
 mean, not the median: the n-grams a reply shares with the real one grow about as min(its length, the real one's);
@@ -47,6 +48,13 @@ share the most (measured on two real chats: a random reply of the owner's within
 match ``DECISIVE`` times ahead of the next one is the very exchange coming back (a friend replays it or asks about
 it): it gets ``DECISIVE_BONUS``, so the twin recalls what the owner said then even when that reply is long or
 unusual.
+
+*Answered in kind.* A message that is a good night or a greeting and (almost) nothing else
+(:func:`lib.chat.reply_kinds.answered_in_kind`) also gets up to ``IN_KIND`` of my frequent good nights (greetings) as
+candidates, whatever prompt they answered: my "晚安～" often answered "快睡 明天你可以的", which shares no word with
+"晚安". When any candidate answers it in kind, only those may be given; when none does and every match answered
+something else, a short reply of mine is given instead of a long wrong one. A match on a character or two is then
+never "this very exchange again".
 
 *Learned order.* With at least :data:`lib.chat.rerank.MIN_EXCHANGES` exchanges indexed, the order above is not
 hand-set but learned from the owner's own history when the index is built (:mod:`lib.chat.rerank`): each sampled
@@ -103,7 +111,8 @@ from lib.bm25 import gather as _gather
 
 from lib.chat import rerank
 from lib.chat.base import ChatError, ChatParams, Message, window
-from lib.chat.reply_kinds import agreement, kinds
+from lib.chat.reply_kinds import answered_in_kind, kinds
+from lib.chat.reply_kinds import fit as kind_fit
 from lib.segment import PLACEHOLDERS
 
 CONTEXT_TURNS = 4  # turns before the prompt indexed as the candidate's wider context
@@ -136,6 +145,9 @@ RECENT_PENALTY = 1.0  # ... by scoring them this much lower per time given (temp
 RELEVANT = 0.2  # the penalty reorders only candidates scoring at least this share of the best
 MEMO = 1024  # conversations remembered with the reply they got, so asking again gives the same reply
 SHORT = 20  # characters of a "short reply" used when nothing fits
+IN_KIND = 6  # my good nights (greetings) added to the candidates for a good night (greeting), whatever they answered
+IN_KIND_FROM = 2000  # ... drawn from this many of my most frequent replies of at most IN_KIND_CHARS characters
+IN_KIND_CHARS = 40
 CHUNK_CHARS = 6  # stream chunk size when no line break or punctuation comes sooner
 RECENCY = 0.0  # the match of the newest pair counts (1 + RECENCY) times the oldest's, linear in index position ...
 RECENCY_SCORE = 0.0  # ... and its re-ranked score gains this much over the oldest's (hand-set units; a fit of
@@ -511,6 +523,10 @@ class OfflineTwin:
             if len(lst) < COMMON_REPLIES:
                 lst.append(first[r])
         self._common_by_script = by_script
+        # My frequent replies that may answer a good night or a greeting in kind (sorted out by kind when first asked).
+        frequent = Counter(r for r in self._reply_norm if len(r) <= IN_KIND_CHARS)
+        self._frequent = [first[r] for r, _ in frequent.most_common(IN_KIND_FROM)]
+        self._in_kind: dict[str, list[int]] = {}
         from lib.export.records import NEUTRAL_OPENING
 
         openings = {_norm(v) for v in NEUTRAL_OPENING.values()}
@@ -606,6 +622,32 @@ class OfflineTwin:
         good = (eff > 0) & (prec + rec > 0)
         return np.where(good, (1 + b2) * prec * rec / np.where(good, den, 1.0) / np.maximum(eff, 1), 0.0)
 
+    def kind_fit(self, i: int, last_kinds: frozenset[str]) -> float:
+        """Pair ``i``'s fit by kind to a last message of ``last_kinds`` (:func:`lib.chat.reply_kinds.fit`)."""
+        return kind_fit(kinds(self._turns[int(self._prompt[i])]), kinds(self._turns[int(self._reply[i])]), last_kinds)
+
+    def _answered_in_kind(self, said: frozenset[str], idx: list[int], given: set[str] | frozenset[str],
+                          excluded: frozenset) -> list[int]:
+        """Up to ``IN_KIND`` of my frequent replies that themselves say what ``said`` says (a good night, a
+        greeting), most frequent first, not already among ``idx`` nor given. Why: BM25 finds prompts that share the
+        message's words, and the owner's "晚安～" often answered "快睡 明天你可以的", which shares none with "晚安"."""
+        with self._lock:
+            lists = []
+            for kind in sorted(said):
+                if kind not in self._in_kind:
+                    self._in_kind[kind] = [i for i in self._frequent if kind in kinds(self._turns[int(self._reply[i])])]
+                lists.append(self._in_kind[kind])
+        have = {self._reply_norm[i] for i in idx} | set(given)
+        out = []
+        for i in (lists[0] if len(lists) == 1 else [i for i in lists[0] if all(i in x for x in lists[1:])]):
+            if self._reply_norm[i] in have or (excluded and self._convs[i] in excluded):
+                continue
+            have.add(self._reply_norm[i])
+            out.append(i)
+            if len(out) == IN_KIND:
+                break
+        return out
+
     @staticmethod
     def _kind_term(a: float) -> float:
         """Agreement of kinds as a score term: a small bonus when they agree, a large penalty when a good night or a
@@ -616,12 +658,12 @@ class OfflineTwin:
         """The hand-set score of the first ``len(fit)`` candidates (used when the history is too small to learn
         from): fit, match, the decisive bonus, agreement of kinds, distance from the target length, privacy."""
         last_kinds = kinds(last)
-        best = float(total[idx[0]])
+        best = max(float(total[idx[0]]), 1e-9)
         out = np.zeros(len(fit))
         for j, i in enumerate(idx[:len(fit)]):
             reply = self._turns[int(self._reply[i])].strip()
             out[j] = (fit[j] + MATCH_WEIGHT * float(total[i]) / best + (DECISIVE_BONUS if decisive and j == 0 else 0.0)
-                      + self._kind_term(agreement(kinds(self._turns[int(self._prompt[i])]), last_kinds))
+                      + self._kind_term(self.kind_fit(i, last_kinds))
                       - LENGTH_PENALTY * max(0.0, abs(math.log((len(reply) + 1) / (self._target_len + 1)))
                                              - LENGTH_TOLERANCE)
                       - (PRIVATE_FIT_PENALTY if self._private[i] else 0.0))
@@ -658,12 +700,21 @@ class OfflineTwin:
             if pool:
                 return [self._candidate(i, 1.0, 0.0, 0.0) for i in pool[:k]], rng, None
         q = self._query(convo)
-        idx, total, sp, sc = self._pool(q, max(k, POOL), given, getattr(self, "_excluded", frozenset()))
+        excluded = getattr(self, "_excluded", frozenset())
+        idx, total, sp, sc = self._pool(q, max(k, POOL), given, excluded)
         key = hashlib.sha256(seed + b"memo").digest()[:16]
-        if not idx:  # nothing in common with the query, or every match already said: a short reply of mine
-            last = str(convo[-1].get("content", "")) if convo else ""
+        last = str(convo[-1].get("content", "")) if convo else ""
+        said = answered_in_kind(last)  # a good night or a greeting, nothing more: answered in kind
+        extra = self._answered_in_kind(said, idx, given, excluded) if said else []
+        lk = kinds(last)
+        # A good night or a greeting that none of my candidates answers in kind, and whose matches all answered
+        # something else ("早上好" against "好了 14号早上 9:05 出发"): a short reply of mine, not a long wrong one.
+        clash = bool(said) and not extra and all(self.kind_fit(i, lk) < 0 for i in idx[:CANDIDATES])
+        if (not idx and not extra) or clash:  # nothing in common with the query, or every match already said
             common = self._common_by_script.get(_script(last)) or self._common or [0]
             common = [i for i in common if self._reply_norm[i] not in given] or common
+            if said:  # and not a good night to a greeting (or the reverse)
+                common = [i for i in common if self.kind_fit(i, lk) >= 0] or common
             least = min(recent[self._reply_norm[i]] for i in common)
             common = [i for i in common if recent[self._reply_norm[i]] == least]
             i = common[int(rng.integers(len(common)))]
@@ -671,15 +722,21 @@ class OfflineTwin:
         # A match far ahead of the next one is this very exchange coming back (the friend replays what was said, or
         # asks about it): recall what I said then, whatever its length or its words -- and however old it is, so
         # this is judged on the match without the recency prior, and that pair leads the pool.
-        if RECENCY and self._prior:
+        if not idx:
+            decisive = False
+        elif RECENCY and self._prior:
             first, decisive = self._recall(total / (np.float32(1.0) + np.float32(RECENCY) * self._pos), given,
-                                           getattr(self, "_excluded", frozenset()))
+                                           excluded)
             if decisive:
                 norm = self._reply_norm[first]
                 idx = [first] + [i for i in idx if self._reply_norm[i] != norm][:len(idx) - 1]
         else:
             decisive = len(idx) == 1 or float(total[idx[1]]) * DECISIVE <= float(total[idx[0]])
-        last = str(convo[-1].get("content", "")) if convo else ""
+        if decisive and said and self.kind_fit(idx[0], lk) < 0:
+            decisive = False  # "晚安" matching "新家安顿好了吗" on one character is not that exchange again
+        if extra:  # among the candidates that get re-ranked; they weigh nothing in the pool (no match)
+            cut = max(0, min(len(idx), CANDIDATES - len(extra)))
+            idx = idx[:cut] + extra + idx[cut:]
         weights = np.maximum(total[idx].astype(np.float64), 1e-9) ** POOL_POWER
         fit = self._fit(idx, weights, last)
         ranker = getattr(self, "_ranker", None)
@@ -695,6 +752,8 @@ class OfflineTwin:
                 scores[0] += DECISIVE_BONUS
                 if self._replayed(idx[0], convo):
                     scores[0] = max(scores[0], float(scores.max()) + DECISIVE_BONUS)
+            if said:  # a good night or a greeting: answered in kind, never with what answered something else
+                scores = scores + np.array([self._kind_term(self.kind_fit(i, lk)) for i in idx[:len(scores)]])
             scores = scores.tolist()
         else:
             hand = self._hand(idx, total, fit, last, decisive)
@@ -702,12 +761,19 @@ class OfflineTwin:
             scores = (hand + prior).tolist()
         # What I said lately elsewhere counts against a reply, but only among those that fit about as well as the
         # best: a good night said ten times is still a better answer to "晚安" than a film booking.
-        top = max(scores)
-        fits = [sc >= RELEVANT * top or sc == top for sc in scores]
+        allowed = [True] * len(scores)
+        if said:  # a good night or a greeting: when some candidate answers it in kind, only those may be given
+            in_kind = [self.kind_fit(i, lk) >= 0 for i in idx[:len(scores)]]
+            if any(in_kind):
+                allowed = in_kind
+        top = max(sc for sc, ok in zip(scores, allowed) if ok)
+        fits = [ok and (sc >= RELEVANT * top or sc == top) for sc, ok in zip(scores, allowed)]
         scores = [sc - RECENT_PENALTY * recent[self._reply_norm[i]] if ok else sc
                   for sc, ok, i in zip(scores, fits, idx)]
         floor = min(sc for sc, ok in zip(scores, fits) if ok)
-        scores = [sc if ok else floor - (top - sc) for sc, ok in zip(scores, fits)]  # the rest stay below
+        # The rest stay below, and what answers a good night or a greeting out of kind far below (never sampled).
+        scores = [sc if ok else floor - max(top - sc, 0.0) - (0.0 if fine else 1.0)
+                  for sc, ok, fine in zip(scores, fits, allowed)]
         order = sorted(range(len(scores)), key=lambda j: (not fits[j], -scores[j], j))
         out = [self._candidate(idx[j], float(scores[j]), float(sp[idx[j]]), float(sc[idx[j]])) for j in order]
         return out[:max(k, CANDIDATES)], rng, key

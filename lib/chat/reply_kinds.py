@@ -14,7 +14,9 @@ KINDS: dict[str, re.Pattern[str]] = {
     "greeting": re.compile(r"^\W*(?:hi+|hey+|hello|yo|hiya|morning|good morning|sup|ssup|wassup|heya)\b|"
                            r"^\W*(?:你好|嗨|哈喽|早上好|早安|早呀|早啊|在吗|在不)", re.IGNORECASE),
     "goodnight": re.compile(r"\b(?:good ?night|gn|night night|nighty|sleep well|sweet dreams|going to sleep|"
-                            r"go to bed|off to bed)\b|晚安|睡了|去睡|睡觉了|好梦", re.IGNORECASE),
+                            r"go to (?:bed|sleep)|off to bed|get some sleep)\b|"
+                            r"晚安|睡了|去睡|睡觉了|好梦|早点睡|快睡|睡吧",
+                            re.IGNORECASE),
     "thanks": re.compile(r"\b(?:thanks?|thank you|thx|ty|cheers|appreciate)\b|谢谢|多谢|感谢|谢啦|辛苦了",
                          re.IGNORECASE),
     "apology": re.compile(r"\b(?:sorry|sry|my bad|apologi[sz]e|oops)\b|对不起|抱歉|不好意思|sorry", re.IGNORECASE),
@@ -36,6 +38,10 @@ def kinds(text: str) -> frozenset[str]:
     return frozenset(k for k, rx in KINDS.items() if rx.search(t))
 
 
+MIRRORED = frozenset({"goodnight", "greeting"})  # answered in kind: "晚安" -> "晚安～", "hi" -> "hey!"
+REPLY_CLASH = 0.5  # a reply that says good night to a message that neither says nor asks for it
+
+
 def agreement(a: frozenset[str], b: frozenset[str]) -> float:
     """How far two sets of kinds agree, in [-1, 1]: Jaccard overlap, minus 1 when exactly one side is a good night
     or a greeting (answering "晚安" as if it were "let's go" is the worst mistake a twin makes)."""
@@ -48,4 +54,35 @@ def agreement(a: frozenset[str], b: frozenset[str]) -> float:
     return score
 
 
-__all__ = ["KINDS", "agreement", "kinds"]
+PURE_REST = 12  # characters of words a good night or greeting may carry besides its cue ("晚安啦", "night babe")
+
+
+@lru_cache(maxsize=65536)
+def answered_in_kind(text: str) -> frozenset[str]:
+    """The :data:`MIRRORED` kinds ``text`` calls to be answered in kind: a good night or a greeting with (almost)
+    nothing else. "Hey everything okay? I'm outside the door" is a greeting that asks something else; "晚安啦" is a
+    good night and nothing more."""
+    found = kinds(text) & MIRRORED
+    if not found:
+        return found
+    rest = str(text)
+    for k in found:
+        rest = KINDS[k].sub("", rest)
+    return found if len(re.sub(r"[\W_]+", "", rest)) <= PURE_REST else frozenset()
+
+
+def fit(prompt: frozenset[str], reply: frozenset[str], last: frozenset[str]) -> float:
+    """How well a candidate fits the last message by kind, in [-1, 1]: the :func:`agreement` of the message it once
+    answered (``prompt``) with ``last``; 1 when the reply itself says the good night or greeting ``last`` says (people
+    answer these in kind, whatever the reply once answered: "快睡 明天你可以的" -> "嗯嗯 晚安～" is the owner's good
+    night); ``REPLY_CLASH`` less when the reply says good night and neither ``last`` nor its own prompt did."""
+    a = agreement(prompt, last)
+    said = last & MIRRORED
+    if said and said <= reply:
+        return 1.0
+    if "goodnight" in reply and "goodnight" not in last and "goodnight" not in prompt:
+        a = max(-1.0, a - REPLY_CLASH)
+    return a
+
+
+__all__ = ["KINDS", "MIRRORED", "PURE_REST", "REPLY_CLASH", "agreement", "answered_in_kind", "fit", "kinds"]

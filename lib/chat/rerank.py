@@ -13,8 +13,8 @@ conversation is left out** (its pairs are contiguous in the index): the real rep
 must not be in the pool, or the model would learn "pick the near-copy" (leakage).
 
 *Features* (:data:`FEATURES`, per candidate): the BM25 match relative to the best (total, prompt field, context
-field), its rank, the decisive flag, the fit score (expected chrF against the pool), agreement of kinds
-(:mod:`lib.chat.reply_kinds`) and its clash part, how much of the reply echoes the last message, its length against
+field), its rank, the decisive flag, the fit score (expected chrF against the pool), the fit by kind
+(:func:`lib.chat.reply_kinds.fit`) and its clash part, how much of the reply echoes the last message, its length against
 the owner's mean (signed, absolute, squared, and times the last message's length), time distance from "now" (log
 of pairs; the index is in time order, and at reply time "now" is after the last pair), how often the owner sent this
 reply, privacy, whether its script matches the last message's, and its **typicality** (:class:`Typicality`: how
@@ -70,7 +70,7 @@ from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
-from lib.chat.reply_kinds import agreement, kinds
+from lib.chat.reply_kinds import kinds
 
 if TYPE_CHECKING:  # pragma: no cover
     from lib.chat.offline import OfflineTwin
@@ -94,7 +94,7 @@ RIDGE = 1.0  # L2 penalty on the standardised weights, relative to the number of
 SEED = 19
 # What a stored model must match to be reused (Ranker.from_dict): the features, the training's settings and this
 # revision of the features' code (bump it when a feature's meaning changes).
-VERSION = "|".join(["rerank-3", *FEATURES, str(QUERIES), str(TRAIN_CANDIDATES), str(TYPICAL_SAMPLE), str(SEED),
+VERSION = "|".join(["rerank-4", *FEATURES, str(QUERIES), str(TRAIN_CANDIDATES), str(TYPICAL_SAMPLE), str(SEED),
                      str(LENGTH_GOAL), str(CENTRES), str(SLOPES), str(RIDGE)])
 
 
@@ -226,7 +226,7 @@ def features(twin: OfflineTwin, idx: Sequence[int], total: np.ndarray, sp: np.nd
     last_kinds = kinds(last)
     last_script = _script(last)
     for j, i in enumerate(ids.tolist()):
-        a = agreement(kinds(twin._turns[int(twin._prompt[i])]), last_kinds)
+        a = twin.kind_fit(i, last_kinds)
         x[j, 6] = max(a, 0.0)
         x[j, 7] = min(a, 0.0)
         x[j, 15] = float(twin._script_of[i] == last_script)
