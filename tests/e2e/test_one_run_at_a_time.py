@@ -9,6 +9,8 @@ while it works: the callback's runs must never overlap.
 from __future__ import annotations
 
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from playwright.sync_api import Page
@@ -32,6 +34,20 @@ st.button("go", on_click=slow)
 '''
 
 
+def marks_in(log: Path) -> list[str]:
+    return [x for x in log.read_text(encoding="utf-8").split() if x in ("in", "out")] if log.exists() else []
+
+
+def until(read: Callable[[], list[str]], done: Callable[[list[str]], bool], limit: float = 30.0) -> list[str]:
+    """Poll ``read()`` until ``done`` holds or ``limit`` seconds pass (a loaded machine starts a run late)."""
+    start = time.monotonic()
+    got = read()
+    while not done(got) and time.monotonic() - start < limit:
+        time.sleep(0.05)
+        got = read()
+    return got
+
+
 def test_a_click_during_a_slow_callback_waits_for_it(page: Page, tmp_path: Path) -> None:
     app = tmp_path / "app"
     (app / ".streamlit").mkdir(parents=True)
@@ -43,12 +59,13 @@ def test_a_click_during_a_slow_callback_waits_for_it(page: Page, tmp_path: Path)
         page.goto(url)
         wait_for_app(page)
         button = page.get_by_role("button", name="go")
-        for _ in range(3):
+        button.click()
+        log = data / "runs.log"
+        until(lambda: marks_in(log), lambda m: "in" in m)  # the callback is working now
+        for _ in range(2):  # two more clicks while it works
             button.click()
-            page.wait_for_timeout(150)
-        page.wait_for_timeout(300)
+            page.wait_for_timeout(100)
+        marks = until(lambda: marks_in(log), lambda m: len(m) >= 4 and m.count("in") == m.count("out"))
         wait_for_app(page)
-        lines = (data / "runs.log").read_text(encoding="utf-8").split()
-    marks = [x for x in lines if x in ("in", "out")]
     assert marks[:2] == ["in", "out"] and len(marks) >= 4, marks
     assert marks == ["in", "out"] * (len(marks) // 2), f"two runs of one session overlapped: {marks}"
