@@ -526,7 +526,7 @@ class OfflineTwin:
         # My frequent replies that may answer a good night or a greeting in kind (sorted out by kind when first asked).
         frequent = Counter(r for r in self._reply_norm if len(r) <= IN_KIND_CHARS)
         self._frequent = [first[r] for r, _ in frequent.most_common(IN_KIND_FROM)]
-        self._in_kind: dict[str, list[int]] = {}
+        self._in_kind: dict[frozenset[str], list[int]] = {}
         from lib.export.records import NEUTRAL_OPENING
 
         openings = {_norm(v) for v in NEUTRAL_OPENING.values()}
@@ -632,14 +632,13 @@ class OfflineTwin:
         greeting), most frequent first, not already among ``idx`` nor given. Why: BM25 finds prompts that share the
         message's words, and the owner's "晚安～" often answered "快睡 明天你可以的", which shares none with "晚安"."""
         with self._lock:
-            lists = []
-            for kind in sorted(said):
-                if kind not in self._in_kind:
-                    self._in_kind[kind] = [i for i in self._frequent if kind in kinds(self._turns[int(self._reply[i])])]
-                lists.append(self._in_kind[kind])
+            pool = self._in_kind.get(said)
+            if pool is None:
+                pool = self._in_kind[said] = [i for i in self._frequent
+                                              if said <= kinds(self._turns[int(self._reply[i])])]
         have = {self._reply_norm[i] for i in idx} | set(given)
         out = []
-        for i in (lists[0] if len(lists) == 1 else [i for i in lists[0] if all(i in x for x in lists[1:])]):
+        for i in pool:
             if self._reply_norm[i] in have or (excluded and self._convs[i] in excluded):
                 continue
             have.add(self._reply_norm[i])
@@ -707,9 +706,15 @@ class OfflineTwin:
         said = answered_in_kind(last)  # a good night or a greeting, nothing more: answered in kind
         extra = self._answered_in_kind(said, idx, given, excluded) if said else []
         lk = kinds(last)
+        # Only a good night or a greeting reorders by kind here (elsewhere the kind is one term of the score).
+        in_kind = {i: self.kind_fit(i, lk) >= 0 for i in idx[:CANDIDATES] + extra} if said else {}
+
+        def answers_in_kind(i: int) -> bool:
+            return in_kind[i] if i in in_kind else self.kind_fit(i, lk) >= 0
+
         # A good night or a greeting that none of my candidates answers in kind, and whose matches all answered
         # something else ("早上好" against "好了 14号早上 9:05 出发"): a short reply of mine, not a long wrong one.
-        clash = bool(said) and not extra and all(self.kind_fit(i, lk) < 0 for i in idx[:CANDIDATES])
+        clash = bool(said) and not any(in_kind.values())
         if (not idx and not extra) or clash:  # nothing in common with the query, or every match already said
             common = self._common_by_script.get(_script(last)) or self._common or [0]
             common = [i for i in common if self._reply_norm[i] not in given] or common
@@ -732,7 +737,7 @@ class OfflineTwin:
                 idx = [first] + [i for i in idx if self._reply_norm[i] != norm][:len(idx) - 1]
         else:
             decisive = len(idx) == 1 or float(total[idx[1]]) * DECISIVE <= float(total[idx[0]])
-        if decisive and said and self.kind_fit(idx[0], lk) < 0:
+        if decisive and said and not answers_in_kind(idx[0]):
             decisive = False  # "晚安" matching "新家安顿好了吗" on one character is not that exchange again
         if extra:  # among the candidates that get re-ranked; they weigh nothing in the pool (no match)
             cut = max(0, min(len(idx), CANDIDATES - len(extra)))
@@ -761,11 +766,9 @@ class OfflineTwin:
             scores = (hand + prior).tolist()
         # What I said lately elsewhere counts against a reply, but only among those that fit about as well as the
         # best: a good night said ten times is still a better answer to "晚安" than a film booking.
-        allowed = [True] * len(scores)
-        if said:  # a good night or a greeting: when some candidate answers it in kind, only those may be given
-            in_kind = [self.kind_fit(i, lk) >= 0 for i in idx[:len(scores)]]
-            if any(in_kind):
-                allowed = in_kind
+        # A good night or a greeting: when some candidate answers it in kind (there is one, or we would have given a
+        # short reply above), only those may be given.
+        allowed = [answers_in_kind(i) for i in idx[:len(scores)]] if said else [True] * len(scores)
         top = max(sc for sc, ok in zip(scores, allowed) if ok)
         fits = [ok and (sc >= RELEVANT * top or sc == top) for sc, ok in zip(scores, allowed)]
         scores = [sc - RECENT_PENALTY * recent[self._reply_norm[i]] if ok else sc

@@ -48,8 +48,7 @@ def agreement(a: frozenset[str], b: frozenset[str]) -> float:
     if not a and not b:
         return 0.0
     score = len(a & b) / len(a | b)
-    strong = {"goodnight", "greeting"}
-    if (a & strong) != (b & strong):
+    if (a & MIRRORED) != (b & MIRRORED):
         score -= 1.0
     return score
 
